@@ -1,0 +1,26 @@
+"""`python -m extract FILE`: print one JSON object (cells, status, agency, year, template, format, issues,
+provenance)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .core import extract_file
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m extract", description=__doc__)
+    ap.add_argument("file")
+    ap.add_argument("--with-text", action="store_true", help="include the document's plain text")
+    args = ap.parse_args(argv)
+    result = extract_file(args.file)
+    if not args.with_text:
+        result.pop("text", None)
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
