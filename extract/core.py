@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import registry
+from . import guards, registry
 from .identities import FAIL, check_identities
 from .metadata import detect_agency_year
 from .model import ExtractionError, Issue, ParsedDocument
@@ -15,52 +15,74 @@ from .model import ExtractionError, Issue, ParsedDocument
 log = logging.getLogger(__name__)
 
 EXTRACTOR_VERSION = "0.1.0"
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = guards.DEFAULT_MAX_BYTES
 
 
 def max_bytes() -> int:
-    return int(os.getenv("EXTRACT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return guards.max_bytes()
 
 
 def extract_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Extract one file; never raises for a bad document (status `failed` with the reason instead)."""
+    """Extract one file; never raises for a bad document (status `failed` with the reason instead).
+
+    A file over EXTRACT_MAX_BYTES is not loaded: it is hashed in chunks so that the failed result still
+    carries the sha256 the pipeline quarantines by."""
     path = Path(path)
+    name = path.name or str(path)
+    limit = max_bytes()
     try:
-        size = path.stat().st_size
-        if size > max_bytes():
-            raise ExtractionError("too_large", f"{size} bytes is over the limit of {max_bytes()} "
-                                               "(EXTRACT_MAX_BYTES)")
-        data = path.read_bytes()
-    except ExtractionError as exc:
-        return _failed(path.name, None, exc.code, exc.message)
+        if not path.is_file():
+            what = "a directory" if path.is_dir() else "missing or not a regular file"
+            return _failed(name, None, "unreadable", f"cannot read the file: {what}")
+        with path.open("rb") as stream:
+            try:
+                if os.fstat(stream.fileno()).st_size > limit:
+                    raise guards.too_large(0, limit)  # measured below while hashing
+                data = guards.read_limited(stream, limit)
+            except ExtractionError:  # too large: hash it in chunks, never hold it
+                stream.seek(0)
+                sha256, size = guards.sha256_of_stream(stream)
+                refusal = guards.too_large(size, limit)
+                return _failed(name, sha256, refusal.code, refusal.message, size=size)
     except OSError as exc:
-        return _failed(path.name, None, "unreadable", f"cannot read the file: {exc.strerror or exc}")
-    return extract_bytes(data, name=path.name)
+        return _failed(name, None, "unreadable", f"cannot read the file: {guards.one_line(exc.strerror or exc)}")
+    return extract_bytes(data, name=name)
 
 
 def extract_bytes(data: bytes, name: str = "<bytes>") -> dict[str, Any]:
+    """Extract a document from its bytes; never raises for a bad document (status `failed` instead)."""
     sha256 = hashlib.sha256(data).hexdigest()
     fmt = None
     try:
-        if not data.strip():
-            raise ExtractionError("empty", "the file is empty")
-        if len(data) > max_bytes():
-            raise ExtractionError("too_large", f"{len(data)} bytes is over the limit of {max_bytes()}")
-        fmt = registry.sniff_format(data)
-        parsed = registry.parser_for(fmt)(data)
+        with guards.time_limit(guards.timeout_seconds()):
+            if not data.strip():
+                raise ExtractionError("empty", "the file is empty")
+            if len(data) > max_bytes():
+                raise guards.too_large(len(data), max_bytes())
+            fmt = registry.sniff_format(data)
+            registry.check_before_parsing(fmt, data)
+            parsed = registry.parser_for(fmt)(data)
+            if not isinstance(parsed, ParsedDocument):
+                raise TypeError(f"the {fmt} parser returned {type(parsed).__name__}, not a ParsedDocument")
+            return _result(name, sha256, fmt, len(data), parsed)
     except ExtractionError as exc:
-        return _failed(name, sha256, exc.code, exc.message, fmt=fmt, size=len(data))
+        return _failed(name, sha256, exc.code, guards.one_line(exc.message), fmt=fmt, size=len(data))
+    except guards.ExtractionTimeout as exc:
+        return _failed(name, sha256, "timeout", f"extraction took longer than {exc.args[0]:g}s "
+                                                "(EXTRACT_TIMEOUT_S)", fmt=fmt, size=len(data))
     except Exception as exc:  # a parser bug must not lose the document: record it, keep the batch going
-        log.exception("parser crashed on %s", name)
-        return _failed(name, sha256, "parser_error", f"{type(exc).__name__}: {exc}", fmt=fmt, size=len(data))
-    return _result(name, sha256, fmt, len(data), parsed)
+        code, message = guards.classify_crash(exc)
+        log.log(logging.WARNING if code == "parser_error" else logging.INFO, "%s on %s: %s", code, name, message)
+        log.debug("traceback of the %s parser on %s", fmt, name, exc_info=True)
+        return _failed(name, sha256, code, message, fmt=fmt, size=len(data))
 
 
 def _result(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument) -> dict[str, Any]:
     agency, year = detect_agency_year(parsed.text)
     issues = list(parsed.issues)
     if not parsed.cells:
-        issues.append(Issue("not_a_report", "no statistical table of an annual report was found"))
+        issues.insert(0, Issue("not_a_report", f"{guards.single_line(name)}: no statistical table of an annual "
+                                                "report was found"))
         status = "failed"
     else:
         if year is None:
@@ -91,7 +113,7 @@ def _result(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument)
         "tables_found": list(parsed.tables_found),
         "cells": values,
         "provenance": {k: c.provenance() for k, c in parsed.cells.items()},
-        "issues": [i.to_dict() for i in issues],
+        "issues": [_one_line_issue(i) for i in issues],
         "identity_checks": [
             {"identity": c.identity, "scope": c.scope, "lhs": c.lhs, "rhs": c.rhs, "result": c.result}
             for c in checks
@@ -115,8 +137,16 @@ def _failed(name: str, sha256: str | None, code: str, message: str, fmt: str | N
         "tables_found": [],
         "cells": {},
         "provenance": {},
-        "issues": [Issue(code, f"{name}: {message}").to_dict()],
+        "issues": [Issue(code, f"{guards.single_line(name)}: {guards.one_line(message, limit=1000)}").to_dict()],
         "identity_checks": [],
         "text": "",
         "extractor_version": EXTRACTOR_VERSION,
     }
+
+
+def _one_line_issue(issue: Issue) -> dict[str, Any]:
+    """An issue as printed: its message on one line, so that no parser can leak a traceback into a report."""
+    out = issue.to_dict()
+    message = guards.single_line(out["message"])
+    out["message"] = message if len(message) <= 1000 else message[:999] + "…"
+    return out

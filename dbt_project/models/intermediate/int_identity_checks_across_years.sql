@@ -1,0 +1,89 @@
+-- Identity 5 of the spec: per 表三 column, the applications a report carries over from last year equal
+-- those the same agency's previous-year report carried forward,
+--   carried_over(year) = carried_forward(year - 1),
+-- evaluated on the latest report per agency and year, when the previous year's report is in the warehouse.
+-- Same rules as identities 1-4: not evaluated when neither cell was printed, `incomplete` when one is
+-- blank or absent.
+
+with
+
+latest_reports as (
+
+    select * from {{ ref('int_latest_reports') }}
+
+),
+
+report_cells as (
+
+    select * from {{ ref('int_report_cells') }}
+
+),
+
+t3_columns as (
+
+    select col_key from {{ ref('t3_columns') }}
+
+),
+
+report_pairs as (
+
+    select
+        current_report.document_hash,
+        previous_report.document_hash as compared_document_hash
+
+    from latest_reports as current_report
+    inner join latest_reports as previous_report
+        on current_report.agency = previous_report.agency
+        and current_report.year = previous_report.year + 1
+
+),
+
+pair_columns as (
+
+    select
+        report_pairs.document_hash,
+        report_pairs.compared_document_hash,
+        t3_columns.col_key,
+        carried_over.cell_key is not null as carried_over_printed,
+        carried_over.value as carried_over,
+        carried_forward.cell_key is not null as carried_forward_printed,
+        carried_forward.value as carried_forward
+
+    from report_pairs
+    cross join t3_columns
+    left join report_cells as carried_over
+        on carried_over.document_hash = report_pairs.document_hash
+        and carried_over.cell_key = 't3.carried_over.' || t3_columns.col_key
+    left join report_cells as carried_forward
+        on carried_forward.document_hash = report_pairs.compared_document_hash
+        and carried_forward.cell_key = 't3.carried_forward.' || t3_columns.col_key
+
+),
+
+checks as (
+
+    select
+        document_hash,
+        compared_document_hash,
+        5 as identity,
+        3 as table_no,
+        'column' as scope_kind,
+        col_key as scope,
+        case when carried_over is not null and carried_forward is not null then carried_over end as lhs,
+        case when carried_over is not null and carried_forward is not null then carried_forward end as rhs,
+        case
+            when carried_over is null or carried_forward is null then 'incomplete'
+            when abs(carried_over - carried_forward) <= {{ var('identity_tolerance') }} then 'pass'
+            else 'fail'
+        end as result,
+        nullif(concat_ws(',',
+            case when carried_over is null then 't3.carried_over.' || col_key end,
+            case when carried_forward is null then 'previous year t3.carried_forward.' || col_key end
+        ), '') as missing_cells
+
+    from pair_columns
+    where carried_over_printed or carried_forward_printed
+
+)
+
+select * from checks

@@ -1,0 +1,70 @@
+-- One row per evaluation of an accounting identity of the spec: identities 1-4 within every document
+-- that contributes facts, identity 5 across consecutive years of the same agency (compared_document_hash
+-- is the previous year's report). result: pass | fail | incomplete. A `fail` is the agency's printed
+-- sum not adding up (or a misread): it is reported by the expectations, never a build failure.
+
+with
+
+reporting_documents as (
+
+    select * from {{ ref('int_reporting_documents') }}
+
+),
+
+within_report as (
+
+    select
+        document_hash,
+        cast(null as varchar) as compared_document_hash,
+        identity, table_no, scope_kind, scope, lhs, rhs, result, missing_cells
+    from {{ ref('int_identity_checks_within_report') }}
+
+),
+
+across_years as (
+
+    select
+        document_hash,
+        compared_document_hash,
+        identity, table_no, scope_kind, scope, lhs, rhs, result, missing_cells
+    from {{ ref('int_identity_checks_across_years') }}
+
+),
+
+all_checks as (
+
+    select * from within_report
+    union all
+    select * from across_years
+
+),
+
+identity_checks as (
+
+    select
+        md5(all_checks.document_hash || '|' || all_checks.identity || '|' || all_checks.scope) as check_id,
+        all_checks.document_hash,
+        all_checks.compared_document_hash,
+        reporting_documents.object_key,
+        reporting_documents.agency,
+        reporting_documents.year,
+        reporting_documents.template,
+        reporting_documents.status as document_status,
+        all_checks.identity,
+        'identity_' || all_checks.identity || ':' || all_checks.scope as check_name,
+        all_checks.table_no,
+        all_checks.scope_kind,
+        all_checks.scope,
+        all_checks.lhs,
+        all_checks.rhs,
+        all_checks.lhs - all_checks.rhs as difference,
+        all_checks.result,
+        all_checks.missing_cells
+
+    from all_checks
+    inner join reporting_documents
+        on all_checks.document_hash = reporting_documents.document_hash
+
+)
+
+select * from identity_checks

@@ -1,0 +1,139 @@
+"""Write the reference seeds of the dbt project from the canonical keys in `extract/keys.py`.
+
+The seeds are committed; `tests/test_warehouse_seeds.py` fails when they drift from `extract.keys`.
+Regenerate after changing the keys:  PYTHONPATH=. .venv/bin/python dbt_project/scripts/generate_seeds.py
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from extract.keys import (T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021,
+                          T3_OUTCOME_ROWS, T3_ROWS, T4_COLUMNS, T4_ROWS, key)
+
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+
+T3_ROW_LABELS = {
+    "new_received": "一、本年新收政府信息公开申请数量",
+    "carried_over": "二、上年结转政府信息公开申请数量",
+    "granted": "（一）予以公开",
+    "partially_granted": "（二）部分公开",
+    "denied_state_secret": "（三）不予公开 1.属于国家秘密",
+    "denied_law_prohibited": "（三）不予公开 2.其他法律行政法规禁止公开",
+    "denied_security_stability": "（三）不予公开 3.危及“三安全一稳定”",
+    "denied_third_party": "（三）不予公开 4.保护第三方合法权益",
+    "denied_internal_affairs": "（三）不予公开 5.属于三类内部事务信息",
+    "denied_process_info": "（三）不予公开 6.属于四类过程性信息",
+    "denied_enforcement_file": "（三）不予公开 7.属于行政执法案卷",
+    "denied_admin_query": "（三）不予公开 8.属于行政查询事项",
+    "unavailable_not_held": "（四）无法提供 1.本机关不掌握相关政府信息",
+    "unavailable_needs_creation": "（四）无法提供 2.没有现成信息需要另行制作",
+    "unavailable_unclear": "（四）无法提供 3.补正后申请内容仍不明确",
+    "rejected_petition": "（五）不予处理 1.信访举报投诉类申请",
+    "rejected_duplicate": "（五）不予处理 2.重复申请",
+    "rejected_publication": "（五）不予处理 3.要求提供公开出版物",
+    "rejected_excessive": "（五）不予处理 4.无正当理由大量反复申请",
+    "rejected_confirmation": "（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
+    "other_no_correction": "（六）其他处理 1.申请人无正当理由逾期不补正",
+    "other_unpaid_fee": "（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用",
+    "other_misc": "（六）其他处理 3.其他",
+    "other_processing": "（六）其他处理",
+    "total_processed": "（七）总计",
+    "carried_forward": "四、结转下年度继续办理",
+}
+T3_COLUMN_LABELS = {
+    "natural_person": ("自然人", "natural_person"),
+    "commercial_enterprise": ("商业企业", "legal_person_or_other_org"),
+    "research_institution": ("科研机构", "legal_person_or_other_org"),
+    "social_welfare_org": ("社会公益组织", "legal_person_or_other_org"),
+    "legal_service_org": ("法律服务机构", "legal_person_or_other_org"),
+    "other_org": ("其他", "legal_person_or_other_org"),
+    "total": ("总计", "total"),
+}
+
+
+def _outcome_group(row: str) -> str:
+    if row in ("new_received", "carried_over"):
+        return "intake"
+    if row in ("total_processed", "carried_forward"):
+        return row
+    if row.startswith(("denied_", "unavailable_", "rejected_", "other_")):
+        return row.split("_")[0]
+    return row  # granted, partially_granted
+
+
+def _template(row: str) -> str:
+    if row in T3_OTHER_ROWS_2021:
+        return "2021"
+    if row in T3_OTHER_ROWS_2019:
+        return "2019"
+    return "both"
+
+
+def t3_rows() -> list[dict]:
+    rows = list(dict.fromkeys(T3_ROWS["2021"][:-2] + T3_OTHER_ROWS_2019 + T3_ROWS["2021"][-2:]))
+    return [{"row_key": r, "row_order": i + 1, "outcome_group": _outcome_group(r), "template": _template(r),
+             "label_zh": T3_ROW_LABELS[r]} for i, r in enumerate(rows)]
+
+
+def t3_columns() -> list[dict]:
+    return [{"col_key": c, "col_order": i + 1, "applicant_group": T3_COLUMN_LABELS[c][1],
+             "label_zh": T3_COLUMN_LABELS[c][0]} for i, c in enumerate(T3_COLUMNS)]
+
+
+def identity_terms() -> list[dict]:
+    """Identities 1-4 of the spec as rows: which printed cells make up each side of each identity.
+
+    `other_rows_variant` marks the 表三 (六)其他处理 terms of identity 2: a report that printed any of the
+    2021 sub-rows is evaluated with them ('2021'), otherwise with the single 2019 row ('2019'), the rule of
+    `extract.identities.other_rows`.
+    """
+    terms: list[dict] = []
+
+    def add(identity: int, scope_kind: str, scope: str, side: str, cell_key: str, variant: str = "") -> None:
+        terms.append({"identity": identity, "scope_kind": scope_kind, "scope": scope, "side": side,
+                      "cell_key": cell_key, "other_rows_variant": variant})
+
+    for col in T3_COLUMNS:
+        for row in ("new_received", "carried_over"):
+            add(1, "column", col, "lhs", key(3, row, col))
+        for row in ("total_processed", "carried_forward"):
+            add(1, "column", col, "rhs", key(3, row, col))
+    for col in T3_COLUMNS:
+        add(2, "column", col, "lhs", key(3, "total_processed", col))
+        for row in T3_OUTCOME_ROWS:
+            add(2, "column", col, "rhs", key(3, row, col))
+        for row in T3_OTHER_ROWS_2021:
+            add(2, "column", col, "rhs", key(3, row, col), "2021")
+        for row in T3_OTHER_ROWS_2019:
+            add(2, "column", col, "rhs", key(3, row, col), "2019")
+    for row in dict.fromkeys(T3_ROWS["2021"] + T3_ROWS["2019"]):
+        add(3, "row", row, "lhs", key(3, row, "total"))
+        for col in T3_APPLICANT_COLUMNS:
+            add(3, "row", row, "rhs", key(3, row, col))
+    for row in T4_ROWS:
+        add(4, "row", row, "lhs", key(4, row, "total"))
+        for col in T4_COLUMNS[:-1]:
+            add(4, "row", row, "rhs", key(4, row, col))
+    return terms
+
+
+SEEDS = {"identity_terms": identity_terms, "t3_rows": t3_rows, "t3_columns": t3_columns}
+
+
+def render(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def main() -> None:
+    for name, build in SEEDS.items():
+        (SEEDS_DIR / f"{name}.csv").write_text(render(build()), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

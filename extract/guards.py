@@ -1,0 +1,302 @@
+"""Checks that run before any parser sees a document, so that parsers only ever get safe, bounded input.
+
+- size: `EXTRACT_MAX_BYTES` (default 50 MiB) caps what is read at all; an over-size file is hashed in
+  chunks (the pipeline quarantines by sha256) and never loaded whole.
+- zip packages (.docx): the zip directory is judged before anything is decompressed (entry count read from
+  the end-of-central-directory record, total and per-member expanded sizes, compression ratios); XML parts
+  are streamed in chunks and refused if they declare a DOCTYPE or ENTITY (entity expansion attacks).
+- binary data that is no known document format is refused instead of being read as text.
+- time: `EXTRACT_TIMEOUT_S` (default 300 s) bounds one extraction when it runs in the main thread.
+- crashes: known exception types of damaged files become `corrupt`; anything else is a `parser_error`,
+  always reported as one line.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import signal
+import struct
+import threading
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import IO
+
+from .model import ExtractionError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_TIMEOUT_S = 300.0
+
+ZIP_MAX_MEMBERS = 2000
+ZIP_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+ZIP_MAX_MEMBER_RATIO = 200  # expanded / compressed, judged for members above ZIP_RATIO_MIN_BYTES
+ZIP_RATIO_MIN_BYTES = 1024 * 1024
+_CHUNK = 1024 * 1024
+
+REASON_MAX_CHARS = 300
+
+# XML declarations a Word document never needs; checked in the three encodings an XML part may use.
+_XML_DECLARATIONS = tuple(marker.encode(enc) for marker in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity")
+                          for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+_MARKER_OVERLAP = max(len(m) for m in _XML_DECLARATIONS)
+
+# Formats that are plainly not a report document; named in the failure reason.
+_BINARY_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"BM", None),  # too short to trust alone; see _looks_like_bmp
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh", None),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "an executable (ELF)"),
+    (b"MZ", None),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"\x28\xb5\x2f\xfd", "a zstd archive"),
+)
+# bytes that plain text in any encoding we read (UTF-8, GB18030, Big5, UTF-16 handled apart) never holds;
+# tab, newline, form feed (page breaks in pdftotext output), carriage return and escape are allowed
+_CONTROL_BYTES = bytes(sorted(set(range(0x00, 0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B} | {0x7F}))
+BINARY_CONTROL_RATIO = 0.02
+
+
+# ---------------------------------------------------------------------------------------------- size
+
+
+def max_bytes() -> int:
+    """The size limit from EXTRACT_MAX_BYTES; a value that is not a positive integer falls back to the
+    default (a typo in the environment must not disable the limit or crash every extraction)."""
+    raw = os.getenv("EXTRACT_MAX_BYTES")
+    if raw is None or not raw.strip():
+        return DEFAULT_MAX_BYTES
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        log.warning("EXTRACT_MAX_BYTES=%r is not an integer; using %d", raw, DEFAULT_MAX_BYTES)
+        return DEFAULT_MAX_BYTES
+    return value if value > 0 else DEFAULT_MAX_BYTES
+
+
+def too_large(size: int, limit: int) -> ExtractionError:
+    return ExtractionError("too_large", f"{size} bytes is over the limit of {limit} bytes (EXTRACT_MAX_BYTES)")
+
+
+def read_limited(stream: IO[bytes], limit: int) -> bytes:
+    """At most `limit` bytes of the stream; ExtractionError('too_large') if it holds more. The size the
+    file system reports is not trusted: /proc files, pipes and growing files report 0 or too little."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ExtractionError("too_large", f"more than {limit} bytes, the limit (EXTRACT_MAX_BYTES)")
+    return data
+
+
+def sha256_of_stream(stream: IO[bytes]) -> tuple[str, int]:
+    """(sha256 hex digest, size) of everything left in the stream, read in chunks (constant memory)."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter(lambda: stream.read(_CHUNK), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+# ---------------------------------------------------------------------------------------------- binary
+
+
+def binary_signature(data: bytes) -> str | None:
+    """What a non-document binary file is (an image, an archive, an executable), from its magic bytes."""
+    for magic, what in _BINARY_SIGNATURES:
+        if data.startswith(magic):
+            if what is not None:
+                return what
+            if magic == b"BZh" and len(data) > 4 and data[3:4].isdigit() and looks_binary(data):
+                return "a bzip2 archive"
+            if magic == b"MZ" and looks_binary(data):
+                return "an executable (Windows)"
+            if magic == b"BM" and looks_binary(data):
+                return "a BMP image"
+    return None
+
+
+def looks_binary(data: bytes) -> bool:
+    """True when the bytes are not text in any encoding the text parser reads: more than 2% of control
+    bytes, unless the data is UTF-16 (whose ASCII characters carry NUL bytes)."""
+    sample = data[:65536]
+    if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return False
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if controls <= BINARY_CONTROL_RATIO * len(sample):
+        return False
+    return not any(_is_utf16_text(sample, encoding) for encoding in ("utf-16-le", "utf-16-be"))
+
+
+def _is_utf16_text(sample: bytes, encoding: str) -> bool:
+    text = sample[: len(sample) // 2 * 2].decode(encoding, errors="replace")
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 0x20 and ch not in "\t\n\r\x0c\x1b")
+              or 0xE000 <= ord(ch) <= 0xF8FF)
+    return bad <= 0.01 * max(len(text), 1)
+
+
+# ---------------------------------------------------------------------------------------------- zip
+
+
+def zip_entry_count(data: bytes) -> int | None:
+    """The number of entries the zip's end-of-central-directory record announces (ZIP64 aware), read
+    without building the directory; None when there is no such record (a truncated archive)."""
+    tail_start = max(0, len(data) - (22 + 65535))
+    position = data.rfind(b"PK\x05\x06", tail_start)
+    if position < 0 or position + 22 > len(data):
+        return None
+    (total,) = struct.unpack_from("<H", data, position + 10)
+    locator = position - 20
+    if total == 0xFFFF and locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":
+        (zip64_offset,) = struct.unpack_from("<Q", data, locator + 8)
+        if zip64_offset + 56 <= len(data) and data[zip64_offset:zip64_offset + 4] == b"PK\x06\x06":
+            (total,) = struct.unpack_from("<Q", data, zip64_offset + 32)
+    return total
+
+
+def check_zip_directory(data: bytes, max_members: int = ZIP_MAX_MEMBERS) -> None:
+    """Refuse an archive with more entries than a document has, before zipfile builds its directory."""
+    count = zip_entry_count(data)
+    if count is not None and count > max_members:
+        raise ExtractionError("zip_bomb", f"the zip package announces {count} members (limit {max_members}): "
+                                          "refused as a zip bomb")
+
+
+def check_zip_package(archive: zipfile.ZipFile, max_members: int = ZIP_MAX_MEMBERS,
+                      max_uncompressed: int = ZIP_MAX_UNCOMPRESSED_BYTES,
+                      max_ratio: float = ZIP_MAX_MEMBER_RATIO) -> None:
+    """Refuse zip bombs from the directory alone, then stream every XML part (never more than its declared
+    size) and refuse DOCTYPE / ENTITY declarations. Raises ExtractionError."""
+    members = archive.infolist()
+    if len(members) > max_members:
+        raise ExtractionError("zip_bomb", f"the zip package has {len(members)} members (limit {max_members})")
+    total = sum(m.file_size for m in members)
+    if total > max_uncompressed:
+        raise ExtractionError("zip_bomb", f"the zip package would expand to {total} bytes "
+                                          f"(limit {max_uncompressed}): refused as a zip bomb")
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > ZIP_RATIO_MIN_BYTES and ratio > max_ratio:
+            raise ExtractionError("zip_bomb", f"{member.filename} expands {ratio:.0f}-fold "
+                                              f"(limit {max_ratio}): refused as a zip bomb")
+    for member in members:
+        if member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            _check_xml_member(archive, member)
+
+
+def _check_xml_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    read = 0
+    tail = b""
+    try:
+        with archive.open(member) as stream:
+            while True:
+                chunk = stream.read(_CHUNK)
+                if not chunk:
+                    break
+                read += len(chunk)
+                if read > member.file_size:  # the directory lied about the size: a crafted archive
+                    raise ExtractionError("zip_bomb", f"{member.filename} is larger than its zip entry says")
+                window = tail + chunk
+                if any(marker in window for marker in _XML_DECLARATIONS):
+                    raise ExtractionError("unsafe_xml", f"{member.filename} declares a DOCTYPE or ENTITY, "
+                                                        "which a Word document never needs: refused")
+                tail = window[-_MARKER_OVERLAP:]
+    except ExtractionError:
+        raise
+    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required"
+        raise ExtractionError("encrypted", f"{member.filename} is encrypted: {one_line(str(exc))}") from exc
+    except NotImplementedError as exc:  # an unsupported compression method
+        raise ExtractionError("corrupt", f"{member.filename}: {one_line(str(exc))}") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise ExtractionError("corrupt", f"the zip package is damaged at {member.filename}: "
+                                         f"{one_line(str(exc))}") from exc
+
+
+# ---------------------------------------------------------------------------------------------- time
+
+
+class ExtractionTimeout(BaseException):
+    """Raised inside a parser when its time is up. A BaseException, so that the broad `except Exception`
+    blocks parsers use for damaged files cannot turn it into a misleading reason."""
+
+
+def timeout_seconds() -> float:
+    raw = os.getenv("EXTRACT_TIMEOUT_S")
+    try:
+        value = float(raw) if raw and raw.strip() else DEFAULT_TIMEOUT_S
+    except ValueError:
+        log.warning("EXTRACT_TIMEOUT_S=%r is not a number; using %s", raw, DEFAULT_TIMEOUT_S)
+        return DEFAULT_TIMEOUT_S
+    return value if value > 0 else DEFAULT_TIMEOUT_S
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[bool]:
+    """Raise ExtractionTimeout in the body after `seconds` (SIGALRM). Yields whether the limit is armed:
+    it is not outside the main thread, nor when someone else already uses SIGALRM (an Airflow task's
+    execution_timeout): their deadline bounds the work then, and theirs must not be disturbed."""
+    if (threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer")
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+            or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, signal.SIG_IGN, None)):
+        yield False
+        return
+
+    def on_alarm(_signum, _frame):
+        raise ExtractionTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ---------------------------------------------------------------------------------------------- crashes
+
+
+def one_line(text: str, limit: int = REASON_MAX_CHARS) -> str:
+    """A reason fit for one line of a JSON report: whitespace runs collapsed, cut at `limit` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def single_line(text: str) -> str:
+    """`text` with its line breaks turned into spaces (a file name may hold any character but "/")."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def classify_crash(exc: BaseException) -> tuple[str, str]:
+    """(code, one-line message) for an exception a parser let escape, from the first line of its message
+    (a library may put a whole traceback in there). Damage that libraries report with their own exception
+    types (zip, zlib, XML syntax) is `corrupt`; anything else is a `parser_error`."""
+    first_line = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    detail = one_line(f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__)
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error)) or _is_xml_syntax_error(exc):
+        return "corrupt", f"the file is damaged: {detail}"
+    if isinstance(exc, MemoryError):
+        return "too_complex", "the document needs more memory than is available"
+    if isinstance(exc, RecursionError):
+        return "too_complex", "the document is nested too deeply to read"
+    return "parser_error", f"the parser failed: {detail}"
+
+
+def _is_xml_syntax_error(exc: BaseException) -> bool:
+    try:
+        from lxml.etree import XMLSyntaxError
+    except ImportError:  # pragma: no cover - lxml comes with python-docx
+        XMLSyntaxError = ()  # type: ignore[assignment]  # noqa: N806
+    from xml.parsers.expat import ExpatError
+
+    return isinstance(exc, (XMLSyntaxError, ExpatError))

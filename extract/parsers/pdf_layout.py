@@ -1,0 +1,754 @@
+"""Page geometry → table grids for the PDF parser: ruled tables from drawn edges, borderless tables from
+character positions, text lines in reading order, and tables continued across page breaks.
+
+Pure functions over pdfplumber's page objects (chars and edges as dicts); no knowledge of report labels.
+A table is an expanded grid: every position holds a `Box`, and the positions covered by a merged cell hold
+the same `Box` object, so the first position in row-major order is where the cell was printed.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+Obj = dict[str, Any]
+
+SNAP = 2.5  # points: edges or boundaries closer than this are the same line
+NUMERIC_RE = re.compile(r"^[-+−]?\s*[\d０-９][\d０-９,，.．\s]*(?:%|元|万元|件|笔|个|次)?$|^[-—–/／无]$")
+PAGE_NUMBER_RE = re.compile(r"^[-—–\s]*(?:第\s*)?\d+\s*(?:页|/\s*\d+\s*页?)?[-—–\s]*$")
+
+
+@dataclass(eq=False)  # identity equality: positions of one merged cell share one Box
+class Box:
+    """A printed cell: its text and where it is on which page."""
+
+    text: str
+    page: int
+    bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+@dataclass
+class PageTable:
+    """A table as an expanded grid, with the column boundaries of its last part (for stitching)."""
+
+    grid: list[list[Box]]
+    first_page: int
+    last_page: int
+    top: float  # on the first page
+    bottom: float  # on the last page
+    col_bounds: list[float]  # x boundaries of the columns, len = columns + 1
+    kind: str  # "ruled" | "borderless"
+
+
+@dataclass
+class Line:
+    """Characters that share a baseline band, split into segments at wide gaps."""
+
+    top: float
+    bottom: float
+    size: float
+    segments: list[Box] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+
+# --------------------------------------------------------------------------------------------- text
+
+# CJK Radicals Supplement forms that fonts put in place of the simplified ideograph (no NFKC mapping)
+_RADICAL_SUPPLEMENT = str.maketrans({
+    "⺀": "冫", "⺁": "厂", "⺇": "几", "⺌": "小", "⺎": "兀", "⺏": "尣", "⺐": "尢", "⺑": "𡯂", "⺒": "巳",
+    "⺓": "幺", "⺔": "彑", "⺕": "彐", "⺖": "忄", "⺗": "㣺", "⺘": "扌", "⺙": "攵", "⺛": "旡", "⺜": "日",
+    "⺝": "月", "⺞": "歺", "⺟": "母", "⺠": "民", "⺡": "氵", "⺢": "氺", "⺣": "灬", "⺤": "爫", "⺥": "爫",
+    "⺦": "丬", "⺧": "丬", "⺨": "犭", "⺩": "王", "⺪": "疋", "⺫": "罒", "⺬": "示", "⺭": "礻", "⺮": "竹",
+    "⺯": "糸", "⺰": "纟", "⺱": "罓", "⺲": "罒", "⺳": "罓", "⺴": "罒", "⺵": "罒", "⺶": "羊", "⺷": "羊",
+    "⺸": "羊", "⺹": "耂", "⺺": "肀", "⺻": "聿", "⺼": "月", "⺽": "臼", "⺾": "艹", "⺿": "艹", "⻀": "艹",
+    "⻁": "虎", "⻂": "衤", "⻃": "覀", "⻄": "西", "⻅": "见", "⻆": "角", "⻇": "角", "⻈": "讠", "⻉": "贝",
+    "⻊": "足", "⻋": "车", "⻌": "辶", "⻍": "辶", "⻎": "辶", "⻏": "阝", "⻐": "钅", "⻑": "長", "⻒": "镸",
+    "⻓": "长", "⻔": "门", "⻕": "阝", "⻖": "阝", "⻗": "雨", "⻘": "青", "⻙": "韦", "⻚": "页", "⻛": "风",
+    "⻜": "飞", "⻝": "食", "⻞": "食", "⻟": "食", "⻠": "饣", "⻡": "饣", "⻢": "马", "⻣": "骨", "⻤": "鬼",
+    "⻥": "鱼", "⻦": "鸟", "⻧": "卤", "⻨": "麦", "⻩": "黄", "⻪": "黾", "⻫": "斉", "⻬": "齐", "⻭": "歯",
+    "⻮": "齿", "⻯": "竜", "⻰": "龙", "⻱": "龜", "⻲": "亀", "⻳": "龟",
+})
+
+
+def fold_radicals(text: str) -> str:
+    """Fonts that map ideographs to radicals or compatibility ideographs in their ToUnicode table
+    (Noto CJK via chromium, some WPS exports) give "⼆" (U+2F06) for "二", "⺠" for "民": fold them back."""
+    if all(ch < "\u2e80" for ch in text):
+        return text
+    text = text.translate(_RADICAL_SUPPLEMENT)
+    return "".join(unicodedata.normalize("NFKC", ch) if "\u2f00" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff"
+                   else ch for ch in text)
+
+
+def _is_ascii_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def join_chars(chars: list[Obj], space_gap: float) -> str:
+    """Characters of one line, sorted by x, to text: a space only where a wide gap separates two
+    characters, so that justified CJK text and digits drawn one by one come out whole."""
+    out: list[str] = []
+    prev = None
+    for ch in chars:
+        text = ch["text"]
+        if not text.strip():
+            prev = ch if prev is None else prev
+            continue
+        if prev is not None and out and ch["x0"] - prev["x1"] > space_gap:
+            out.append(" ")
+        out.append(fold_radicals(text))
+        prev = ch
+    return "".join(out).strip()
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Lines wrapped inside one cell: CJK joins directly ("商业" + "企业"), Latin words and digits keep a
+    space. Digits on two lines are never fused: they are as likely two rows of a table drawn without row
+    rules as one number wrapped, so "21 0" goes on to fail as a number instead of reading 210."""
+    result = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if result and _is_ascii_word_char(result[-1]) and _is_ascii_word_char(line[0]):
+            result += " "
+        result += line
+    return result
+
+
+def cluster_lines(chars: list[Obj]) -> list[list[Obj]]:
+    """Group characters into lines by vertical overlap; each line sorted by x."""
+    lines: list[list[Obj]] = []
+    bands: list[tuple[float, float]] = []
+    for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        mid = (ch["top"] + ch["bottom"]) / 2
+        if bands and bands[-1][0] <= mid <= bands[-1][1]:
+            lines[-1].append(ch)
+            top, bottom = bands[-1]
+            bands[-1] = (min(top, ch["top"]), max(bottom, ch["bottom"]))
+        else:
+            lines.append([ch])
+            bands.append((ch["top"], ch["bottom"]))
+    for line in lines:
+        line.sort(key=lambda c: c["x0"])
+    return lines
+
+
+def cell_text(chars: list[Obj]) -> str:
+    if not chars:
+        return ""
+    size = statistics.median(c["size"] for c in chars)
+    return join_lines(join_chars(line, 0.6 * size) for line in cluster_lines(chars))
+
+
+def page_lines(chars: list[Obj], page: int, segment_gap: float | None = None) -> list[Line]:
+    """Text lines of a page region in reading order, split into segments at gaps wider than
+    `segment_gap` (default: one character width), the way columns of a borderless table are separated."""
+    result = []
+    for line_chars in cluster_lines([c for c in chars if c["text"].strip()]):
+        size = statistics.median(c["size"] for c in line_chars)
+        gap = segment_gap if segment_gap is not None else 1.0 * size
+        line = Line(top=min(c["top"] for c in line_chars), bottom=max(c["bottom"] for c in line_chars),
+                    size=size)
+        run: list[Obj] = []
+        for ch in line_chars:
+            if run and ch["x0"] - max(c["x1"] for c in run) > gap:
+                line.segments.append(_segment(run, page, size))
+                run = []
+            run.append(ch)
+        line.segments.append(_segment(run, page, size))
+        result.append(line)
+    return result
+
+
+def _segment(chars: list[Obj], page: int, size: float) -> Box:
+    bbox = (min(c["x0"] for c in chars), min(c["top"] for c in chars),
+            max(c["x1"] for c in chars), max(c["bottom"] for c in chars))
+    return Box(join_chars(chars, 0.6 * size), page, bbox)
+
+
+def looks_numeric(text: str) -> bool:
+    return bool(NUMERIC_RE.match(text.strip()))
+
+
+def is_page_furniture(text: str) -> bool:
+    return bool(PAGE_NUMBER_RE.match(text.strip()))
+
+
+# ----------------------------------------------------------------------------------- page orientation
+
+def sideways_direction(chars: list[Obj]) -> str | None:
+    """"down" or "up" when most characters run vertically (a landscape table printed sideways, a page
+    with /Rotate), else None. Upright CJK prints top-to-bottom only in vertical writing, which
+    pdfminer still reports as upright glyphs."""
+    down = up = 0
+    for ch in chars:
+        if ch.get("upright", True):
+            continue
+        b = ch["matrix"][1]
+        if b < 0:
+            down += 1
+        elif b > 0:
+            up += 1
+    if max(down, up) * 2 <= len(chars):
+        return None
+    return "down" if down >= up else "up"
+
+
+def turn_upright(obj: Obj, direction: str, width: float, height: float) -> Obj:
+    """Coordinates of `obj` in the frame where sideways text reads left to right."""
+    x0, x1, top, bottom = obj["x0"], obj["x1"], obj["top"], obj["bottom"]
+    if direction == "down":
+        box = {"x0": top, "x1": bottom, "top": width - x1, "bottom": width - x0}
+    else:
+        box = {"x0": height - bottom, "x1": height - top, "top": x0, "bottom": x1}
+    out = dict(obj, **box)
+    if "orientation" in obj:
+        out["orientation"] = "v" if obj["orientation"] == "h" else "h"
+    return out
+
+
+def turn_bbox(bbox: tuple[float, float, float, float], direction: str, width: float,
+              height: float) -> tuple[float, float, float, float]:
+    t = turn_upright({"x0": bbox[0], "top": bbox[1], "x1": bbox[2], "bottom": bbox[3]}, direction, width, height)
+    return t["x0"], t["top"], t["x1"], t["bottom"]
+
+
+# --------------------------------------------------------------------------------------- ruled tables
+
+def visible_edge_objects(obj: Obj) -> bool:
+    """Filter for page.filter(): keep what draws table rules. Filled rectangles without a stroke are cell
+    backgrounds (WPS paints one behind every paragraph), unless thin enough to be a rule themselves."""
+    if obj.get("object_type") == "rect" and not obj.get("stroke"):
+        return min(obj["width"], obj["height"]) <= SNAP
+    return True
+
+
+def _cluster_values(values: Iterable[float]) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= SNAP:
+            continue
+        out.append(v)
+    return out
+
+
+def _nearest(values: list[float], v: float) -> int:
+    i = bisect.bisect_left(values, v)
+    if i == len(values) or (i > 0 and v - values[i - 1] <= values[i] - v):
+        return i - 1
+    return i
+
+
+def ruled_table(bbox: tuple[float, float, float, float], edges: list[Obj], chars: list[Obj],
+                page: int) -> PageTable | None:
+    """Rebuild a ruled table inside `bbox` from its edges: the boundaries are every distinct rule
+    position, and two neighbouring grid positions are one merged cell when no rule separates them.
+    This keeps cells whose outer rule is missing (a table continued from the previous page)."""
+    x0, top, x1, bottom = bbox
+    touching = [e for e in edges if e["x1"] >= x0 - SNAP and e["x0"] <= x1 + SNAP
+                and e["bottom"] >= top - SNAP and e["top"] <= bottom + SNAP]
+    vertical = [e for e in touching if e["orientation"] == "v" and x0 - SNAP <= e["x0"] <= x1 + SNAP]
+    # at a page break the last row often has no bottom rule: its column rules show where it ends
+    top = min([top] + [e["top"] for e in vertical])
+    bottom = max([bottom] + [e["bottom"] for e in vertical])
+    horizontal = [e for e in touching if e["orientation"] == "h" and top - SNAP <= e["top"] <= bottom + SNAP]
+    ys = _cluster_values([top, bottom] + [e["top"] for e in horizontal])
+    xs = _cluster_values([x0, x1] + [e["x0"] for e in vertical])
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+
+    # rules indexed by the boundary they draw, so that large tables stay linear in their edges
+    vertical_at: dict[int, list[Obj]] = {}
+    for e in vertical:
+        vertical_at.setdefault(_nearest(xs, e["x0"]), []).append(e)
+    horizontal_at: dict[int, list[Obj]] = {}
+    for e in horizontal:
+        horizontal_at.setdefault(_nearest(ys, e["top"]), []).append(e)
+
+    def has_vertical_rule(c: int, y_mid: float) -> bool:
+        return any(e["top"] - SNAP <= y_mid <= e["bottom"] + SNAP for e in vertical_at.get(c, ()))
+
+    def has_horizontal_rule(r: int, x_mid: float) -> bool:
+        return any(e["x0"] - SNAP <= x_mid <= e["x1"] + SNAP for e in horizontal_at.get(r, ()))
+
+    parent = list(range(n_rows * n_cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for r in range(n_rows):
+        y_mid = (ys[r] + ys[r + 1]) / 2
+        for c in range(n_cols):
+            x_mid = (xs[c] + xs[c + 1]) / 2
+            if c + 1 < n_cols and not has_vertical_rule(c + 1, y_mid):
+                union(r * n_cols + c, r * n_cols + c + 1)
+            if r + 1 < n_rows and not has_horizontal_rule(r + 1, x_mid):
+                union(r * n_cols + c, (r + 1) * n_cols + c)
+
+    chars_by_root: dict[int, list[Obj]] = {}
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        if not (x0 <= cx <= x1 and top <= cy <= bottom) or not ch["text"].strip():
+            continue
+        c = min(max(bisect.bisect_right(xs, cx) - 1, 0), n_cols - 1)
+        r = min(max(bisect.bisect_right(ys, cy) - 1, 0), n_rows - 1)
+        chars_by_root.setdefault(find(r * n_cols + c), []).append(ch)
+
+    extents: dict[int, list[float]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            root = find(r * n_cols + c)
+            ext = extents.setdefault(root, [xs[c], ys[r], xs[c + 1], ys[r + 1]])
+            ext[0], ext[1] = min(ext[0], xs[c]), min(ext[1], ys[r])
+            ext[2], ext[3] = max(ext[2], xs[c + 1]), max(ext[3], ys[r + 1])
+    boxes = {root: Box(cell_text(chars_by_root.get(root, [])), page,
+                       tuple(round(v, 2) for v in ext))  # type: ignore[arg-type]
+             for root, ext in extents.items()}
+    grid = [[boxes[find(r * n_cols + c)] for c in range(n_cols)] for r in range(n_rows)]
+    return PageTable(grid, page, page, top, bottom, xs, "ruled")
+
+
+def table_regions(visible: Any, edges: list[Obj]) -> list[tuple[float, float, float, float]]:
+    """Where pdfplumber finds ruled tables on a page filtered with `visible_edge_objects`."""
+    if len(edges) < 4:
+        return []
+    return [t.bbox for t in visible.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})]
+
+
+def ruled_tables(regions: list[tuple[float, float, float, float]], edges: list[Obj], chars: list[Obj],
+                 page_number: int) -> list[PageTable]:
+    """Ruled tables rebuilt in each region, top to bottom."""
+    tables = []
+    for bbox in regions:
+        table = ruled_table(bbox, edges, chars, page_number)
+        if table is not None and len(table.grid) >= 1 and len(table.col_bounds) >= 3:
+            tables.append(table)
+    tables.sort(key=lambda t: t.top)
+    return tables
+
+
+# ---------------------------------------------------------------------------------- borderless tables
+
+def _is_data_line(line: Line) -> bool:
+    return len(line.segments) >= 2 and any(looks_numeric(s.text) for s in line.segments)
+
+
+def _group_visual_rows(lines: list[Line]) -> list[list[Line]]:
+    """Lines closer than half a character height (or overlapping) print one table row: a label wrapped
+    over two lines with its numbers centred between them."""
+    groups: list[list[Line]] = []
+    for line in lines:
+        if groups:
+            prev_bottom = max(l.bottom for l in groups[-1])
+            if line.top - prev_bottom < 0.5 * line.size:
+                groups[-1].append(line)
+                continue
+        groups.append([line])
+    return groups
+
+
+def _column_intervals(data_lines: list[Line]) -> list[tuple[float, float]]:
+    """Value columns from the extent of the numbers (centred numbers of one column overlap, those of
+    neighbouring columns do not); the labels left of the first value column make one more column."""
+    numeric = sorted((s.bbox[0], s.bbox[2]) for line in data_lines for s in line.segments
+                     if looks_numeric(s.text))
+    merged: list[list[float]] = []
+    for x0, x1 in numeric:
+        if merged and x0 <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], x1)
+        else:
+            merged.append([x0, x1])
+    if not merged:
+        return []
+    labels = [s.bbox for line in data_lines for s in line.segments
+              if not looks_numeric(s.text) and (s.bbox[0] + s.bbox[2]) / 2 < merged[0][0]]
+    if labels:
+        merged.insert(0, [min(b[0] for b in labels), min(max(b[2] for b in labels), merged[0][0] - 0.5)])
+    return [(a, b) for a, b in merged]
+
+
+def _best_column(seg: Box, intervals: list[tuple[float, float]]) -> int:
+    x0, x1 = seg.bbox[0], seg.bbox[2]
+    overlaps = [min(x1, b) - max(x0, a) for a, b in intervals]
+    best = max(range(len(intervals)), key=lambda i: overlaps[i])
+    if overlaps[best] > 0:
+        return best
+    centre = (x0 + x1) / 2
+    return min(range(len(intervals)), key=lambda i: abs((intervals[i][0] + intervals[i][1]) / 2 - centre))
+
+
+def _is_heading_or_prose(line: Line, width: float) -> bool:
+    """A line that ends a borderless table: a paragraph line (most of the text width, or a sentence end)
+    or a section heading ("三、收到和处理…"; "三、本年度办理结果" is a row group of 表三, not a heading)."""
+    if len(line.segments) != 1:
+        return False
+    seg = line.segments[0]
+    if seg.bbox[2] - seg.bbox[0] > 0.6 * width or seg.text.endswith(("。", "：", ":")):
+        return True
+    return bool(re.match(r"^[一二三四五六七八九十]+[、.．]", seg.text)) and "结果" not in seg.text
+
+
+def borderless_tables(lines: list[Line], page_number: int, max_header_lines: int = 8) -> list[PageTable]:
+    """Tables without rules, found from text lines: runs of lines with numbers in separate segments.
+    Columns come from the horizontal extent of the segments of those lines; header lines above them
+    are mapped to columns by overlap, a header spanning several columns becomes a merged cell."""
+    tables: list[PageTable] = []
+    used: set[int] = set()
+    if not lines:
+        return tables
+    text_width = (max(s.bbox[2] for l in lines for s in l.segments)
+                  - min(s.bbox[0] for l in lines for s in l.segments))
+    i = 0
+    while i < len(lines):
+        if not _is_data_line(lines[i]):
+            i += 1
+            continue
+        # a block: data lines, and between them label lines wrapped from a neighbouring row
+        j = i
+        last_data = i
+        while j + 1 < len(lines):
+            nxt = lines[j + 1]
+            if nxt.top - lines[j].bottom > 2.5 * nxt.size:
+                break
+            if _is_data_line(nxt):
+                last_data = j + 1
+            elif _is_heading_or_prose(nxt, text_width) \
+                    or any(is_page_furniture(seg.text) for seg in nxt.segments):
+                break
+            j += 1
+        block_end = last_data
+        while (block_end + 1 < len(lines) and not _is_data_line(lines[block_end + 1])
+               and lines[block_end + 1].top - lines[block_end].bottom < 0.5 * lines[block_end + 1].size
+               and not _is_heading_or_prose(lines[block_end + 1], text_width)):
+            block_end += 1  # the end of a label wrapped below the numbers of the last row
+        data = [l for l in lines[i:block_end + 1] if _is_data_line(l)]
+        # one row is a table only when it is clearly tabular (表四 prints its 15 numbers on one row)
+        if len(data) < 2 and not any(sum(looks_numeric(s.text) for s in l.segments) >= 3 for l in data):
+            i = block_end + 1
+            continue
+        intervals = _column_intervals(data)
+        if len(intervals) < 2:
+            i = block_end + 1
+            continue
+        start = i
+        while (start - 1 >= 0 and start - 1 not in used and i - start < max_header_lines
+               and not _is_data_line(lines[start - 1])
+               and lines[start].top - lines[start - 1].bottom < 2.5 * lines[start].size
+               and not _is_heading_or_prose(lines[start - 1], text_width)
+               and not any(is_page_furniture(s.text) for s in lines[start - 1].segments)):
+            start -= 1
+        block = lines[start:block_end + 1]
+        used.update(range(start, block_end + 1))
+        grid = _spread_single_value_runs(_grid_from_lines(block, intervals, page_number))
+        bounds = _bounds(intervals)
+        tables.append(PageTable(grid, page_number, page_number, block[0].top, block[-1].bottom, bounds,
+                                "borderless"))
+        i = block_end + 1
+    return tables
+
+
+def _grid_from_lines(block: list[Line], intervals: list[tuple[float, float]], page: int) -> list[list[Box]]:
+    grid: list[list[Box]] = []
+    for group in _group_visual_rows(block):
+        data_lines = [l for l in group if _is_data_line(l)]
+        if not data_lines:
+            for segments in _header_sub_rows(group):
+                grid.append(_grid_row(segments, intervals, page, _header_spans(segments, intervals)))
+            continue
+        # tight rows with several data lines: each data line is a row, wrapped label lines join the
+        # nearest data line
+        rows: list[list[Line]] = [[] for _ in data_lines]
+        for line in group:
+            mid = (line.top + line.bottom) / 2
+            k = min(range(len(data_lines)),
+                    key=lambda a: abs((data_lines[a].top + data_lines[a].bottom) / 2 - mid))
+            rows[k].append(line)
+        for row_lines in rows:
+            segments = [seg for line in row_lines for seg in line.segments]
+            grid.append(_grid_row(segments, intervals, page,
+                                  {id(seg): [_best_column(seg, intervals)] for seg in segments}))
+    return grid
+
+
+def _grid_row(segments: list[Box], intervals: list[tuple[float, float]], page: int,
+              columns: dict[int, list[int]]) -> list[Box]:
+    """One grid row: segments in one column join into one cell, a segment over several columns is one
+    merged cell copied into each."""
+    n_cols = len(intervals)
+    parts: list[list[Box]] = [[] for _ in range(n_cols)]
+    for seg in segments:
+        parts[columns[id(seg)][0]].append(seg)
+    row: list[Box | None] = [None] * n_cols
+    for c, segs in enumerate(parts):
+        if not segs:
+            continue
+        bbox = (min(s.bbox[0] for s in segs), min(s.bbox[1] for s in segs),
+                max(s.bbox[2] for s in segs), max(s.bbox[3] for s in segs))
+        box = Box(_join_segments(segs), page, tuple(round(v, 2) for v in bbox))  # type: ignore[arg-type]
+        span = max((columns[id(s)] for s in segs), key=len)
+        for k in span:
+            if row[k] is None:
+                row[k] = box
+    top = min(s.bbox[1] for s in segments)
+    bottom = max(s.bbox[3] for s in segments)
+    return [cell if cell is not None else
+            Box("", page, (round(intervals[c][0], 2), round(top, 2), round(intervals[c][1], 2), round(bottom, 2)))
+            for c, cell in enumerate(row)]
+
+
+def _centre(seg: Box) -> float:
+    return (seg.bbox[0] + seg.bbox[2]) / 2
+
+
+def _x_disjoint(a: list[Box], b: list[Box]) -> bool:
+    return all(min(s.bbox[2], t.bbox[2]) <= max(s.bbox[0], t.bbox[0]) for s in a for t in b)
+
+
+def _header_sub_rows(group: list[Line]) -> list[list[Box]]:
+    """Header lines of one visual row split into the header levels they print.
+
+    Lines whose segments share a centre are one cell wrapped over several lines ("商业" over "企业");
+    levels side by side at the same height are one row ("自然人" beside "法人或其他组织"); a cell centred
+    between two levels spans both (a rowspan: "行政复议" beside "行政诉讼" and beside "未经复议直接起诉")."""
+    levels: list[list[Line]] = []
+    for line in group:
+        tol = max(2.0, 0.3 * line.size)
+        home = next((lvl for lvl in levels if any(abs(_centre(s) - _centre(t)) <= tol
+                                                  for other in lvl for t in other.segments
+                                                  for s in line.segments)), None)
+        if home is None:
+            levels.append([line])
+        else:
+            home.append(line)
+
+    def band(lvl: list[Line]) -> tuple[float, float]:
+        return min(l.top for l in lvl), max(l.bottom for l in lvl)
+
+    def segs(lvl: list[Line]) -> list[Box]:
+        return [s for l in lvl for s in l.segments]
+
+    levels.sort(key=lambda lvl: band(lvl)[0])
+    merged: list[list[Line]] = []
+    for lvl in levels:  # side by side at overlapping heights: one row
+        if merged:
+            top, bottom = band(merged[-1])
+            t, b = band(lvl)
+            if min(bottom, b) - max(top, t) > 0.3 * lvl[0].size and _x_disjoint(segs(merged[-1]), segs(lvl)):
+                merged[-1] = merged[-1] + lvl
+                continue
+        merged.append(lvl)
+    rows = [segs(lvl) for lvl in merged]
+    k = 1
+    while 0 < k < len(rows) - 1:
+        mid = sum(band(merged[k])) / 2
+        between = sum(band(merged[k - 1])) / 2 < mid < sum(band(merged[k + 1])) / 2
+        if between and len(merged[k]) == 1 and _x_disjoint(rows[k], rows[k - 1]) \
+                and _x_disjoint(rows[k], rows[k + 1]):
+            rows[k - 1] = rows[k - 1] + rows[k]
+            rows[k + 1] = rows[k] + rows[k + 1]
+            del rows[k], merged[k]
+            continue
+        k += 1
+    return [_merge_wrapped(r) for r in rows]
+
+
+def _merge_wrapped(segments: list[Box]) -> list[Box]:
+    """Segments of one header row that share a centre are one cell wrapped over lines: one Box each."""
+    cells: list[list[Box]] = []
+    for seg in sorted(segments, key=lambda s: (s.bbox[1], s.bbox[0])):
+        tol = max(2.0, 0.3 * (seg.bbox[3] - seg.bbox[1]))
+        home = next((c for c in cells if abs(_centre(c[0]) - _centre(seg)) <= tol
+                     and seg.bbox[1] > c[-1].bbox[1]), None)
+        if home is None:
+            cells.append([seg])
+        else:
+            home.append(seg)
+    out = []
+    for parts in cells:
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        bbox = (min(s.bbox[0] for s in parts), min(s.bbox[1] for s in parts),
+                max(s.bbox[2] for s in parts), max(s.bbox[3] for s in parts))
+        out.append(Box(join_lines(s.text for s in parts), parts[0].page, bbox))
+    return sorted(out, key=lambda s: s.bbox[0])
+
+
+def _header_spans(segments: list[Box], intervals: list[tuple[float, float]]) -> dict[int, list[int]]:
+    """Columns each header segment covers. A header is centred over the columns it names, and the headers
+    of one level share out the columns between them: choose, for the segments left to right, runs of
+    columns centred on each that follow one another without gap or overlap and cover the most columns.
+    Without such a partition (left-aligned headers) each segment keeps its own column."""
+    bounds = _bounds(intervals)
+    n = len(intervals)
+    widths = [bounds[k + 1] - bounds[k] for k in range(n)]
+    tol = 0.3 * statistics.median(widths)
+    ordered = sorted(segments, key=lambda s: s.bbox[0])
+    home = [_best_column(s, intervals) for s in ordered]
+    candidates = []
+    for seg, col in zip(ordered, home):
+        spans = [(i, j) for i in range(0, col + 1) for j in range(col, n)
+                 if abs((bounds[i] + bounds[j + 1]) / 2 - _centre(seg)) <= tol]
+        candidates.append(spans or [(col, col)])
+
+    best: tuple[int, list[tuple[int, int]]] | None = None
+
+    def search(k: int, next_start: int | None, chosen: list[tuple[int, int]], covered: int) -> None:
+        nonlocal best
+        if k == len(ordered):
+            if best is None or covered > best[0]:
+                best = (covered, list(chosen))
+            return
+        for i, j in candidates[k]:
+            if next_start is not None and i != next_start:
+                continue
+            chosen.append((i, j))
+            search(k + 1, j + 1, chosen, covered + j - i + 1)
+            chosen.pop()
+
+    if len(ordered) > 1 and sum(len(c) for c in candidates) <= 400:
+        search(0, None, [], 0)
+    if best is None:
+        if len(ordered) == 1:
+            i, j = max(candidates[0], key=lambda span: span[1] - span[0])
+            return {id(ordered[0]): list(range(i, j + 1))}
+        return {id(seg): [col] for seg, col in zip(ordered, home)}
+    return {id(seg): list(range(i, j + 1)) for seg, (i, j) in zip(ordered, best[1])}
+
+
+def _bounds(intervals: list[tuple[float, float]]) -> list[float]:
+    """Column boundaries: midway between neighbouring columns, and half a typical gap outside the outer
+    ones (where the cell edge would be)."""
+    inner = [(intervals[k][1] + intervals[k + 1][0]) / 2 for k in range(len(intervals) - 1)]
+    gaps = [intervals[k + 1][0] - intervals[k][1] for k in range(len(intervals) - 1)]
+    margin = statistics.median(gaps) / 2 if gaps else 0.0
+    return [intervals[0][0] - margin] + inner + [intervals[-1][1] + margin]
+
+
+def _spread_single_value_runs(grid: list[list[Box]]) -> list[list[Box]]:
+    """A sub-table printed with one value column under a wider table (表二's "本年处理决定数量" under
+    the three columns of 规章): without rules the merge is invisible, so when a header's one value cell
+    spans several columns, the single numbers of the rows under it are spread over the same columns,
+    as the ruled form prints them."""
+    def value_cells(row: list[Box]) -> list[int]:
+        return [c for c in range(1, len(row)) if row[c].text.strip()]
+
+    r = 0
+    while r < len(grid):
+        row = grid[r]
+        cols = value_cells(row)
+        is_header = row[0].text.strip() and not any(looks_numeric(b.text) for b in row)
+        if not (is_header and cols and len({id(row[c]) for c in cols}) == 1):
+            r += 1
+            continue
+        k = r + 1
+        while k < len(grid) and any(looks_numeric(b.text) for b in grid[k]):
+            data_cols = value_cells(grid[k])
+            if len(data_cols) != 1 or data_cols[0] not in cols:
+                break
+            box = grid[k][data_cols[0]]
+            grid[k] = [box if c in cols else cell for c, cell in enumerate(grid[k])]
+            k += 1
+        r = max(k, r + 1)
+    return grid
+
+
+def _join_segments(segs: list[Box]) -> str:
+    """Segments landing in one column: on one line they are words of one cell (kept apart by a space so
+    that two numbers never fuse); on successive lines they are a wrapped label."""
+    by_line: dict[float, list[Box]] = {}
+    for s in segs:
+        by_line.setdefault(round(s.bbox[1]), []).append(s)
+    return join_lines(" ".join(s.text for s in sorted(line, key=lambda s: s.bbox[0]))
+                      for _, line in sorted(by_line.items()))
+
+
+# ----------------------------------------------------------------------------------------- stitching
+
+def _regrid(table: PageTable, bounds: list[float]) -> list[list[Box]]:
+    """Re-expand a grid onto finer column boundaries: a new column takes the box of the old column
+    that contains its centre."""
+    old = table.col_bounds
+    mapping = []
+    for k in range(len(bounds) - 1):
+        centre = (bounds[k] + bounds[k + 1]) / 2
+        mapping.append(min(max(bisect.bisect_right(old, centre) - 1, 0), len(old) - 2))
+    return [[row[m] for m in mapping] for row in table.grid]
+
+
+def _row_key(row: list[Box]) -> tuple[str, ...]:
+    return tuple(re.sub(r"\s+", "", b.text) for b in row)
+
+
+def _header_rows(grid: list[list[Box]]) -> list[tuple[str, ...]]:
+    headers = []
+    for row in grid:
+        if any(looks_numeric(b.text) and b.text.strip() for b in row):
+            break
+        headers.append(_row_key(row))
+    return headers
+
+
+def can_continue(prev: PageTable, nxt: PageTable, text_after_prev: bool, text_before_next: bool) -> bool:
+    """`nxt` continues `prev` on the next page: nothing but page furniture between them and the same
+    left and right edges."""
+    return (nxt.first_page == prev.last_page + 1 and not text_after_prev and not text_before_next
+            and abs(prev.col_bounds[0] - nxt.col_bounds[0]) <= 3 * SNAP
+            and abs(prev.col_bounds[-1] - nxt.col_bounds[-1]) <= 3 * SNAP)
+
+
+def stitch(prev: PageTable, nxt: PageTable) -> PageTable:
+    """One table from two parts; header rows the continuation repeats are dropped."""
+    if len(prev.col_bounds) == len(nxt.col_bounds):  # same columns: differences are in the drawing only
+        bounds = prev.col_bounds
+        nxt = PageTable(nxt.grid, nxt.first_page, nxt.last_page, nxt.top, nxt.bottom, bounds, nxt.kind)
+        return _join(prev, nxt, bounds)
+    bounds = _cluster_values(prev.col_bounds + nxt.col_bounds)
+    # the outer edges of the two parts differ slightly: keep one of each
+    bounds = [b for b in bounds if bounds[0] <= b <= bounds[-1]]
+    bounds = [bounds[0]] + [b for b in bounds[1:-1] if bounds[0] + 3 * SNAP < b < bounds[-1] - 3 * SNAP] + [bounds[-1]]
+    return _join(prev, nxt, bounds)
+
+
+def _join(prev: PageTable, nxt: PageTable, bounds: list[float]) -> PageTable:
+    first = _regrid(prev, bounds)
+    second = _regrid(nxt, bounds)
+    headers = set(_header_rows(first))
+    while second and _row_key(second[0]) in headers and any(_row_key(second[0])):
+        second.pop(0)
+    if first and second:
+        _carry_labels_over_break(first, second)
+    return PageTable(first + second, prev.first_page, nxt.last_page, prev.top, nxt.bottom, bounds,
+                     prev.kind if prev.kind == nxt.kind else "mixed")
+
+
+def _carry_labels_over_break(first: list[list[Box]], second: list[list[Box]]) -> None:
+    """A label cell merged over several rows and cut by the page break prints its text on one page
+    only: the continuation's empty cell under it takes the label (e.g. （四）无法提供 above
+    "3.补正后申请内容仍不明确")."""
+    last = first[-1]
+    for c, box in enumerate(second[0]):
+        above = last[c]
+        vertically_merged = len(first) >= 2 and first[-2][c] is above
+        if (not box.text.strip() and above.text.strip() and not looks_numeric(above.text)
+                and vertically_merged):
+            for row in second:
+                for k, other in enumerate(row):
+                    if other is box and k == c:
+                        row[k] = above

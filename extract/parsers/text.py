@@ -1,0 +1,463 @@
+"""Plain text (web-page exports, Word-to-text, markdown, crawled portal text) → canonical cells.
+
+One mechanism reads every layout: the labels of ../labels.py are found in the text with whitespace ignored,
+and the stretch between one label and the next is read as that row's cells. Tabs, newlines and spaces
+between numbers are certain cell boundaries; a run of digits with no separator (crawled text) may hold
+several cells and is split by ../digits.py under the table's identities. The text is never rewritten: every
+cell keeps its 1-based line number in the decoded text.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from .. import digits, labels
+from ..keys import T2_LAYOUT, T3_COLUMNS, T4_COLUMNS, T4_ROWS, key
+from ..labels import Compact, LabelHit
+from ..encoding import decode_bytes
+from ..model import Cell, ExtractionError, Issue, ParsedDocument
+from ..numbers import NULL_MARKS, normalize, parse_value
+from ..registry import register
+
+# ---------------------------------------------------------------------------------------------- decoding
+
+
+def decode(data: bytes) -> str:
+    """Bytes → text (BOMs, UTF-16 without BOM, strict UTF-8, GB18030, charset-normalizer: see
+    ../encoding.py). Newlines are unified to \\n so that line numbers mean the same everywhere."""
+    text, _encoding = decode_bytes(data)
+    if text.count("\x00") > 0:
+        raise ExtractionError("binary", "the file is binary, not text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# ---------------------------------------------------------------------------------------------- tokens
+
+_UNIT = r"(?:万元|元|笔|件|个|项)"
+_TOKEN_RE = re.compile(
+    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?P<unit>" + _UNIT + r")?)"
+    r"|(?P<decor>:?-{2,}:?|={2,}|\*+|#+|\||\.{3,}|…+)"
+    r"|(?P<null>——|—|－|-|/|无)"
+)
+_SEPARATORS = " \t\n|*#`"
+
+
+@dataclass
+class Gap:
+    tokens: list[digits.Token]
+    junk: bool  # the stretch went on with words after its numbers (narrative, page chrome)
+    line_fields: list[str] | None = None  # tab-separated fields of the label's line, when it has tabs
+
+
+# Page furniture that PDF-to-text and portal exports leave between table rows; blanked before reading.
+_CHROME_RE = re.compile(
+    r"第\s*\d+\s*页\s*(?:[,/]?\s*共\s*\d+\s*页)?"
+    r"|^[ \t]*[-—][ \t]*\d+[ \t]*[-—][ \t]*$"
+    r"|^[ \t]*\d+[ \t]*/[ \t]*\d+[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def blank_chrome(folded: str) -> str:
+    """Replace page numbers ("第 3 页 共 5 页", "- 3 -") with spaces, keeping every offset."""
+    return _CHROME_RE.sub(lambda m: re.sub(r"\S", " ", m.group()), folded)
+
+
+def read_gap(folded: str, start: int, end: int) -> Gap:
+    """The cell tokens at the start of folded[start:end]; stops at the first thing that is not a cell.
+
+    Tokens separated by tabs or newlines come from a structured layout (one cell per field or per line):
+    there a digit run is one number and is never split. Only a row printed flat (spaces or nothing between
+    numbers, as crawled portal text does) may hold glued cells."""
+    tokens: list[digits.Token] = []
+    junk = False
+    i = start
+    while i < end:
+        ch = folded[i]
+        if ch in _SEPARATORS or ch.isspace():
+            i += 1
+            continue
+        m = _TOKEN_RE.match(folded, i, end)
+        if not m:
+            junk = True
+            break
+        stop = m.end()
+        if stop < end and not (folded[stop] in _SEPARATORS or folded[stop].isspace()):
+            junk = True  # "2023年", "3条": a number inside a sentence, not a cell
+            break
+        if m.group("num"):
+            raw = m.group("num")
+            unit = m.group("unit")
+            number = raw[: len(raw) - len(unit)] if unit else raw
+            parsed = parse_value(raw)
+            tokens.append(digits.Token(raw, parsed.value, number.isdigit() and unit is None, False, parsed.unit, i))
+        elif m.group("null"):
+            tokens.append(digits.Token(m.group("null"), None, False, True, None, i))
+        i = stop
+    if tokens:
+        span = folded[tokens[0].offset:tokens[-1].offset + len(tokens[-1].text)]
+        if "\t" in span or "\n" in span:
+            tokens = [digits.Token(t.text, t.value, False, t.is_null, t.unit, t.offset) for t in tokens]
+    line_end = folded.find("\n", start, end)
+    line = folded[start:line_end if line_end >= 0 else end]
+    fields = [f.strip() for f in line.split("\t")] if "\t" in line else None
+    return Gap(tokens, junk, fields)
+
+
+# ---------------------------------------------------------------------------------------------- document
+
+
+@dataclass
+class RowText:
+    """A row label and the cell tokens printed after it."""
+
+    hit: LabelHit
+    key: str  # canonical row key
+    tokens: list[digits.Token]
+    junk: bool
+    line_fields: list[str] | None = None
+
+
+@dataclass
+class Reader:
+    text: str
+    folded: str
+    comp: Compact
+    hits: list[LabelHit]
+    line_starts: list[int]
+    issues: list[Issue] = field(default_factory=list)
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.line_starts, offset)
+
+    def gap_after(self, index: int) -> Gap:
+        hit = self.hits[index]
+        start = self.comp.offsets[hit.end - 1] + 1
+        end = self.comp.offsets[self.hits[index + 1].start] if index + 1 < len(self.hits) else len(self.text)
+        return read_gap(self.folded, start, end)
+
+    def hit_offset(self, hit: LabelHit) -> int:
+        return self.comp.offsets[hit.start]
+
+
+def parse_text(text: str) -> ParsedDocument:
+    folded = blank_chrome(labels.fold(text, keep_layout=True))
+    comp = labels.compact(text)
+    hits = labels.scan(comp.text)
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    reader = Reader(text, folded, comp, hits, line_starts)
+    regions = _regions(hits)
+
+    column_hits = [h for h in hits if h.kind == "column"]
+    t2_range = regions.get(2)
+    t2_columns = [h for i, h in enumerate(hits) if h.kind == "column" and h.table == 2
+                  and t2_range and t2_range[0] <= i < t2_range[1]]
+    t3_rows = _read_rows(reader, regions.get(3), table=3)
+    template = labels.detect_template([h for h in hits if h.is_row and h.table in (2, 3)
+                                       and _inside(hits.index(h), regions)], t2_columns)
+    tables_found = []
+    if t2_range:
+        t2_rows = _read_rows(reader, t2_range, table=2)
+        if _assemble_t2(reader, t2_rows, template, t2_columns):
+            tables_found.append(2)
+    if t3_rows and _assemble_t3(reader, t3_rows):
+        tables_found.append(3)
+    if regions.get(4) and _assemble_t4(reader, regions[4]):
+        tables_found.append(4)
+    del column_hits
+    return ParsedDocument(text=text, cells=reader.cells, template=template if reader.cells else None,
+                          issues=reader.issues, tables_found=tuple(tables_found))
+
+
+@register("txt")
+def parse(data: bytes) -> ParsedDocument:
+    return parse_text(decode(data))
+
+
+# ---------------------------------------------------------------------------------------------- regions
+
+_T3_START_KEYS = {"identity_note"}
+
+
+def _inside(index: int, regions: dict[int, tuple[int, int]]) -> bool:
+    return any(lo <= index < hi for lo, hi in regions.values())
+
+
+def _regions(hits: list[LabelHit]) -> dict[int, tuple[int, int]]:
+    """Index ranges [start, end) of the hits that belong to 表二, 表三 and 表四.
+
+    表三 starts at its column headers or its first row (一、本年新收…) and ends after 四、结转下年度继续办理;
+    表二 is the stretch before it that starts at "第二十条第（一）项" / "信息内容" / a 表二 column header;
+    表四 starts at the first 表四 label after 表三 and ends at the next section heading (五、…).
+    Narrative that merely names the sections (an introduction listing them) has none of these anchors
+    before the real tables, so it is skipped.
+    """
+    regions: dict[int, tuple[int, int]] = {}
+    n = len(hits)
+    # 表三: the last new_received row that is followed by other 表三 rows decides where the table is.
+    t3_rows = [i for i, h in enumerate(hits) if h.table == 3 and h.is_row]
+    if t3_rows:
+        first_new = _table3_start(hits, t3_rows)
+        # include the header block (勾稽 note, 申请人情况, column names) that precedes the first row
+        j = first_new - 1
+        while j >= 0 and hits[j].table == 3 and hits[j].kind in ("column", "marker", "heading"):
+            j -= 1
+        t3_start = j + 1
+        end = first_new
+        for i in range(first_new, n):
+            h = hits[i]
+            if h.kind == "end" or h.table == 4 or (h.table == 2 and h.kind in ("heading", "marker")):
+                break
+            end = i + 1
+            if h.key == "carried_forward":
+                break
+        regions[3] = (t3_start, end)
+    else:
+        t3_start = end = n
+    # 表二: anchors before 表三
+    t2_anchor = next((i for i in range(t3_start) if hits[i].table == 2 and hits[i].kind in ("marker", "column")),
+                     None)
+    if t2_anchor is None:
+        t2_anchor = next((i for i in range(t3_start) if hits[i].key == "t2_heading"), None)
+        if t2_anchor is not None:
+            # only the last heading before 表三 (an introduction may name the section earlier)
+            t2_anchor = max(i for i in range(t3_start) if hits[i].key == "t2_heading")
+    if t2_anchor is not None:
+        t2_end = t3_start
+        for i in range(t2_anchor, t3_start):
+            if hits[i].table in (3, 4) and hits[i].kind in ("heading", "marker") or hits[i].kind == "end":
+                t2_end = i
+                break
+        regions[2] = (t2_anchor, t2_end)
+    # 表四: after 表三
+    t4_from = end if t3_rows else (regions[2][1] if 2 in regions else 0)
+    t4_start = next((i for i in range(t4_from, n) if hits[i].table == 4), None)
+    if t4_start is not None:
+        t4_end = next((i for i in range(t4_start, n) if hits[i].kind == "end"), n)
+        regions[4] = (t4_start, t4_end)
+    return regions
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+def _table3_start(hits: list[LabelHit], t3_rows: list[int]) -> int:
+    """The 一、本年新收 row that opens the table: the first one followed closely by more 表三 rows (a sentence
+    in the narrative may use the same words)."""
+    for i in t3_rows:
+        if hits[i].key == "new_received":
+            following = [h.key for h in hits[i + 1:i + 8] if h.table == 3 and h.is_row]
+            if {"carried_over", "granted", "partially_granted"} & set(following):
+                return i
+    return t3_rows[0]
+
+
+def _read_rows(reader: Reader, region: tuple[int, int] | None, table: int) -> list[RowText]:
+    """Row labels of `table` inside `region` and the tokens after each, with 表三's context rules."""
+    if not region:
+        return []
+    rows: list[RowText] = []
+    hits = reader.hits
+    previous_row: str | None = None
+    for i in range(*region):
+        hit = hits[i]
+        if table == 3 and hit.kind == "column" and hit.key == "other_org" \
+                and previous_row in ("other_no_correction", "other_unpaid_fee"):
+            row_key = "other_misc"  # "其他" without its number, inside (六)其他处理
+        elif hit.table != table or not hit.is_row:
+            continue
+        else:
+            row_key = hit.key
+        gap = reader.gap_after(i)
+        if hit.kind == "row_or_group":
+            following = hits[i + 1] if i + 1 < len(hits) else None
+            opens_subrows = following is not None and following.table == 3 and following.group == "other" \
+                and following.kind == "row" and not gap.tokens
+            if opens_subrows:
+                continue
+        rows.append(RowText(hit, row_key, gap.tokens, gap.junk, gap.line_fields))
+        previous_row = row_key
+    return _dedupe(reader, rows)
+
+
+def _dedupe(reader: Reader, rows: list[RowText]) -> list[RowText]:
+    """A label can repeat (a header repeated after a page break, a label in a note): keep the printing
+    with cells; report a second printing with different cells."""
+    chosen: dict[str, RowText] = {}
+    for row in rows:
+        kept = chosen.get(row.key)
+        if kept is None or (not kept.tokens and row.tokens):
+            chosen[row.key] = row
+        elif row.tokens and [t.text for t in row.tokens] != [t.text for t in kept.tokens]:
+            reader.issues.append(Issue(
+                "row_repeated", f"row {row.key} is printed twice with different cells; the first is kept",
+                severity="error", key=row.key,
+                details={"first": [t.text for t in kept.tokens], "second": [t.text for t in row.tokens],
+                         "line": reader.line_of(row.tokens[0].offset)},
+            ))
+    order = {id(r): n for n, r in enumerate(rows)}
+    return sorted(chosen.values(), key=lambda r: order[id(r)])
+
+
+def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, label: str,
+                 tokens: list[digits.Token] | None = None) -> digits.RowReading | None:
+    tokens = row.tokens if row is not None else tokens or []
+    if not tokens:
+        if row is not None and row.junk:
+            reader.issues.append(Issue(
+                "row_unreadable", f"{label}: the label is followed by text, not by its cells", key=keys[0],
+                details={"line": reader.line_of(reader.hit_offset(row.hit))}))
+            return None
+        return digits.RowReading(keys, [tuple(None for _ in keys)])
+    readings = digits.splits(tokens, len(keys))
+    if not readings and row is not None and row.line_fields is not None:
+        aligned = _align_fields(row.line_fields, len(keys))
+        if aligned is not None:
+            reader.issues.append(Issue(
+                "blank_cells_aligned",
+                f"{label}: fewer numbers than cells; blanks placed by tab position {row.line_fields}",
+                key=keys[0], details={"fields": row.line_fields, "line": reader.line_of(tokens[0].offset)}))
+            return digits.RowReading(keys, [aligned])
+    if not readings:
+        reader.issues.append(Issue(
+            "row_unreadable",
+            f"{label}: {len(tokens)} printed values {[t.text for t in tokens]} cannot be read as "
+            f"{len(keys)} cells",
+            key=keys[0], details={"tokens": [t.text for t in tokens], "cells": len(keys),
+                                  "line": reader.line_of(tokens[0].offset)},
+        ))
+        return None
+    return digits.RowReading(keys, readings, certain=len(readings) == 1)
+
+
+def _align_fields(fields: list[str], cells: int) -> tuple | None:
+    """A tab row with blank cells: the fields after the label, leading blanks (merged label columns) and
+    trailing blanks (padding) dropped, must be exactly `cells` long once blanks inside count as null."""
+    start = 0
+    while start < len(fields) and not fields[start]:
+        start += 1
+    stop = len(fields)
+    while stop > start and not fields[stop - 1]:
+        stop -= 1
+    inner = fields[start:stop]
+    if len(inner) != cells:
+        return None
+    values = []
+    for field_text in inner:
+        parsed = parse_value(field_text)
+        if not parsed.ok:
+            return None
+        values.append(parsed.value)
+    return tuple(values)
+
+
+def _cell_sources(tokens: list[digits.Token], values: tuple, text: str) -> list[tuple[str, int | None, str | None]]:
+    """For each cell value, the raw text and offset it came from (a glued run shares one offset)."""
+    sources: list[tuple[str, int | None, str | None]] = []
+    if not tokens:
+        return [("", None, None) for _ in values]
+    if len(tokens) == len(values):
+        return [(t.text, t.offset, t.unit) for t in tokens]
+    remaining = list(values)
+    for token in tokens:
+        if not token.splittable:
+            sources.append((token.text, token.offset, token.unit))
+            remaining.pop(0)
+            continue
+        consumed, pos = 0, 0
+        while remaining and consumed < len(token.text):
+            piece = str(remaining.pop(0))
+            sources.append((piece, token.offset + pos, None))
+            pos += len(piece)
+            consumed += len(piece)
+    while len(sources) < len(values):
+        sources.append(("", None, None))
+    return sources
+
+
+def _store(reader: Reader, keys: tuple[str, ...], values: tuple, tokens: list[digits.Token],
+           header_unit: str | None = None, row_line: int | None = None) -> None:
+    for cell_key, value, (raw, offset, unit) in zip(keys, values, _cell_sources(tokens, values, reader.text)):
+        line = reader.line_of(offset) if offset is not None else row_line
+        reader.cells[cell_key] = Cell(value=value, raw=raw, line=line, unit=unit or header_unit)
+
+
+def _flag_unresolved(reader: Reader, resolution: digits.Resolution, table: int) -> None:
+    for item in resolution.unresolved:
+        reader.issues.append(Issue(
+            "ambiguous_split",
+            f"表{'二三四'[table - 2]}: the digits of {item['keys'][0].rsplit('.', 1)[0]} can be read "
+            f"{item['n_alternatives']} ways ({item['reason']}); the first reading is shown provisionally",
+            key=item["keys"][0], details=item,
+        ))
+
+
+def _t2_cells(row_key: str, template: str) -> tuple[str, ...] | None:
+    for layout_row, columns in T2_LAYOUT[template]:
+        if layout_row == row_key:
+            return columns
+    return None
+
+
+def _assemble_t2(reader: Reader, rows: list[RowText], template: str, column_hits: list[LabelHit]) -> bool:
+    header_unit = {h.key: h.unit for h in column_hits if h.unit}
+    readings: list[tuple[digits.RowReading, RowText]] = []
+    for row in rows:
+        columns = _t2_cells(row.key, template)
+        if columns is None:
+            reader.issues.append(Issue("row_not_in_template",
+                                       f"表二 row {row.key} is not part of the {template} template", key=row.key))
+            continue
+        keys = tuple(key(2, row.key, c) for c in columns)
+        reading = _row_reading(reader, keys, row, f"表二 {row.key}")
+        if reading is not None:
+            readings.append((reading, row))
+    for reading, row in readings:
+        resolution = digits.resolve([reading], {})
+        _flag_unresolved(reader, resolution, 2)
+        values = tuple(resolution.values[k] for k in reading.keys)
+        units = tuple(header_unit.get(k.rsplit(".", 1)[1]) for k in reading.keys)
+        _store(reader, reading.keys, values, row.tokens, row_line=reader.line_of(reader.hit_offset(row.hit)))
+        for cell_key, unit in zip(reading.keys, units):
+            if unit and reader.cells[cell_key].unit is None:
+                reader.cells[cell_key].unit = unit
+    return bool(readings)
+
+
+def _assemble_t3(reader: Reader, rows: list[RowText]) -> bool:
+    readings: list[tuple[digits.RowReading, RowText]] = []
+    for row in rows:
+        keys = tuple(key(3, row.key, c) for c in T3_COLUMNS)
+        reading = _row_reading(reader, keys, row, f"表三 {row.key}")
+        if reading is not None:
+            readings.append((reading, row))
+    if not readings:
+        return False
+    resolution = digits.resolve([r for r, _ in readings], {})
+    _flag_unresolved(reader, resolution, 3)
+    for reading, row in readings:
+        values = tuple(resolution.values[k] for k in reading.keys)
+        _store(reader, reading.keys, values, row.tokens, row_line=reader.line_of(reader.hit_offset(row.hit)))
+    return True
+
+
+def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
+    """表四's 15 numbers: every cell token after its first label, in printed order (复议 ×5, 直接起诉 ×5,
+    复议后起诉 ×5), however the header was spread over lines."""
+    tokens: list[digits.Token] = []
+    for i in range(*region):
+        gap = reader.gap_after(i)
+        tokens.extend(gap.tokens)
+    if not tokens:
+        return False
+    keys = tuple(key(4, r, c) for r in T4_ROWS for c in T4_COLUMNS)
+    reading = _row_reading(reader, keys, None, "表四", tokens)
+    if reading is None:
+        return False
+    resolution = digits.resolve([reading], {})
+    _flag_unresolved(reader, resolution, 4)
+    values = tuple(resolution.values[k] for k in keys)
+    _store(reader, keys, values, tokens)
+    return True

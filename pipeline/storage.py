@@ -1,0 +1,252 @@
+"""Object storage for raw documents and extraction results: one interface, two backends.
+
+- `LocalObjectStore`: a folder (default `var/object-store`). An object is published by writing a temp file
+  in the same folder tree and renaming it into place (atomic on POSIX), after its metadata; a reader never
+  sees a half-written object.
+- `S3ObjectStore`: a bucket and prefix through boto3 (AWS, or MinIO with an endpoint URL). A put is
+  atomic in S3. S3 user metadata must be ASCII, so values are percent-encoded on the way in and decoded on
+  the way out (original names are usually Chinese).
+
+Layout (keys are relative to the store's root or prefix):
+    raw/<sha256[:2]>/<sha256>            the document as it arrived; metadata original_name, arrived_at
+    quarantine/<sha256[:2]>/<sha256>     a copy of a raw document that could not be read; metadata reason
+    extracted/<sha256[:2]>/<sha256>.json the extraction result of the raw document
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+from urllib.parse import quote, unquote
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+RAW_PREFIX = "raw/"
+QUARANTINE_PREFIX = "quarantine/"
+EXTRACTED_PREFIX = "extracted/"
+
+
+class ObjectStore(Protocol):
+    def put(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def head(self, key: str) -> dict[str, str] | None:
+        """The object's metadata, or None when there is no such (published) object."""
+    def list(self, prefix: str = "") -> Iterator[str]: ...
+    def uri(self, key: str) -> str: ...
+
+
+def raw_key(sha256: str) -> str:
+    return f"{RAW_PREFIX}{sha256[:2]}/{sha256}"
+
+
+def quarantine_key(sha256: str) -> str:
+    return f"{QUARANTINE_PREFIX}{sha256[:2]}/{sha256}"
+
+
+def extracted_key(sha256: str) -> str:
+    return f"{EXTRACTED_PREFIX}{sha256[:2]}/{sha256}.json"
+
+
+def _check_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"invalid object key {key!r}")
+    return key
+
+
+class LocalObjectStore:
+    """Objects as files under `root`; metadata as JSON under `root/.meta/`."""
+
+    META_DIR = ".meta"
+    TMP_DIR = ".tmp"
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    def _data_path(self, key: str) -> Path:
+        return self.root / _check_key(key)
+
+    def _meta_path(self, key: str) -> Path:
+        return self.root / self.META_DIR / (_check_key(key) + ".json")
+
+    def _publish(self, path: Path, data: bytes) -> None:
+        tmp_dir = self.root / self.TMP_DIR
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix=uuid.uuid4().hex)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def put(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
+        # metadata first: once the data file exists, its metadata is complete
+        self._publish(self._meta_path(key), json.dumps(metadata or {}, ensure_ascii=False).encode())
+        self._publish(self._data_path(key), data)
+
+    def get(self, key: str) -> bytes:
+        path = self._data_path(key)
+        if not path.is_file():
+            raise KeyError(key)
+        return path.read_bytes()
+
+    def head(self, key: str) -> dict[str, str] | None:
+        if not self._data_path(key).is_file():
+            return None
+        meta = self._meta_path(key)
+        return json.loads(meta.read_text()) if meta.is_file() else {}
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            rel = path.relative_to(self.root).as_posix()
+            if rel.split("/")[0] in (self.META_DIR, self.TMP_DIR) or not path.is_file():
+                continue
+            if rel.startswith(prefix):
+                yield rel
+
+    def uri(self, key: str) -> str:
+        return str(self._data_path(key))
+
+
+class S3ObjectStore:
+    """Objects in `bucket` under `prefix` (no leading or trailing slash)."""
+
+    def __init__(self, bucket: str, prefix: str = "", client: Any = None, **client_kwargs: Any):
+        import boto3
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = client or boto3.client("s3", **client_kwargs)
+
+    def _full(self, key: str) -> str:
+        _check_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def put(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
+        encoded = {k: quote(str(v), safe="") for k, v in (metadata or {}).items()}
+        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data, Metadata=encoded)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
+        except self.client.exceptions.NoSuchKey as exc:
+            raise KeyError(key) from exc
+
+    def head(self, key: str) -> dict[str, str] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return {k: unquote(v) for k, v in response.get("Metadata", {}).items()}
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        base = f"{self.prefix}/" if self.prefix else ""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=base + prefix):
+            for obj in page.get("Contents", []):
+                yield obj["Key"][len(base):]
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._full(key)}"
+
+
+def s3_client_kwargs(settings: Settings) -> dict[str, Any]:
+    """boto3 client arguments: endpoint and region from the settings; credentials from the Airflow
+    connection `S3_AIRFLOW_CONN_ID` when set (login = access key id, password = secret, extra may hold
+    endpoint_url / region_name), otherwise boto3's own chain (AWS_ACCESS_KEY_ID etc. in the environment)."""
+    kwargs: dict[str, Any] = {"region_name": settings.s3_region}
+    if settings.s3_endpoint_url:
+        kwargs["endpoint_url"] = settings.s3_endpoint_url
+    if settings.aws_conn_id:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(settings.aws_conn_id)
+        extra = conn.extra_dejson or {}
+        if conn.login:
+            kwargs["aws_access_key_id"] = conn.login
+            kwargs["aws_secret_access_key"] = conn.password
+        if extra.get("endpoint_url"):
+            kwargs["endpoint_url"] = extra["endpoint_url"]
+        if extra.get("region_name"):
+            kwargs["region_name"] = extra["region_name"]
+    return kwargs
+
+
+def make_store(settings: Settings) -> ObjectStore:
+    if settings.uses_s3:
+        return S3ObjectStore(settings.s3_bucket, settings.s3_prefix, **s3_client_kwargs(settings))
+    return LocalObjectStore(settings.object_store_path)
+
+
+@dataclass(frozen=True)
+class LandedObject:
+    """A raw document in the store, as the DAG passes it between tasks (JSON-ready via `asdict`)."""
+
+    key: str
+    sha256: str
+    original_name: str
+    arrived_at: str  # ISO 8601, UTC
+    size_bytes: int
+    newly_landed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def land_raw(store: ObjectStore, data: bytes, original_name: str, arrived_at: str | None = None) -> LandedObject:
+    """Store `data` under its content-addressed key. Idempotent: a document already in the store keeps the
+    name and arrival time it first arrived with."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    key = raw_key(sha256)
+    existing = store.head(key)
+    if existing is not None:
+        return LandedObject(key, sha256, existing.get("original_name", original_name),
+                            existing.get("arrived_at", ""), len(data), newly_landed=False)
+    arrived_at = arrived_at or utc_now_iso()
+    store.put(key, data, {"original_name": original_name, "arrived_at": arrived_at, "sha256": sha256,
+                          "size_bytes": str(len(data))})
+    return LandedObject(key, sha256, original_name, arrived_at, len(data), newly_landed=True)
+
+
+def quarantine(store: ObjectStore, landed: LandedObject, data: bytes, reason: str) -> str:
+    """Copy a raw document that could not be read under `quarantine/`, the reason in its metadata."""
+    key = quarantine_key(landed.sha256)
+    store.put(key, data, {"original_name": landed.original_name, "arrived_at": landed.arrived_at,
+                          "raw_key": landed.key, "reason": reason})
+    return key
+
+
+def landed_from_store(store: ObjectStore) -> list[LandedObject]:
+    """Every raw document in the store (what `python -m pipeline rebuild` starts from)."""
+    landed = []
+    for key in store.list(RAW_PREFIX):
+        meta = store.head(key) or {}
+        sha256 = key.rsplit("/", 1)[-1]
+        landed.append(LandedObject(key, sha256, meta.get("original_name", sha256),
+                                   meta.get("arrived_at", ""), int(meta.get("size_bytes", 0) or 0),
+                                   newly_landed=False))
+    return landed
