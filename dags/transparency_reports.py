@@ -24,10 +24,22 @@ statistical tables and tells maintainers when a report's printed numbers do not 
 5. **dbt_build** builds the dbt models (staging → intermediate → marts) and runs their tests.
 6. **validate_identities** checks the accounting identities (Great Expectations); a breach is a finding,
    never a failure of the run.
-7. **notify_maintainers** sends new findings to the alerts file, and to a webhook / SMTP when configured.
+7. **notify_maintainers** sends new findings to the alerts file, and to a webhook / SMTP when configured;
+   then records every check's findings (identities 1-5 and the plausibility warnings) with stable
+   fingerprints in `findings.fct_findings`, applies the maintainers' decisions (`REVIEW_DECISIONS_PATH`),
+   sends one digest of the new or reopened findings and writes the HTML quality report under var/.
+
+A task that fails for a technical reason sends a technical alert through the same sinks (`on_failure_callback`).
 
 Rerunning gives the same warehouse. Configuration: see `.env.example`.
 """
+
+
+def alert_task_failure(context) -> None:
+    """A task that failed for a technical reason alerts the maintainers through the digest sinks."""
+    from pipeline.review import alert_task_failure as send_technical_alert
+
+    send_technical_alert(context)
 
 
 @dag(
@@ -39,7 +51,8 @@ Rerunning gives the same warehouse. Configuration: see `.env.example`.
     tags=["transparency", "extraction", "duckdb", "dbt"],
     doc_md=DOC_MD,
     default_args={"retries": int(os.getenv("PIPELINE_TASK_RETRIES", "1")),
-                  "retry_delay": pendulum.duration(minutes=1)},
+                  "retry_delay": pendulum.duration(minutes=1),
+                  "on_failure_callback": alert_task_failure},
 )
 def transparency_reports():
     @task

@@ -15,11 +15,13 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from .datasource import ASSET_NAME, add_batch_definition, batch_parameters, read_identity_checks
 from .result import BREACH, INCOMPLETE, CheckpointResult, IdentityFinding
-from .suites import BREACH_KIND, INCOMPLETE_KIND, add_or_update_suites
+from .suites import BREACH_KIND, add_or_update_suites
 
 CHECKPOINT_NAME = "identity_checks"
 DATA_DOCS_SITE = "identity_checks"
 INDEX_COLUMN = "check_id"
+# Shown beside each unexpected row in Data Docs, so a maintainer sees which report and where.
+UNEXPECTED_ROW_COLUMNS = [INDEX_COLUMN, "agency", "year", "check_name", "object_key"]
 
 for _name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -65,7 +67,7 @@ def build_checkpoint(context) -> gx.Checkpoint:
         name=CHECKPOINT_NAME,
         validation_definitions=validation_definitions,
         actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE])],
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [INDEX_COLUMN]},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": UNEXPECTED_ROW_COLUMNS},
     ))
 
 

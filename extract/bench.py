@@ -81,17 +81,21 @@ def _pin_to_one_core() -> str:
     return "not pinned (no sched_setaffinity)"
 
 
-def _timed(func, items) -> tuple[float, list[Any]]:
-    """Seconds per item: run over the items at least once and for at least MIN_TIMED_SECONDS."""
+def _timed(func, items) -> tuple[list[float], list[Any]]:
+    """Seconds per item (averaged over rounds): run over the items at least once and for at least
+    MIN_TIMED_SECONDS in total."""
+    totals = [0.0] * len(items)
     results: list[Any] = []
     rounds = 0
-    start = time.perf_counter()
     while True:
-        results = [func(item) for item in items]
+        results = []
+        for i, item in enumerate(items):
+            start = time.perf_counter()
+            results.append(func(item))
+            totals[i] += time.perf_counter() - start
         rounds += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= MIN_TIMED_SECONDS:
-            return elapsed / (rounds * len(items)), results
+        if sum(totals) >= MIN_TIMED_SECONDS:
+            return [t / rounds for t in totals], results
 
 
 def _exact(result: dict[str, Any], truth: dict[str, Any]) -> bool:
@@ -106,10 +110,11 @@ def _pdfplumber_floor(data: bytes) -> int:
 
 
 @dataclass
-class FormatResult:
-    fmt: str
+class GroupResult:
+    name: str  # a format, or a variant of it
     documents: int
     seconds_per_doc: float
+    slowest_seconds: float
     exact: int
     statuses: dict[str, int]
     floor_seconds_per_doc: float | None = None
@@ -119,36 +124,68 @@ class FormatResult:
         return 1 / self.seconds_per_doc
 
 
-def measure(corpus: list[CorpusDocument]) -> FormatResult:
-    payloads = [(doc.path.read_bytes(), doc.path.name) for doc in corpus]
-    extract_bytes(*payloads[0])  # import the parser before the clock starts
-    per_doc, results = _timed(lambda p: extract_bytes(*p), payloads)
+def _group(name: str, times: list[float], results: list[dict[str, Any]], docs: list[CorpusDocument],
+           floor: list[float] | None = None) -> GroupResult:
     statuses: dict[str, int] = {}
     for result in results:
         statuses[result["status"]] = statuses.get(result["status"], 0) + 1
-    exact = sum(_exact(r, d.truth) for r, d in zip(results, corpus))
-    fmt = corpus[0].fmt
+    exact = sum(_exact(r, d.truth) for r, d in zip(results, docs))
+    return GroupResult(name, len(docs), sum(times) / len(times), max(times), exact, statuses,
+                       sum(floor) / len(floor) if floor else None)
+
+
+def measure(corpus: list[CorpusDocument]) -> list[GroupResult]:
+    """The format as a whole, then each of its variants."""
+    payloads = [(doc.path.read_bytes(), doc.path.name) for doc in corpus]
+    extract_bytes(*payloads[0])  # import the parser before the clock starts
+    times, results = _timed(lambda p: extract_bytes(*p), payloads)
     floor = None
-    if fmt == "pdf":
+    if corpus[0].fmt == "pdf":
         floor, _ = _timed(lambda p: _pdfplumber_floor(p[0]), payloads)
-    return FormatResult(fmt, len(corpus), per_doc, exact, statuses, floor)
+    groups = [_group(corpus[0].fmt, times, results, corpus, floor)]
+    variants = sorted({doc.variant for doc in corpus})
+    if len(variants) > 1:
+        for variant in variants:
+            idx = [i for i, doc in enumerate(corpus) if doc.variant == variant]
+            groups.append(_group(f"  {variant}", [times[i] for i in idx], [results[i] for i in idx],
+                                 [corpus[i] for i in idx], [floor[i] for i in idx] if floor else None))
+    return groups
 
 
-def markdown_table(results: list[FormatResult], pinning: str) -> str:
+def failures(corpus: list[CorpusDocument], limit: int = 10) -> list[str]:
+    """Documents whose cells did not come back exactly, for the report (path, status, first differences)."""
+    out = []
+    for doc in corpus:
+        result = extract_bytes(doc.path.read_bytes(), doc.path.name)
+        if _exact(result, doc.truth):
+            continue
+        truth = doc.truth["cells"]
+        diffs = [(k, truth.get(k), result["cells"].get(k)) for k in sorted(set(truth) | set(result["cells"]))
+                 if truth.get(k, "absent") != result["cells"].get(k, "absent")]
+        out.append(f"{doc.path} status={result['status']} template={result['template']}/{doc.truth['template']} "
+                   f"year={result['year']}/{doc.truth['year']} {len(diffs)} cells differ: {diffs[:4]}")
+        if len(out) >= limit:
+            break
+    return out
+
+
+def markdown_table(groups: list[GroupResult], pinning: str) -> str:
     lines = [
         f"Extraction throughput, one core ({pinning}), generated corpus (`python -m extract.bench`):",
         "",
-        "| format | documents | docs/s | ms/doc | exact cells | ok / needs_review / failed | target |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| format / variant | documents | docs/s | mean ms/doc | slowest ms | exact cells | "
+        "ok / needs_review / failed | target |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
-    for r in results:
-        statuses = " / ".join(str(r.statuses.get(s, 0)) for s in ("ok", "needs_review", "failed"))
-        target = FORMAT_TARGETS.get(r.fmt, "")
-        if r.floor_seconds_per_doc:
-            ratio = r.seconds_per_doc / r.floor_seconds_per_doc
-            target += f" (measured {ratio:.2f}x: {r.floor_seconds_per_doc * 1000:.0f} ms/doc floor)"
-        lines.append(f"| {r.fmt} | {r.documents} | {r.docs_per_second:.1f} | {r.seconds_per_doc * 1000:.1f} | "
-                     f"{r.exact}/{r.documents} | {statuses} | {target} |")
+    for g in groups:
+        statuses = " / ".join(str(g.statuses.get(s, 0)) for s in ("ok", "needs_review", "failed"))
+        target = FORMAT_TARGETS.get(g.name, "")
+        if g.floor_seconds_per_doc:
+            ratio = g.seconds_per_doc / g.floor_seconds_per_doc
+            target = (target + " " if target else "") + \
+                f"(measured {ratio:.2f}x of {g.floor_seconds_per_doc * 1000:.0f} ms/doc)"
+        lines.append(f"| {g.name} | {g.documents} | {g.docs_per_second:.1f} | {g.seconds_per_doc * 1000:.1f} | "
+                     f"{g.slowest_seconds * 1000:.0f} | {g.exact}/{g.documents} | {statuses} | {target} |")
     return "\n".join(lines)
 
 
@@ -159,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="txt,html,docx,pdf")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--show-failures", action="store_true",
+                        help="list (on stderr) documents whose cells did not come back exactly")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -172,8 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         corpora[fmt] = build_corpus(args.dir, fmt, count, args.seed)
         print(f"corpus {fmt}: {count} documents ready in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     pinning = _pin_to_one_core()
-    results = [measure(corpora[fmt]) for fmt in formats]
-    print(markdown_table(results, pinning))
+    groups = [group for fmt in formats for group in measure(corpora[fmt])]
+    print(markdown_table(groups, pinning))
+    if args.show_failures:
+        for fmt in formats:
+            for line in failures(corpora[fmt]):
+                print(line, file=sys.stderr)
     return 0
 
 

@@ -11,6 +11,7 @@ from . import guards, registry
 from .identities import FAIL, check_identities
 from .metadata import detect_agency_year
 from .model import ExtractionError, Issue, ParsedDocument
+from .narrative import narrative
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def extract_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     A file over EXTRACT_MAX_BYTES is not loaded: it is hashed in chunks so that the failed result still
     carries the sha256 the pipeline quarantines by."""
     path = Path(path)
-    name = path.name or str(path)
+    name = guards.display_name(path.name or str(path))
     limit = max_bytes()
     try:
         if not path.is_file():
@@ -51,6 +52,7 @@ def extract_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def extract_bytes(data: bytes, name: str = "<bytes>") -> dict[str, Any]:
     """Extract a document from its bytes; never raises for a bad document (status `failed` instead)."""
+    name = guards.display_name(name)
     sha256 = hashlib.sha256(data).hexdigest()
     fmt = None
     try:
@@ -119,6 +121,7 @@ def _result(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument)
             for c in checks
         ],
         "text": parsed.text,
+        "narrative": narrative(parsed.text),
         "extractor_version": EXTRACTOR_VERSION,
     }
 
@@ -140,6 +143,7 @@ def _failed(name: str, sha256: str | None, code: str, message: str, fmt: str | N
         "issues": [Issue(code, f"{guards.single_line(name)}: {guards.one_line(message, limit=1000)}").to_dict()],
         "identity_checks": [],
         "text": "",
+        "narrative": narrative(""),
         "extractor_version": EXTRACTOR_VERSION,
     }
 

@@ -7,11 +7,17 @@ and says honestly when more than one survives.
 """
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from .identities import FAIL, INCOMPLETE, check_identities
+from .keys import T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_OUTCOME_ROWS
+
+T3_OUTCOME_ROWS_BASE = T3_OUTCOME_ROWS
+T3_OUTCOME_ROWS_ALL = T3_OUTCOME_ROWS + T3_OTHER_ROWS_2021 + T3_OTHER_ROWS_2019
 
 Value = int | float | None
 MAX_READINGS = 20000  # more syntactic readings than this for one row: do not even try to choose
@@ -25,32 +31,66 @@ class Token:
 
     text: str
     value: Value = None
-    splittable: bool = False  # a pure digit run that may hold several cells
+    splittable: bool = False  # a run of digits (maybe signed, maybe with decimals) that may hold several cells
     is_null: bool = False
     unit: str | None = None
     offset: int = 0  # offset of the token in the original text
 
 
-def _split_run(run: str, parts: int) -> list[tuple[int, ...]]:
+@functools.lru_cache(maxsize=4096)
+def _split_run(run: str, parts: int) -> tuple[tuple[int, ...], ...]:
     """Every way to cut a digit run into `parts` numbers, none with a leading zero."""
     if parts == 1:
-        return [(int(run),)] if (len(run) == 1 or run[0] != "0") else []
-    out = []
+        return ((int(run),),) if (len(run) == 1 or run[0] != "0") else ()
+    if len(run) < parts:
+        return ()
+    out: list[tuple[int, ...]] = []
     max_first = len(run) - (parts - 1)
     for cut in range(1, max_first + 1):
         head = run[:cut]
         if len(head) > 1 and head[0] == "0":
             break
-        for rest in _split_run(run[cut:], parts - 1):
-            out.append((int(head),) + rest)
-            if len(out) > MAX_READINGS:
-                return out
+        first = int(head)
+        out.extend((first,) + rest for rest in _split_run(run[cut:], parts - 1))
+        if len(out) > MAX_READINGS:
+            break
+    return tuple(out)
+
+
+_RUN_RE = re.compile(r"^(?P<sign>[-+]?)(?P<digits>\d+)(?:\.(?P<fraction>\d+))?(?P<unit>\D*)$")
+
+
+def _parts(token: Token) -> tuple[str, str, str | None] | None:
+    """(sign, integer digits, decimals) of a splittable token: the sign belongs to its first cell, the
+    decimals (and a unit) to its last, as in "-18538" or "39573802895.90元"."""
+    m = _RUN_RE.match(token.text)
+    if not m:
+        return None
+    return m.group("sign"), m.group("digits"), m.group("fraction")
+
+
+def _pieces(token: Token, k: int) -> list[tuple[Value, ...]]:
+    parts = _parts(token)
+    if parts is None:
+        return []
+    sign, run, fraction = parts
+    out = []
+    for piece in _split_run(run, k):
+        values: list[Value] = list(piece)
+        if sign == "-":
+            values[0] = -values[0]
+        if fraction is not None:
+            last = values[-1]
+            magnitude = float(f"{abs(last)}.{fraction}")
+            values[-1] = -magnitude if isinstance(last, int) and last < 0 else magnitude
+        out.append(tuple(values))
     return out
 
 
 def count_range(token: Token) -> tuple[int, int]:
     if token.splittable:
-        return 1, len(token.text)
+        parts = _parts(token)
+        return (1, len(parts[1])) if parts else (1, 1)
     return 1, 1
 
 
@@ -81,7 +121,7 @@ def splits(tokens: Sequence[Token], cells: int) -> list[tuple[Value, ...]]:
             if remaining - k > rest_high:
                 continue
             if token.splittable:
-                for piece in _split_run(token.text, k):
+                for piece in _pieces(token, k):
                     walk(i + 1, remaining - k, acc + piece)
             else:
                 walk(i + 1, remaining - k, acc + (token.value,))
@@ -129,12 +169,13 @@ def _local_filter(reading: RowReading) -> RowReading:
 
 
 def plausibility_rank(candidate: tuple[Value, ...]) -> tuple:
-    """Order for showing (and, when nothing decides, provisionally reporting) readings: most cells equal to 0
-    first (most cells of these tables are 0, so "130" is likelier "13|0" than "1|30"), then digit lengths as
-    even as possible, then longer numbers towards the end (totals and stocks come last in every table)."""
+    """Order for showing (and, when nothing decides, provisionally reporting) readings: digit lengths as even
+    as possible ("77132470" is likelier 77|132|470 than 771|3247|0), then most cells equal to 0 (most cells
+    of these tables are 0: "13013" is likelier 13|0|13 than 1|30|13), then longer numbers towards the end
+    (totals and stocks come last in every table). Only ever a provisional order: the row stays flagged."""
     lengths = [len(str(v)) if v is not None else 0 for v in candidate]
     zeros = sum(1 for v in candidate if v == 0)
-    return (-zeros, max(lengths) - min(lengths), [-n for n in reversed(lengths)])
+    return (max(lengths) - min(lengths), -zeros, [-n for n in reversed(lengths)])
 
 
 def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolution:
@@ -200,3 +241,219 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
                 "reason": reason if len(alternatives) > 1 or not accepted else reason,
             })
     return Resolution(values, unresolved)
+
+
+# ------------------------------------------------------------------------------------------- 表三
+
+_FRAME = ("new_received", "carried_over", "total_processed", "carried_forward")
+
+
+def _row_name(reading: RowReading) -> str:
+    return reading.keys[0].split(".")[1]
+
+
+def _vec(candidate: tuple[Value, ...]) -> tuple[float, ...]:
+    return tuple(0 if v is None else v for v in candidate)
+
+
+def _row_total_holds(candidate: tuple[Value, ...]) -> bool:
+    v = _vec(candidate)
+    return abs(v[-1] - sum(v[:-1])) <= 1e-6
+
+
+def _add(a: tuple, b: tuple) -> tuple:
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def _sub(a: tuple, b: tuple) -> tuple:
+    return tuple(x - y for x, y in zip(a, b))
+
+
+def _within(a: tuple, limit: tuple) -> bool:
+    return all(x <= y + 1e-9 for x, y in zip(a, limit))
+
+
+def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
+    """Choose one reading per 表三 row (7 cells each) under identities 1-3 without enumerating every
+    combination: identity 3 filters each row on its own; identity 1 ties the four frame rows (一、二、
+    (七)总计、四、); identity 2 asks the outcome rows to add up to (七)总计 column by column, which a
+    forward/backward pass over partial sums counts exactly (counts are never negative, so partial sums
+    above the total are dropped). A reading is kept only when it is the single one consistent with all of
+    them; otherwise the row is listed in `unresolved` with the surviving alternatives."""
+    by_name = {_row_name(r): r for r in rows}
+    values: dict[str, Value] = {}
+    candidates: dict[str, list[tuple[Value, ...]]] = {}
+    row_failed: set[str] = set()
+    for name, row in by_name.items():
+        readings = row.readings
+        if len(readings) > 1:
+            passing = [c for c in readings if _row_total_holds(c)]
+            if passing:
+                readings = passing
+            else:
+                row_failed.add(name)
+        candidates[name] = readings
+    ambiguous = {n for n, row in by_name.items() if len(row.readings) > 1}
+    if not ambiguous:
+        for name, row in by_name.items():
+            values.update(zip(row.keys, candidates[name][0]))
+        return Resolution(values, [])
+
+    present = set(by_name)
+    other = [r for r in ("other_no_correction", "other_unpaid_fee", "other_misc") if r in present] or \
+        ["other_processing"]
+    outcome_rows = [r for r in T3_OUTCOME_ROWS_ALL if r in T3_OUTCOME_ROWS_BASE or r in other]
+    identity2 = "total_processed" in present and all(r in present for r in outcome_rows)
+    identity1 = all(r in present for r in _FRAME)
+    negative = any(x < 0 for cands in candidates.values() for c in cands for x in _vec(c))
+
+    frame_names = [r for r in _FRAME if r in present]
+    survivors: dict[str, set] = {n: set() for n in present}
+    total_ways = 0
+    constrained = {n: False for n in present}
+    if identity1:
+        for n in _FRAME:
+            constrained[n] = True
+    if identity2:
+        for n in outcome_rows + ["total_processed"]:
+            constrained[n] = True
+    frame_space = 1
+    for n in frame_names:
+        frame_space *= len(candidates[n])
+    if frame_space > MAX_COMBINATIONS:
+        identity1 = identity2 = False
+        constrained = {n: False for n in present}
+        frame_combos = []
+    else:
+        frame_combos = list(itertools.product(*(candidates[n] for n in frame_names)))
+    outcome_memo: dict[tuple, tuple[int | None, dict[str, set]]] = {}
+    gave_up = False
+    for combo in frame_combos:
+        frame = dict(zip(frame_names, combo))
+        if identity1 and _add(_vec(frame["new_received"]), _vec(frame["carried_over"])) != \
+                _add(_vec(frame["total_processed"]), _vec(frame["carried_forward"])):
+            continue
+        if identity2:
+            target = _vec(frame["total_processed"])
+            if target not in outcome_memo:
+                outcome_memo[target] = _outcome_ways(outcome_rows, candidates, target, negative)
+            ways, keep = outcome_memo[target]
+            if ways is None:
+                gave_up = True
+                break
+        else:
+            ways, keep = 1, {n: set(candidates[n]) for n in outcome_rows if n in present}
+            for n in keep:
+                ways *= len(keep[n])
+        if ways == 0:
+            continue
+        total_ways += ways
+        for n, c in frame.items():
+            survivors[n].add(c)
+        for n, cs in keep.items():
+            survivors[n].update(cs)
+    for n in present:
+        if n not in frame_names and n not in outcome_rows:
+            survivors[n] = set(candidates[n])
+    if not frame_combos:
+        survivors = {n: set(candidates[n]) for n in present}
+
+    unresolved: list[dict] = []
+    for name, row in by_name.items():
+        if name not in ambiguous:
+            values.update(zip(row.keys, candidates[name][0]))
+            continue
+        alive = sorted(survivors[name], key=plausibility_rank)
+        if gave_up:
+            alive = sorted(candidates[name], key=plausibility_rank)
+            reason = "too many possible readings to check against the identities"
+        elif name in row_failed:
+            reason = "no reading makes the row's total equal the sum of its columns"
+        elif constrained[name] and total_ways == 0:
+            reason = "no reading satisfies the identities"
+        elif len(alive) == 1:
+            values.update(zip(row.keys, alive[0]))  # the only reading the identities allow
+            continue
+        elif not constrained[name]:
+            reason = "no identity constrains these cells"
+        else:
+            reason = "several readings satisfy the identities"
+        alternatives = alive or sorted(candidates[name], key=plausibility_rank)
+        values.update(zip(row.keys, alternatives[0]))
+        unresolved.append({"keys": list(row.keys), "alternatives": [list(a) for a in alternatives[:10]],
+                           "n_alternatives": len(alternatives), "reason": reason})
+    return Resolution(values, unresolved)
+
+
+_FIELD_BITS = 25  # 24 bits of value and a guard bit per column
+_FIELD_MAX = 1 << (_FIELD_BITS - 1)
+MAX_STATES = 20000
+
+
+def _pack(vec: tuple) -> int:
+    packed = 0
+    for i, x in enumerate(vec):
+        packed |= int(x) << (i * _FIELD_BITS)
+    return packed
+
+
+def _outcome_ways(names: list[str], candidates: Mapping[str, list[tuple[Value, ...]]], target: tuple,
+                  negative: bool) -> tuple[int | None, dict[str, set]]:
+    """How many choices of one reading per outcome row add up to `target` (capped at 2), and which readings
+    of each row take part in at least one of them.
+
+    Partial sums are packed into one integer (a 24-bit field and a guard bit per column), so adding is one
+    integer addition and "still within the target in every column" is one subtraction: a field that
+    borrows clears its guard bit. Counts are whole and never negative; anything else (decimals, negative
+    numbers, huge counts) or too many partial sums to follow is reported as undecidable (None)."""
+    width = len(target)
+    plain = all(isinstance(x, int) and 0 <= x < _FIELD_MAX for x in target) and not negative and all(
+        isinstance(x, int) and 0 <= x < _FIELD_MAX for n in names for c in candidates[n] for x in _vec(c))
+    if not plain:
+        return None, {}
+    guard = sum(1 << (i * _FIELD_BITS + _FIELD_BITS - 1) for i in range(width))
+    goal = _pack(target)
+    goal_guarded = goal | guard
+
+    def within(total: int) -> bool:
+        return (goal_guarded - total) & guard == guard
+
+    cands = [[(_pack(_vec(c)), c) for c in candidates[n]] for n in names]
+    forward: list[dict[int, int]] = [{0: 1}]
+    for options in cands:
+        nxt: dict[int, int] = {}
+        for s, ways in forward[-1].items():
+            for vec, _ in options:
+                t = s + vec
+                if within(t):
+                    nxt[t] = min(2, nxt.get(t, 0) + ways)
+        if len(nxt) > MAX_STATES:
+            return None, {}
+        forward.append(nxt)
+    total = forward[-1].get(goal, 0)
+    if total == 0:
+        return 0, {}
+    backward: list[dict[int, int]] = [{} for _ in range(len(cands) + 1)]
+    backward[len(cands)] = {0: 1}
+    for i in range(len(cands) - 1, -1, -1):
+        nxt = {}
+        for s, ways in backward[i + 1].items():
+            for vec, _ in cands[i]:
+                t = s + vec
+                if within(t):
+                    nxt[t] = min(2, nxt.get(t, 0) + ways)
+        backward[i] = nxt
+    keep: dict[str, set] = {}
+    for i, name in enumerate(names):
+        if len(cands[i]) == 1:
+            keep[name] = {cands[i][0][1]}
+            continue
+        alive = set()
+        before, after = forward[i], backward[i + 1]
+        small, large = (before, after) if len(before) <= len(after) else (after, before)
+        for vec, original in cands[i]:
+            rest = goal - vec  # before-sum + after-sum must equal this
+            if any(rest - s in large for s in small):
+                alive.add(original)
+        keep[name] = alive
+    return total, keep

@@ -4,19 +4,22 @@ A format parser turns each table of a document into a `GridTable` AFTER expandin
 position holds a `GridCell`; a position covered by a merged cell (rowspan/colspan, gridSpan/vMerge) holds a
 copy of the merged cell's text with `origin` set to the (row, col) where the cell was printed.
 
-How a table is read, row by row, over all tables in document order (so that a table split in two, with its
-header repeated, reads as one):
-- a row splits into label cells (text that is not a number: the rightmost such cell ends the label part) and
-  value slots (the cells after it; a cell merged over several columns is one slot);
+How the tables are read, row by row, over all tables in document order (so that a table split in two, its
+header repeated or not, reads as one):
+- a row splits into label cells (text up to the last text cell before the first number) and value slots
+  (the cells after them; positions of one merged cell in the row are one slot); a text cell among the
+  numbers is a slot that is not a number (an `error`);
 - a row without slots is a header row: its texts are matched as column headers (labels.match_column) and
-  as group labels (labels.match_row), and it starts a new header block;
-- a row with slots is a data row: its row is the label matched by labels.match_row (the last label cell
-  first, with the previous matched row as context, then all label cells together), or, with no label after
-  a 表四 header, the 表四 data row of 15 numbers;
-- slots map to columns by the template's printed order when their number is what the row needs, otherwise
-  by the header column above each slot; anything else is an `error` issue and the row gives no cells.
-A value cell covered by a merged cell printed in an earlier row (rowspan over data cells) is null: the
-number was printed once, for the first row of the merge.
+  group labels (labels.match_row); consecutive header rows form the header block of the rows below;
+- a row with slots is a data row: its row is the one labels.match_row names (the last label cell first,
+  with the previously matched row as context, then all label cells together); a row of 15 numbers under
+  a 表四 header (or right after 表三) is 表四; a group heading printed with numbers is a subtotal (`info`);
+- slots map to columns in the template's printed order when there are as many as the row needs (unless the
+  header block prints the same columns in another order), else by the header above each slot (表二 first
+  by header, since its columns change from section to section); a row that fits neither is an `error` and
+  gives no cells; an unmatched row of numbers in a table that has template rows is an `error`.
+A value slot covered by a cell merged down from an earlier row is null: the number was printed once, for
+the first row of the merge. `error` issues make the document's status needs_review; nothing is guessed.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import labels, model
-from .keys import T2_LAYOUT, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, key
+from .keys import T2_LAYOUT, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, template_keys
 from .numbers import parse_value
 
 
@@ -70,7 +73,7 @@ class _Slot:
 
 @dataclass
 class _Row:
-    table: int  # position of the table in the list given to parse_tables
+    table: int  # position of the table in the list given to parse_tables (issues' details say "table")
     index: int
     cells: list[GridCell]
     labels: list[str]
@@ -161,6 +164,8 @@ class _Interpreter:
             mapped = 0
             for r, cells in enumerate(table):
                 row = split_row(cells, r, t)
+                if not row.labels and not any(s.text for s in row.slots):
+                    continue  # an empty row (Word's spacer row of zero-width cells): neither header nor data
                 if not row.slots:
                     self._header_row(row)
                     continue
@@ -203,10 +208,21 @@ class _Interpreter:
         """Cells mapped from one data row (0 when the row was recognised but could not be read), or None
         when the row is not one of the template's."""
         match = self._match_labels(row.labels)
+        if match is not None and match.row is None and match.kind == "group":
+            self.context = match
+            if any(s.text and not s.covered for s in row.slots):
+                self.issues.append(model.Issue(
+                    "group_subtotal", f"numbers printed beside the group heading {' '.join(row.labels)!r} "
+                    "(a subtotal the template does not have) were not read", severity="info",
+                    details={"table": row.table, "row": row.index}))
+            return 0
         if match is None or match.row is None:
-            if not row.labels and 4 in self.header.tables():
+            # 表四's numbers: one row under its two-level header, unlabelled or labelled "数量"/"件数"
+            fifteen = len(row.slots) == len(T4_ROWS) * len(T4_COLUMNS)
+            under_t4_header = 4 in self.header.tables()
+            if under_t4_header and (not row.labels or fifteen):
                 return self._t4_row(row, None)
-            if not row.labels and len(row.slots) == len(T4_ROWS) * len(T4_COLUMNS) and 3 in self._found():
+            if not row.labels and fifteen and 3 in self._found():
                 return self._t4_row(row, None)
             return None
         self.context = match
@@ -314,8 +330,9 @@ class _Interpreter:
         covered = [f"t{table}.{row_col}" for row_col, slot in pairs if slot.covered]
         if covered:
             self.issues.append(model.Issue(
-                "merged_value_cell", f"{', '.join(covered)}: covered by cells merged down from an earlier row; "
-                "read as blank (the number belongs to the first row of the merge)", severity="info",
+                "merged_value_cell", f"{len(covered)} value cells from {covered[0]} on are covered by cells "
+                "merged down from an earlier row: read as blank (the number belongs to the first row of the "
+                "merge)", severity="info",
                 key=covered[0], details={"keys": covered, "table": row.table, "row": row.index}))
         for i, (row_col, slot) in enumerate(pairs):
             cell_key = f"t{table}.{row_col}"
@@ -360,6 +377,7 @@ class _Interpreter:
             self.issues.append(model.Issue("table_not_found", "表四 (reconsideration and litigation) was not "
                                            "found among the tables and the text does not say there were none"))
         if 3 in found and template:
+            self._drop_other_processing_subtotal()
             self._check_t3_rows(template)
         if set(self.t2_templates) == {"2019", "2021"}:
             self.issues.append(model.Issue("mixed_template", "表二 rows were read with the columns of both "
@@ -367,6 +385,17 @@ class _Interpreter:
         ordered = {k: self.cells[k] for k in _key_order(self.cells)}
         return model.ParsedDocument(text=text, cells=ordered, template=template, issues=self.issues,
                                     tables_found=tuple(sorted(found)))
+
+    def _drop_other_processing_subtotal(self) -> None:
+        """"(六)其他处理" printed with numbers AND followed by the 2021 sub-rows is a subtotal row."""
+        subtotal = [k for k in self.cells if k.startswith("t3.other_processing.")]
+        if subtotal and any(k.startswith(("t3.other_no_correction.", "t3.other_unpaid_fee.", "t3.other_misc."))
+                            for k in self.cells):
+            for k in subtotal:
+                del self.cells[k]
+            self.issues.append(model.Issue("group_subtotal", "(六)其他处理 is printed with numbers and with the "
+                                           "2021 sub-rows: read as a subtotal, not as the 2019 row",
+                                           severity="info"))
 
     def _check_t3_rows(self, template: str) -> None:
         printed = {k.split(".")[1] for k in self.cells if k.startswith("t3.")}
@@ -382,16 +411,17 @@ class _Interpreter:
 
 
 def _drop_trailing_blanks(slots: list[_Slot], wanted: int) -> list[_Slot]:
-    """Empty unprinted cells past the columns a row needs (ragged Word/HTML tables) are not values."""
+    """Empty unprinted cells beyond the columns a row needs are not values: cells past the end of a ragged
+    Word/HTML row, then a spacer cell between the label and the numbers."""
     slots = list(slots)
     while len(slots) > wanted and not slots[-1].text and not slots[-1].covered:
         slots.pop()
+    while len(slots) > wanted and not slots[0].text and not slots[0].covered:
+        slots.pop(0)
     return slots
 
 
 def _key_order(cells: dict[str, model.Cell]) -> list[str]:
-    from .keys import template_keys
-
     order = {k: i for i, k in enumerate(dict.fromkeys(template_keys("2021") + template_keys("2019")))}
     return sorted(cells, key=lambda k: order.get(k, len(order)))
 

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import signal
 import struct
 import threading
@@ -222,6 +223,66 @@ def _check_xml_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None
                                          f"{one_line(str(exc))}") from exc
 
 
+# ---------------------------------------------------------------------------------------------- pdf
+
+# pdfminer inflates every content, font and object stream whole, in memory, without a limit: a 1 MB PDF can
+# hold a stream that inflates to 1 GB. Images are skipped (they are never decoded for text extraction).
+PDF_MAX_STREAM_BYTES = 128 * 1024 * 1024
+PDF_MAX_TOTAL_STREAM_BYTES = 512 * 1024 * 1024
+PDF_MAX_STREAM_RATIO = 1000  # text and fonts compress 3-20-fold; judged above PDF_RATIO_MIN_BYTES
+PDF_RATIO_MIN_BYTES = 16 * 1024 * 1024
+_PDF_STREAM_RE = re.compile(rb"(?<!end)stream\r?\n")
+_PDF_IMAGE_DICT_RE = re.compile(rb"/Subtype\s*/Image|/(?:DCT|JPX|JBIG2|CCITTFax)Decode")
+
+
+def check_pdf_streams(data: bytes) -> None:
+    """Refuse a PDF whose (non-image) Flate streams inflate to more than a report could need, measured by
+    inflating each in bounded chunks before pdfminer inflates anything. Raises ExtractionError."""
+    total = 0
+    for match in _PDF_STREAM_RE.finditer(data):
+        dictionary = data[max(0, match.start() - 2048):match.start()]
+        dictionary = dictionary[dictionary.rfind(b"obj") + 1:]
+        if _PDF_IMAGE_DICT_RE.search(dictionary):
+            continue
+        budget = PDF_MAX_STREAM_BYTES + 1
+        inflated, consumed = _inflated_size(data, match.end(), budget)
+        if inflated == 0:
+            continue
+        total += inflated
+        ratio = inflated / max(consumed, 1)
+        if inflated > PDF_MAX_STREAM_BYTES or (inflated > PDF_RATIO_MIN_BYTES and ratio > PDF_MAX_STREAM_RATIO):
+            raise ExtractionError("pdf_bomb", f"a stream at byte {match.end()} inflates to more than "
+                                              f"{min(inflated, PDF_MAX_STREAM_BYTES)} bytes ({ratio:.0f}-fold): "
+                                              "refused as a decompression bomb")
+        if total > PDF_MAX_TOTAL_STREAM_BYTES:
+            raise ExtractionError("pdf_bomb", f"the PDF's streams inflate to more than {PDF_MAX_TOTAL_STREAM_BYTES}"
+                                              " bytes: refused as a decompression bomb")
+
+
+def _inflated_size(data: bytes, start: int, budget: int) -> tuple[int, int]:
+    """(bytes inflated, compressed bytes consumed) of the zlib stream at data[start:], stopping after
+    `budget` inflated bytes; (0, 0) when no zlib stream starts there."""
+    inflater = zlib.decompressobj()
+    inflated = 0
+    position = start
+    pending = b""
+    try:
+        while inflated < budget and not inflater.eof:
+            if not pending:
+                if position >= len(data):
+                    break
+                pending = data[position:position + 65536]
+                position += len(pending)
+            out = inflater.decompress(pending, 1024 * 1024)
+            pending = inflater.unconsumed_tail
+            inflated += len(out)
+            if not out and not pending and inflater.eof:
+                break
+    except zlib.error:
+        pass  # not Flate data, or damaged: pdfminer reports what it makes of it
+    return inflated, position - start - len(pending) - len(inflater.unused_data)
+
+
 # ---------------------------------------------------------------------------------------------- time
 
 
@@ -270,6 +331,28 @@ def one_line(text: str, limit: int = REASON_MAX_CHARS) -> str:
     """A reason fit for one line of a JSON report: whitespace runs collapsed, cut at `limit` characters."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def display_name(name: str) -> str:
+    """A file name fit for JSON output. A name that is not valid UTF-8 on disk reaches Python with surrogate
+    escapes, which a strict UTF-8 stdout refuses (and a lenient one prints as invalid bytes): its bytes
+    are read as GB18030, how Chinese archives name their files, and replaced where even that fails."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape") if _only_escapes(name) else None
+    if raw is not None:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "replace")
+    return name.encode("utf-8", "replace").decode("utf-8")
+
+
+def _only_escapes(name: str) -> bool:
+    """True when every surrogate in `name` is a surrogateescape (U+DC80..U+DCFF) of one undecodable byte."""
+    return all(not 0xD800 <= ord(ch) <= 0xDFFF or 0xDC80 <= ord(ch) <= 0xDCFF for ch in name)
 
 
 def single_line(text: str) -> str:

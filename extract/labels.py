@@ -4,7 +4,9 @@ Labels are matched on a *compact* form of the text: full-width digits/punctuatio
 whitespace removed, so "三、本 年 度 办 理 结 果", "商业\\n企业" and "（一）予以公开" match like their clean forms.
 Each label is a regular expression over that compact form; variants seen in real reports are part of the
 patterns (社会组织 for 社会公益组织, 规范性文件 for 行政规范性文件, 钩稽 for 勾稽, 行政法复议, 本年废纸件数,
-"1、" for "1.", 其他法律行政止公开, ...).
+"1、" for "1.", 其他法律行政止公开, 法人或者其他组织, ...); 其它 is folded to 其他 before matching. Long sub-row
+labels also match without their last words ("…重新出具" for "…重新出具已获取信息"), because text exported from
+PDF pages breaks them around the numbers.
 
 Public API:
   match_row(text, context=None)  -> RowMatch | None      a row label cell
@@ -35,7 +37,8 @@ T2021 = frozenset({"2021"})
 
 # Folding applied before matching: one character in, one character out (offsets stay valid).
 _FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "“": '"', "”": '"', "‘": "'", "’": "'",
-                       "〔": "(", "〕": ")", "【": "(", "】": ")", "﹙": "(", "﹚": ")", "；": ";"})
+                       "〔": "(", "〕": ")", "【": "(", "】": ")", "﹙": "(", "﹚": ")", "；": ";",
+                       "它": "他"})  # 其它 is printed for 其他
 _FLATTEN = str.maketrans({"\t": " ", "\r": " ", "\n": " ", "\f": " ", "\v": " "})
 _SPACE = re.compile(r"\s")
 
@@ -146,7 +149,7 @@ _SPECS: list[_Spec] = [
     _Spec(_top("二") + r"上年(?:度)?结转(?:的)?政府信息公开申请(?:数量|件数|数)?", "row", 3, "carried_over"),
     _Spec(_top("三") + r"本年(?:度)?办理结果", "group", 3, None, group="outcome"),
     _Spec(_grp("一") + r"予以公开", "row", 3, "granted", group="outcome"),
-    _Spec(_grp("二") + r"部分公开(?:\([^)]{0,40}\))?", "row", 3, "partially_granted", group="outcome"),
+    _Spec(_grp("二") + r"部分公开(?:\([^)\d]{0,40}\))?", "row", 3, "partially_granted", group="outcome"),
     _Spec(_grp("三") + r"不予公开", "group", 3, None, group="denied"),
     _Spec(_sub(1) + r"属于国家秘密", "row", 3, "denied_state_secret", group="denied"),
     _Spec(_sub(2) + r"其他法律行政(?:法规)?禁?止公开", "row", 3, "denied_law_prohibited", group="denied"),
@@ -157,8 +160,8 @@ _SPECS: list[_Spec] = [
     _Spec(_sub(7) + r"属于行政执法案卷", "row", 3, "denied_enforcement_file", group="denied"),
     _Spec(_sub(8) + r"属于行政查询事项", "row", 3, "denied_admin_query", group="denied"),
     _Spec(_grp("四") + r"无法提供", "group", 3, None, group="unavailable"),
-    _Spec(_sub(1) + r"本机关不掌握(?:相关)?(?:的)?政府信息", "row", 3, "unavailable_not_held", group="unavailable"),
-    _Spec(_sub(2) + r"没有现成(?:的)?信息(?:需要)?另行制作", "row", 3, "unavailable_needs_creation",
+    _Spec(_sub(1) + r"本机关不掌握(?:相关)?(?:的)?(?:政府信息)?", "row", 3, "unavailable_not_held", group="unavailable"),
+    _Spec(_sub(2) + r"没有现成(?:的)?信息(?:需要)?(?:另行制作)?", "row", 3, "unavailable_needs_creation",
           group="unavailable"),
     _Spec(_sub(3) + r"补正后申请内容仍?不明确", "row", 3, "unavailable_unclear", group="unavailable"),
     _Spec(_grp("五") + r"不予处理", "group", 3, None, group="rejected"),
@@ -166,7 +169,7 @@ _SPECS: list[_Spec] = [
     _Spec(_sub(2) + r"重复申请", "row", 3, "rejected_duplicate", group="rejected"),
     _Spec(_sub(3) + r"要求提供公开出版物", "row", 3, "rejected_publication", group="rejected"),
     _Spec(_sub(4) + r"无正当理由大量反复申请", "row", 3, "rejected_excessive", group="rejected"),
-    _Spec(_sub(5) + r"要求行政机关确认或重新出具已获取(?:的)?信息", "row", 3, "rejected_confirmation",
+    _Spec(_sub(5) + r"要求行政机关确认或重新出具(?:已获取(?:的)?(?:信息)?)?", "row", 3, "rejected_confirmation",
           group="rejected"),
     _Spec(_grp("六") + r"其他处理", "row_or_group", 3, "other_processing", group="other"),
     _Spec(_sub(1) + r"申请人无正当理由逾期不补正" + _APPLICATION_TAIL, "row", 3, "other_no_correction", T2021,
@@ -179,7 +182,7 @@ _SPECS: list[_Spec] = [
     # ---- 表三 headers ----
     _Spec(r"\(?本列数据的?[勾钩]稽关系为:?第一项加第二项之和,?等于第三项加第四项之和\)?", "marker", 3, "identity_note"),
     _Spec(r"申请人情况", "column", 3, None),
-    _Spec(r"法人或其他组织", "column", 3, None),
+    _Spec(r"法人或者?其他组织", "column", 3, None),
     _Spec(r"自然人", "column", 3, "natural_person"),
     _Spec(r"商业企业", "column", 3, "commercial_enterprise"),
     _Spec(r"科研机构", "column", 3, "research_institution"),
@@ -231,26 +234,68 @@ _SPECS: list[_Spec] = [
 
 # Longer (more specific) patterns first: at one position the alternation takes the first that matches.
 _ORDERED = sorted(enumerate(_SPECS), key=lambda item: -len(item[1].pattern))
-_SCAN_RE = re.compile("|".join(
-    f"(?P<L{i}>{spec.pattern.replace('(?P<num>', f'(?P<n{i}>').replace('(?P<unit>', f'(?P<u{i}>')})"
-    for i, spec in _ORDERED
-))
+
+
+def _first_chars(pattern: str) -> str:
+    """Characters a pattern can start with, read off its text: leading optional groups are skipped (their
+    own first characters added), then the first literal or character class is taken."""
+    chars = ""
+    rest = pattern
+    while rest.startswith("("):
+        depth, end = 0, 0
+        for end, ch in enumerate(rest):
+            if ch == "\\":
+                continue
+            depth += ch == "(" and (end == 0 or rest[end - 1] != "\\")
+            depth -= ch == ")" and rest[end - 1] != "\\"
+            if depth == 0:
+                break
+        group, rest = rest[:end + 1], rest[end + 1:]
+        inner = re.sub(r"^\((?:\?:|\?P<\w+>)?", "", group)[:-1]
+        for alternative in inner.split("|"):
+            chars += _first_chars(alternative)
+        if not rest.startswith("?"):
+            return chars
+        rest = rest[1:]
+    if rest.startswith("["):
+        return chars + rest[1:rest.index("]")]
+    if rest.startswith("\\"):
+        return chars + {"\\(": "(", "\\d": "0123456789"}.get(rest[:2], rest[1])
+    return chars + rest[:1]
+
+
+def _alternation(indices: list[int]) -> re.Pattern:
+    return re.compile("|".join(
+        f"(?P<L{i}>{_SPECS[i].pattern.replace('(?P<num>', f'(?P<n{i}>').replace('(?P<unit>', f'(?P<u{i}>')})"
+        for i in indices))
+
+
+# One alternation per first character, so that scanning tries only the labels that can start where it is.
+_FIRST = {i: set(_first_chars(spec.pattern)) for i, spec in enumerate(_SPECS)}
+_BUCKETS = {ch: _alternation([i for i, _ in _ORDERED if ch in _FIRST[i]])
+            for ch in sorted(set().union(*_FIRST.values()))}
 
 
 def scan(compact_text: str) -> list[LabelHit]:
     """Every label in a compact text, left to right, non-overlapping (the most specific wins)."""
     hits = []
-    for m in _SCAN_RE.finditer(compact_text):
-        name = m.lastgroup
-        index = int(name[1:]) if name and name.startswith("L") else None
-        if index is None:  # lastgroup may be an inner group: find the outer one that matched
-            index = next(i for i, _ in _ORDERED if m.group(f"L{i}") is not None)
+    position, length = 0, len(compact_text)
+    buckets = _BUCKETS
+    while position < length:
+        pattern = buckets.get(compact_text[position])
+        m = pattern.match(compact_text, position) if pattern is not None else None
+        if m is None:
+            position += 1
+            continue
+        index = next(int(name[1:]) for name, value in m.groupdict().items()
+                     if name.startswith("L") and value is not None)
         spec = _SPECS[index]
         groups = m.groupdict()
         unit = groups.get(f"u{index}") or spec.unit
         numbered = bool(groups.get(f"n{index}"))
         hits.append(LabelHit(m.start(), m.end(), spec.kind, spec.table, spec.key, spec.templates,
                              spec.group, unit, numbered))
+        position = m.end()
     return hits
 
 

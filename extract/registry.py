@@ -109,9 +109,12 @@ def _sniff_zip(data: bytes) -> str:
 
 
 def check_before_parsing(fmt: str, data: bytes) -> None:
-    """Format-specific safety checks run by core before the parser: for .docx, zip bomb and XML
-    DOCTYPE/ENTITY refusal (guards.check_zip_package)."""
-    if fmt == "docx":
+    """Format-specific safety checks run by core before the parser: PDF decompression bombs
+    (guards.check_pdf_streams); for .docx, zip bombs and XML DOCTYPE/ENTITY declarations
+    (guards.check_zip_package)."""
+    if fmt == "pdf":
+        guards.check_pdf_streams(data)
+    elif fmt == "docx":
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except Exception as exc:

@@ -55,6 +55,16 @@ def output_to(log_file: Path, quiet: bool) -> Iterator[None]:
             root.removeHandler(handler)
 
 
+def _has_table(settings: Settings, schema: str, table: str) -> bool:
+    import duckdb
+
+    if not settings.warehouse_path.exists():
+        return False
+    with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
+        return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                                "and table_name = ?", [schema, table]).fetchone()[0])
+
+
 def identity_line(settings: Settings) -> str:
     """Identity failures as the warehouse records them (marts.fct_identity_checks, identities 1-5), or as
     the staging tables give them (identities 1-4) before dbt built the marts."""
@@ -62,10 +72,8 @@ def identity_line(settings: Settings) -> str:
 
     from .steps import identity_findings
 
-    with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
-        has_mart = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
-                               "and table_name = 'fct_identity_checks'").fetchone()[0]
-        if has_mart:
+    if _has_table(settings, "marts", "fct_identity_checks"):
+        with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
             counts = dict(con.execute("select result, count(*) from marts.fct_identity_checks group by result")
                           .fetchall())
             documents = con.execute("select count(distinct document_hash) from marts.fct_identity_checks "
@@ -83,7 +91,7 @@ def summary(settings: Settings) -> str:
     import duckdb
 
     lines = []
-    if settings.warehouse_path.exists():
+    if _has_table(settings, "landing", "documents"):
         with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
             by_status = con.execute("select status, count(*) from landing.documents group by status "
                                     "order by status").fetchall()
@@ -91,17 +99,19 @@ def summary(settings: Settings) -> str:
                                  "where status = 'failed' order by original_name").fetchall()
             cells = con.execute("select count(*) from landing.cells").fetchone()[0]
         total = sum(n for _, n in by_status)
-        lines.append(f"documents: {total} (" + ", ".join(f"{s} {n}" for s, n in by_status) + f"); {cells} cells")
+        statuses = " (" + ", ".join(f"{s} {n}" for s, n in by_status) + ")" if by_status else ""
+        lines.append(f"documents: {total}{statuses}; {cells} cells")
         for name, issues_json in failed:
             issues = json.loads(issues_json or "[]")
             reason = issues[0]["message"] if issues else "unknown"
             lines.append(f"  failed: {reason if reason.startswith(name) else name + ': ' + reason}")
         lines.append(identity_line(settings))
     else:
-        lines.append("no warehouse was written")
+        lines.append("no documents were staged")
+    raw_store = f"s3://{settings.s3_bucket}/{settings.s3_prefix}" if settings.uses_s3 else settings.object_store_path
     lines += [
         f"warehouse:  {settings.warehouse_path}",
-        f"raw store:  {('s3://' + settings.s3_bucket + '/' + settings.s3_prefix) if settings.uses_s3 else settings.object_store_path}",
+        f"raw store:  {raw_store}",
         f"data docs:  {_data_docs_index(settings)}",
         f"alerts:     {settings.alerts_path}",
         f"log:        {settings.log_path / 'pipeline.log'}",

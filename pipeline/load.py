@@ -49,6 +49,7 @@ def load_results(warehouse_path: str | Path, documents: Iterable[dict[str, Any]]
     documents = list(documents)
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     with closing(duckdb.connect(str(warehouse_path))) as con:
+        staging.ensure_schema(con)  # also for an empty inbox: dbt reads these tables
         changed = changed_documents(con, documents)
         if changed:
             staging.load_documents(con, changed)

@@ -45,7 +45,16 @@ create table if not exists {SCHEMA}.cells (
     provenance_json varchar,
     primary key (document_hash, cell_key)
 );
+-- added after the first release: warehouses created before get them on the next load
+alter table {SCHEMA}.documents add column if not exists narrative_json varchar;
+alter table {SCHEMA}.documents add column if not exists published_on date;
 """
+
+DOCUMENT_COLUMNS = (
+    "document_hash", "object_key", "original_name", "arrived_at", "size_bytes", "format", "status", "agency",
+    "year", "template", "issues_json", "quarantine_key", "body_text", "extractor_version", "loaded_at",
+    "narrative_json", "published_on",
+)
 
 
 def ensure_schema(con) -> None:
@@ -65,13 +74,16 @@ def load_documents(con, documents: Iterable[dict[str, Any]]) -> int:
             con.execute(f"delete from {SCHEMA}.cells where document_hash = ?", [doc_hash])
             con.execute(f"delete from {SCHEMA}.documents where document_hash = ?", [doc_hash])
             con.execute(
-                f"insert into {SCHEMA}.documents values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into {SCHEMA}.documents ({', '.join(DOCUMENT_COLUMNS)}) "
+                f"values ({', '.join('?' for _ in DOCUMENT_COLUMNS)})",
                 [
                     doc_hash, doc.get("object_key"), doc.get("original_name") or doc.get("file"),
                     doc.get("arrived_at"), doc.get("size_bytes"), doc.get("format"), doc["status"],
                     doc.get("agency"), doc.get("year"), doc.get("template"),
                     json.dumps(doc.get("issues", []), ensure_ascii=False), doc.get("quarantine_key"),
                     doc.get("text"), doc.get("extractor_version"), loaded_at,
+                    json.dumps(doc["narrative"], ensure_ascii=False) if doc.get("narrative") else None,
+                    (doc.get("narrative") or {}).get("published_on"),
                 ],
             )
             rows = []

@@ -133,7 +133,8 @@ def dbt_executable() -> str:
 
 def dbt_build(settings: Settings | None = None) -> dict[str, Any]:
     """`dbt build` as a subprocess (in-process dbt keeps the DuckDB file open and breaks later tasks).
-    Its output goes to var/logs/dbt.log; a failing build raises with the tail of that log."""
+    Its output goes to var/logs/dbt.log, its artifacts to var/dbt-target (so that runs with different
+    settings do not share dbt_project/target); a failing build raises with the tail of that log."""
     settings = settings or load_settings()
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():
@@ -145,7 +146,8 @@ def dbt_build(settings: Settings | None = None) -> dict[str, Any]:
     settings.log_path.mkdir(parents=True, exist_ok=True)
     log_file = settings.log_path / "dbt.log"
     command = [dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-               "--log-path", str(settings.log_path / "dbt")]
+               "--log-path", str(settings.log_path / "dbt"),
+               "--target-path", str(settings.var_path / "dbt-target")]
     completed = subprocess.run(command, cwd=settings.project_root, env=env, capture_output=True, text=True)
     log_file.write_text(completed.stdout + completed.stderr, encoding="utf-8")
     if completed.returncode != 0:
@@ -222,4 +224,12 @@ def notify_maintainers(validation: dict[str, Any], settings: Settings | None = N
     outcome = notify_from_settings(settings, alerts)
     log.info("alerts: %d findings, %d new, delivered to %s, failed %s", len(alerts), outcome["new"],
              outcome["delivered"], outcome["failed"])
-    return {**outcome, "findings": len(alerts)}
+    return {**outcome, "findings": len(alerts), "review": review_findings(validation, settings)}
+
+
+def review_findings(validation: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Every check's findings (identities and plausibility warnings) with stable fingerprints and history,
+    one digest of the new or reopened ones, and the HTML quality report (pipeline/review.py)."""
+    from .review import review_findings as review
+
+    return review(settings or load_settings(), run_id=(validation or {}).get("run_name"))

@@ -138,9 +138,23 @@ class S3ObjectStore:
         _check_key(key)
         return f"{self.prefix}/{key}" if self.prefix else key
 
+    METADATA_LIMIT = 2000  # S3 allows 2 KB of user metadata per object, names and values together
+
     def put(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
-        encoded = {k: quote(str(v), safe="") for k, v in (metadata or {}).items()}
-        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data, Metadata=encoded)
+        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data,
+                               Metadata=self._encode(metadata or {}))
+
+    @classmethod
+    def _encode(cls, metadata: dict[str, str]) -> dict[str, str]:
+        """Percent-encode the values; shorten the longest ones (marked with …) until they fit the limit.
+        Long names and reasons are kept whole in the warehouse and the extraction result."""
+        values = {k: str(v) for k, v in metadata.items()}
+        while True:
+            encoded = {k: quote(v, safe="") for k, v in values.items()}
+            if sum(len(k) + len(v) for k, v in encoded.items()) <= cls.METADATA_LIMIT:
+                return encoded
+            longest = max(values, key=lambda k: len(encoded[k]))
+            values[longest] = values[longest][: max(1, int(len(values[longest]) * 0.8)) - 1] + "…"
 
     def get(self, key: str) -> bytes:
         try:

@@ -187,21 +187,26 @@ def report_values(seed: int = 1) -> dict[str, float]:
     return values
 
 
-def report_html(style: str = "ruled", seed: int = 1, break_before: str | None = None) -> tuple[str, dict]:
-    """A whole report: title, narrative, 表二, 表三, 表四 and closing sections."""
-    values = report_values(seed)
+def report_html(style: str = "ruled", seed: int = 1, break_before: str | None = None,
+                blanks: frozenset[str] = frozenset()) -> tuple[str, dict]:
+    """A whole report: title, narrative, 表二, 表三, 表四 and closing sections. Cells named in `blanks`
+    are printed empty and expected as null."""
+    values: dict[str, float | None] = dict(report_values(seed))
+    for key in blanks:
+        values[key] = None
     received = values["t3.new_received.total"]
-    t3 = (table3_ruled_html(values, break_before) if style == "ruled" else table3_borderless_html(values))
+    shown = {k: "" if v is None else v for k, v in values.items()}
+    t3 = (table3_ruled_html(shown, break_before) if style == "ruled" else table3_borderless_html(shown))
     html = f"""<!doctype html><html><head><meta charset="utf-8"><style>{STYLE}</style></head><body>
 <h2 style="text-align:center">示例县人民政府2023年政府信息公开工作年度报告</h2>
 <p>{NARRATIVE.format(received=received)}</p>
 <p>一、总体情况</p><p>2023年，示例县人民政府坚持以习近平新时代中国特色社会主义思想为指导，推进政府信息公开工作。</p>
 <p>二、主动公开政府信息情况</p>
-{table2_html(style, values)}
+{table2_html(style, shown)}
 <p>三、收到和处理政府信息公开申请情况</p>
 {t3}
 <p>四、政府信息公开行政复议、行政诉讼情况</p>
-{table4_html(style, values)}
+{table4_html(style, shown)}
 <p>五、存在的主要问题及改进情况</p><p>依申请公开工作规范性还有待提高。</p>
 <p>六、其他需要报告的事项</p><p>本年度未收取信息处理费。</p>
 </body></html>"""

@@ -159,6 +159,37 @@ def nested_html(depth: int) -> bytes:
             + b"</body></html>")
 
 
+def minimal_pdf(content_stream: bytes, compress: bool = True) -> bytes:
+    """A one-page PDF written by hand around `content_stream` (Helvetica as /F1), with a correct xref."""
+    import zlib
+
+    body = zlib.compress(content_stream, 9) if compress else content_stream
+    stream_dict = b"<< /Length %d%s >>" % (len(body), b" /Filter /FlateDecode" if compress else b"")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        stream_dict + b"\nstream\n" + body + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_decompression_bomb(inflated_bytes: int) -> bytes:
+    """A valid one-page PDF whose content stream is a line of text and then `inflated_bytes` of spaces."""
+    return minimal_pdf(b"BT /F1 12 Tf 72 720 Td (Quarterly newsletter) Tj ET\n" + b" " * inflated_bytes)
+
+
 def print_pdf(html: str) -> bytes:
     from extract.generator.pdf import print_pdf as chromium_print
 
@@ -194,6 +225,19 @@ def qpdf_encrypt(pdf: bytes, user_password: str, owner_password: str = "owner-se
         subprocess.run([qpdf, "--encrypt", user_password, owner_password, "256", "--", str(source), str(target)],
                        check=True, capture_output=True, timeout=60)
         return target.read_bytes()
+
+
+def encrypted_docx() -> bytes | None:
+    """The notice .docx encrypted with a password (an OLE "EncryptedPackage", as Word saves it), made with
+    msoffcrypto-tool; None when that tool is not installed (it is not a project dependency: install it in
+    a scratch directory to rewrite this file, e.g. `uv pip install --target /tmp/x msoffcrypto-tool`)."""
+    try:
+        from msoffcrypto.format.ooxml import OOXMLFile
+    except ImportError:
+        return None
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(notice_docx())).encrypt("secret-password", out)
+    return out.getvalue()
 
 
 def committed_corpus() -> dict[str, bytes]:
@@ -246,7 +290,11 @@ def committed_corpus() -> dict[str, bytes]:
 
 def write_corpus() -> None:
     HOSTILE_DIR.mkdir(parents=True, exist_ok=True)
-    for name, content in committed_corpus().items():
+    corpus = committed_corpus()
+    encrypted = encrypted_docx()
+    if encrypted is not None:
+        corpus["encrypted-password.docx"] = encrypted
+    for name, content in corpus.items():
         (HOSTILE_DIR / name).write_bytes(content)
         print(f"{name}: {len(content)} bytes")
 

@@ -11,13 +11,15 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.pipeline_fixtures import (SAMPLES_DIR, airflow_db, configure_pipeline_env,  # noqa: F401  (fixtures)
+from tests.pipeline_fixtures import (ROOT, SAMPLES_DIR, airflow_db, configure_pipeline_env,  # noqa: F401
                                      load_dag, moto_endpoint)
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 GARBAGE = bytes(range(256)) * 4
 SAMPLE_NAMES = sorted(p.name for p in SAMPLES_DIR.glob("*.txt"))
+# a real report whose printed 表三 does not add up (identity 1, columns natural_person and total: 1 != 2)
+BREACHING = ROOT / "tests" / "data" / "dev-corpus" / "cases" / "pingtan-gaj-2021" / "source.txt"
 
 
 def _gold(name: str) -> dict:
@@ -46,6 +48,7 @@ def runs(tmp_path_factory, moto_endpoint, airflow_db):
     shutil.copytree(SAMPLES_DIR, inbox)  # gold/ comes along: discovery must not take it for documents
     (inbox / "empty-report.txt").write_bytes(b"")
     (inbox / "garbage.bin").write_bytes(GARBAGE)
+    shutil.copy(BREACHING, inbox / "pingtan-gaj-2021.txt")
 
     client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
     client.create_bucket(Bucket="reports")
@@ -60,8 +63,10 @@ def runs(tmp_path_factory, moto_endpoint, airflow_db):
     first = dag.test()
     first_states = {(ti.task_id, ti.map_index): str(ti.state) for ti in first.get_task_instances()}
     first_snapshot = _snapshot(var / "warehouse.duckdb")
+    first_alerts = (var / "alerts.jsonl").read_text(encoding="utf-8")
     second = dag.test()
     yield {"first": first, "first_states": first_states, "first_snapshot": first_snapshot, "second": second,
+           "first_alerts": first_alerts,
            "var": var, "client": client, "warehouse": var / "warehouse.duckdb"}
     monkeypatch.undo()
 
@@ -77,14 +82,14 @@ def test_both_runs_succeed_and_extraction_was_mapped_over_batches(runs):
     assert str(runs["first"].state) == "success"
     assert str(runs["second"].state) == "success"
     assert set(runs["first_states"].values()) == {"success"}
-    # 7 documents in batches of 3
+    # 8 documents in batches of 3
     assert sorted(i for t, i in runs["first_states"] if t == "extract_documents") == [0, 1, 2]
 
 
 def test_every_sample_is_staged_with_the_cells_of_its_gold_file(runs):
     staged = _query(runs["warehouse"], "select original_name, status, year, template, count(c.cell_key) "
                                        "from landing.documents d left join landing.cells c using (document_hash) "
-                                       "where original_name like '%.txt' and size_bytes > 0 group by all order by 1")
+                                       "where original_name like '%-gxj-%' group by all order by 1")
 
     expected = [(name, "ok", _gold(name)["year"], _gold(name)["template"], len(_gold(name)["cells"]))
                 for name in SAMPLE_NAMES]
@@ -102,7 +107,8 @@ def test_the_marts_hold_the_reports_and_their_application_counts(runs):
                              "and outcome = 'new_received' and applicant_type = 'total'") == [(1.0,)]
     assert _query(warehouse, "select template from marts.fct_reports where agency = '吴忠市工业和信息化局' "
                              "and year = 2020") == [("2019",)]
-    assert _query(warehouse, "select count(*) from marts.fct_reports where status = 'ok'") == [(len(SAMPLE_NAMES),)]
+    reports_ok = _query(warehouse, "select count(*) from marts.fct_reports where status = 'ok'")
+    assert reports_ok == [(len(SAMPLE_NAMES) + 1,)]
 
 
 def test_raw_objects_are_content_addressed_in_s3_with_name_and_arrival(runs):
@@ -119,7 +125,7 @@ def test_raw_objects_are_content_addressed_in_s3_with_name_and_arrival(runs):
     assert _query(runs["warehouse"], "select object_key from landing.documents where original_name = ?",
                   ["qianxinan-gxj-2023.txt"]) == [(f"raw/{sha[:2]}/{sha}",)]
     raw_keys = [o["Key"] for o in client.list_objects_v2(Bucket="reports", Prefix="e2e/raw/")["Contents"]]
-    assert len(raw_keys) == len(SAMPLE_NAMES) + 2  # no gold JSON was landed
+    assert len(raw_keys) == len(SAMPLE_NAMES) + 3  # no gold JSON was landed
 
 
 @pytest.mark.parametrize("name, data, reason", [
@@ -151,3 +157,18 @@ def test_a_second_run_leaves_the_warehouse_identical(runs):
 
 def test_the_run_wrote_data_docs(runs):
     assert (runs["var"] / "data-docs" / "index.html").is_file()
+
+
+def test_a_printed_sum_that_does_not_add_up_is_alerted_once_and_the_report_is_still_loaded(runs):
+    sha = hashlib.sha256(BREACHING.read_bytes()).hexdigest()
+    alerts = [json.loads(line) for line in runs["first_alerts"].splitlines()]
+
+    assert sorted((a["agency"], a["year"], a["identity"], a["scope_kind"], a["scope"], a["lhs"], a["rhs"],
+                   a["object_key"]) for a in alerts) == [
+        ("平潭综合实验区公安局", 2021, 1, "column", "natural_person", 1.0, 2.0, f"raw/{sha[:2]}/{sha}"),
+        ("平潭综合实验区公安局", 2021, 1, "column", "total", 1.0, 2.0, f"raw/{sha[:2]}/{sha}"),
+    ]
+    assert _query(runs["warehouse"], "select status from landing.documents where document_hash = ?",
+                  [sha]) == [("ok",)]
+    # the second run found the same breaches and did not alert again
+    assert (runs["var"] / "alerts.jsonl").read_text(encoding="utf-8") == runs["first_alerts"]

@@ -151,3 +151,27 @@ def test_a_conversion_that_fails_reports_libreoffices_message(monkeypatch, tmp_p
     result = extract_bytes(LEGACY_WORD, "broken.doc")
     assert result["issues"][0]["code"] == "conversion_failed"
     assert "source file could not be loaded" in result["issues"][0]["message"]
+
+
+def test_grid_before_leaves_the_first_columns_of_a_row_empty():
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    for c, text in enumerate(["规章", "1", "2"]):
+        table.cell(0, c).text = text
+    for c, text in enumerate(["x", "3", "4"]):
+        table.cell(1, c).text = text
+    tr = table.rows[1]._tr
+    tr.remove(tr.tc_lst[0])  # the second row starts one grid column in
+    tr_pr = tr.get_or_add_trPr()
+    grid_before = OxmlElement("w:gridBefore")
+    grid_before.set(qn("w:val"), "1")
+    tr_pr.insert(0, grid_before)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    _, [grid_table] = read_document(buffer.getvalue())
+    assert [[g.text for g in row] for row in grid_table] == [["规章", "1", "2"], ["", "3", "4"]]
+    assert grid_table[1][1].cell.col_index == 1

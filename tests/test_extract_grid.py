@@ -194,3 +194,23 @@ def test_columns_printed_in_another_order_follow_their_headers():
     assert {k: c.value for k, c in parsed.cells.items()} == GOLD
     assert parsed.cells["t3.new_received.total"].col_index == 3
     assert errors(parsed) == []
+
+
+def test_group_rows_printed_with_subtotals_are_not_template_rows():
+    t3 = t3_spec(GOLD)
+    subtotal_denied = ["^", "（三）不予公开", "<"] + ["4", "0", "0", "0", "0", "0", "4"]
+    subtotal_other = ["^", "（六）其他处理", "<"] + ["2", "2", "0", "0", "0", "0", "4"]
+    t3 = t3[:7] + [subtotal_denied] + t3[7:23] + [subtotal_other] + t3[23:]
+    parsed = parse(t2_spec_2021(GOLD), t3, t4_spec(GOLD))
+    assert {k: c.value for k, c in parsed.cells.items()} == GOLD
+    assert errors(parsed) == []
+    assert [i.code for i in parsed.issues] == ["group_subtotal", "group_subtotal"]
+
+
+def test_a_spacer_cell_between_label_and_numbers_is_not_a_value():
+    t3 = t3_spec(GOLD)
+    for r, row in enumerate(t3):  # an empty column after the labels; the header note spans it too
+        row.insert(3, {0: "<", 1: "^", 2: "^"}.get(r, ""))
+    parsed = parse(t2_spec_2021(GOLD), t3, t4_spec(GOLD))
+    assert {k: c.value for k, c in parsed.cells.items()} == GOLD
+    assert errors(parsed) == []

@@ -115,6 +115,9 @@ def _report_html(charset: str | None = "utf-8", word: bool = False) -> str:
                         "<o:p></o:p></span></p>") if word else (text or "&nbsp;")
                 cells.append(f'<td rowspan="{rowspan}" colspan="{colspan}">{body}</td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")
+        if word:  # Word's "save as web page" closes every table with a row of empty zero-height cells
+            rows.append("<![if !supportMisalignedColumns]><tr height=0>" + "<td width=0 style='border:none'>"
+                        "</td>" * len(spec[0]) + "</tr><![endif]>")
         parts.append(f"<p>{heading}</p><table border=1>{''.join(rows)}</table>")
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
     return (f"<html><head>{meta}<title>平潭综合实验区2022年度政府信息公开工作年度报告_平潭</title>"
@@ -169,3 +172,10 @@ def test_the_article_title_meta_names_the_report_when_chrome_pushes_the_heading_
     assert text.splitlines()[:2] == ["平潭综合实验区2022年度政府信息公开工作年度报告", "平潭综合实验区党工委管委会"]
     result = extract_bytes(page.encode("utf-8"), "report.html")
     assert (result["agency"], result["year"], result["status"]) == ("平潭综合实验区", 2022, "ok")
+
+
+def test_a_page_whose_head_is_never_closed_still_has_a_body():
+    text, [table] = read_page("<html><head><title>标题</title><p>正文第一段</p><table><tr><td>规章</td><td>1</td>"
+                              "</tr></table>")
+    assert [line for line in text.splitlines() if line] == ["标题", "正文第一段", "规章\t1"]
+    assert [g.text for g in table[0]] == ["规章", "1"]

@@ -20,6 +20,13 @@ from extract_pdf_fixtures import T3_LABELS_2021, print_pdf, report_html
 
 pytestmark = pytest.mark.integration
 
+BORDERLESS_BLANKS = frozenset(
+    ["t2.administrative_fees.amount", "t2.administrative_penalty.decisions", "t2.regulations.repealed"]
+    + [keys.key(3, "granted", c) for c in keys.T3_COLUMNS]
+    + [keys.key(3, "rejected_duplicate", c) for c in keys.T3_APPLICANT_COLUMNS[:2]]
+    + [keys.key(4, "reconsideration", "upheld"), keys.key(4, "litigation_direct", "pending")]
+    + [keys.key(4, "litigation_after_reconsideration", c) for c in keys.T4_COLUMNS]
+)
 HONGZE = pathlib.Path(__file__).parent / "data" / "dev-corpus" / "cases" / "huaian-hongze-gov-2023"
 
 
@@ -31,6 +38,8 @@ def printed(tmp_path_factory) -> dict[str, tuple[bytes, dict]]:
         "ruled": dict(style="ruled", seed=1),
         "borderless": dict(style="borderless", seed=2),
         "split": dict(style="ruled", seed=3, break_before="unavailable_not_held"),
+        # blank cells leave borderless columns without numbers to find them by
+        "borderless-blanks": dict(style="borderless", seed=6, blanks=BORDERLESS_BLANKS),
     }
     for name, kwargs in variants.items():
         html, values = report_html(**kwargs)
@@ -142,7 +151,7 @@ def test_real_report_grids_hold_the_printed_numbers():
 
 # -------------------------------------------------------------------------- through grid to the cells
 
-@pytest.mark.parametrize("name", ["ruled", "split", "borderless"])
+@pytest.mark.parametrize("name", ["ruled", "split", "borderless", "borderless-blanks"])
 def test_printed_report_extracts_every_cell(printed, name):
     data, values = printed[name]
     result = extract_bytes(data, f"{name}.pdf")

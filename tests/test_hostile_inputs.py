@@ -156,6 +156,21 @@ def test_utf16_encoded_doctype_in_a_docx_part_is_refused_too():
     assert_refused(extract_bytes(package, "utf16.docx"), "utf16.docx", package, "unsafe_xml")
 
 
+def test_a_pdf_whose_content_stream_inflates_a_thousandfold_is_refused_before_pdfminer_inflates_it():
+    bomb = hf.pdf_decompression_bomb(300 * 1024 * 1024)
+    assert len(bomb) < 400 * 1024
+    result, peak = _with_peak_memory(lambda: extract_bytes(bomb, "bomb.pdf"))
+    assert_refused(result, "bomb.pdf", bomb, "pdf_bomb")
+    assert peak < 20 * 1024 * 1024
+
+
+def test_a_small_hand_written_pdf_passes_the_stream_check_and_is_read():
+    newsletter = hf.pdf_decompression_bomb(1000)
+    result = extract_bytes(newsletter, "newsletter.pdf")
+    assert_refused(result, "newsletter.pdf", newsletter, "not_a_report")
+    assert "Quarterly" in result["text"]
+
+
 def test_deeply_nested_html_is_read_in_bounded_time():
     page = hf.nested_html(20_000)
     started = time.monotonic()
@@ -175,6 +190,16 @@ def test_a_report_row_printed_as_one_endless_digit_run_is_read_in_bounded_time()
     assert result["status"] in STATUSES
     assert_no_traceback(result)
     assert all(issue["code"] != "parser_error" for issue in result["issues"]), result["issues"]
+
+
+def test_a_megabyte_of_repeated_table_rows_is_read_in_bounded_time(monkeypatch):
+    monkeypatch.setenv("EXTRACT_TIMEOUT_S", "30")
+    rows = ("一、本年新收政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0\n" * 16_000).encode("utf-8")
+    started = time.monotonic()
+    result = extract_bytes(rows, "rows.txt")
+    elapsed = time.monotonic() - started
+    assert result["status"] in STATUSES and "timeout" not in [i["code"] for i in result["issues"]]
+    assert elapsed < 30, f"{len(rows)} bytes of text took {elapsed:.0f}s"
 
 
 # ---------------------------------------------------------------------------------------------- size
@@ -221,17 +246,23 @@ def test_a_directory_or_missing_path_is_unreadable_without_a_hash(tmp_path):
         assert result["sha256"] is None
 
 
-def test_a_file_that_cannot_be_opened_is_unreadable(tmp_path):
+def test_a_file_that_cannot_be_opened_is_unreadable(tmp_path, monkeypatch):
     locked = tmp_path / "locked.txt"
     locked.write_bytes(b"x")
-    locked.chmod(0)
-    try:
-        if os.access(locked, os.R_OK):  # root reads everything: use a path through a file instead
-            locked = locked / "child.txt"
-        result = extract_file(locked)
-    finally:
-        (tmp_path / "locked.txt").chmod(0o644)
-    assert_refused(result, locked.name, None, "unreadable")
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "open", refuse)
+    result = extract_file(locked)
+    assert_refused(result, "locked.txt", None, "unreadable")
+    assert "Permission denied" in result["issues"][0]["message"]
+
+
+def test_a_path_through_a_file_is_unreadable(tmp_path):
+    parent = tmp_path / "file.txt"
+    parent.write_bytes(b"x")
+    assert_refused(extract_file(parent / "child.txt"), "child.txt", None, "unreadable")
 
 
 # ---------------------------------------------------------------------------------------------- truncation
@@ -303,7 +334,8 @@ def test_a_text_report_with_stray_invalid_bytes_in_its_narrative_gives_the_same_
     assert cells_of(damaged) == cells_of(hf.SAMPLE_REPORT)
 
 
-@pytest.mark.parametrize("encoding", ["gb18030", "utf-16"], ids=["GB18030", "UTF-16 with BOM"])
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-16-le", "utf-16-be"],
+                         ids=["GB18030", "UTF-16 with BOM", "UTF-16LE without BOM", "UTF-16BE without BOM"])
 def test_an_html_report_in_another_encoding_gives_the_same_cells(tmp_path, encoding):
     converted = tmp_path / "report.html"
     converted.write_bytes(hf.DEV_HTML_REPORT.read_text(encoding="utf-8").encode(encoding))
@@ -427,47 +459,59 @@ def test_zip_entry_count_reads_the_end_record():
 # ---------------------------------------------------------------------------------------------- CLI
 
 
-def _cli_inputs(tmp_path_factory) -> list[pathlib.Path]:
-    generated = tmp_path_factory.mktemp("cli")
-    extra = {
-        "many-members.docx": hf.docx_many_members(3000),
-        "entities.docx": hf.replace_zip_member(hf.notice_docx(), "word/document.xml",
-                                               hf.billion_laughs_document_xml()),
-        "report-named.pdf": hf.SAMPLE_REPORT.read_bytes(),
-    }
-    for name, content in extra.items():
-        (generated / name).write_bytes(content)
-    return [*hf.corpus_files(), *(generated / n for n in extra), generated / "does-not-exist.pdf"]
+GBK_FILE_NAME = os.fsdecode("报告.txt".encode("gbk"))  # how names from Chinese zip archives reach the disk
+CLI_EXTRAS = {
+    "many-members.docx": ("many-members.docx", lambda: hf.docx_many_members(3000), "failed"),
+    "entities.docx": ("entities.docx", lambda: hf.replace_zip_member(
+        hf.notice_docx(), "word/document.xml", hf.billion_laughs_document_xml()), "failed"),
+    "bomb.pdf": ("bomb.pdf", lambda: hf.pdf_decompression_bomb(50 * 1024 * 1024), "failed"),
+    "report-named.pdf": ("report-named.pdf", hf.SAMPLE_REPORT.read_bytes, "ok"),
+    "a report whose file name is GBK bytes": (GBK_FILE_NAME, hf.SAMPLE_REPORT.read_bytes, "ok"),
+    "does-not-exist.pdf": ("does-not-exist.pdf", None, "failed"),
+}
+CLI_CASES = {**{name: (hf.HOSTILE_DIR / name, "failed") for name in sorted(EXPECTED)}}
 
 
 @pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """`python -m extract FILE` for every corpus file, two at a time."""
+def cli_runs(tmp_path_factory) -> dict[str, tuple[pathlib.Path, str, subprocess.CompletedProcess]]:
+    """`python -m extract FILE` for every corpus file and a few generated ones, two at a time."""
+    generated = tmp_path_factory.mktemp("cli")
+    cases = dict(CLI_CASES)
+    for case, (file_name, build, status) in CLI_EXTRAS.items():
+        path = generated / file_name
+        if build is not None:
+            path.write_bytes(build())
+        cases[case] = (path, status)
     env = {**os.environ, "PYTHONPATH": str(hf.ROOT)}
 
     def run(path: pathlib.Path) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "extract", str(path)], capture_output=True, text=True,
-                              cwd=hf.ROOT, env=env, timeout=180)
+        return subprocess.run([sys.executable, "-m", "extract", str(path)], capture_output=True,
+                              encoding="utf-8", errors="strict", cwd=hf.ROOT, env=env, timeout=180)
 
-    paths = _cli_inputs(tmp_path_factory)
     with ThreadPoolExecutor(2) as pool:
-        return dict(zip((p.name for p in paths), pool.map(run, paths)))
+        runs = dict(zip(cases, pool.map(run, (path for path, _ in cases.values()))))
+    return {case: (path, status, runs[case]) for case, (path, status) in cases.items()}
 
 
-CLI_NAMES = [*sorted(EXPECTED), "many-members.docx", "entities.docx", "report-named.pdf", "does-not-exist.pdf"]
+CLI_IDS = [*CLI_CASES, *CLI_EXTRAS]
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("name", CLI_NAMES, ids=[f"the CLI answers {n} with one JSON object" for n in CLI_NAMES])
-def test_the_cli_prints_exactly_one_json_object_and_exits_0(cli_runs, name):
-    run = cli_runs[name]
+@pytest.mark.parametrize("case", CLI_IDS, ids=[f"the CLI answers {c} with one JSON object" for c in CLI_IDS])
+def test_the_cli_prints_exactly_one_json_object_and_exits_0(cli_runs, case):
+    path, expected_status, run = cli_runs[case]
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
     lines = run.stdout.splitlines()
     assert len(lines) == 1
     result = json.loads(lines[0])
+    name = guards.display_name(path.name)
     assert isinstance(result, dict) and result["file"] == name
-    expected_status = "ok" if name == "report-named.pdf" else "failed"
-    assert result["status"] == expected_status
+    assert result["status"] == expected_status, result["issues"]
     if expected_status == "failed":
         assert result["issues"][0]["message"].startswith(f"{name}: ")
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_decoded():
+    assert guards.display_name(GBK_FILE_NAME) == "报告.txt"
+    assert guards.display_name("报告.pdf") == "报告.pdf"

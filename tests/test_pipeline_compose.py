@@ -52,7 +52,8 @@ def test_every_service_has_a_healthcheck(rendered):
 
 def test_the_airflow_services_share_one_image_and_wait_for_the_init_services(rendered):
     services = rendered["services"]
-    assert {services[s]["image"] for s in AIRFLOW_SERVICES | {"airflow-init"}} == {"transparency-reports-airflow:local"}
+    images = {services[s]["image"] for s in AIRFLOW_SERVICES | {"airflow-init"}}
+    assert images == {"transparency-reports-airflow:local"}
     for name in AIRFLOW_SERVICES:
         depends = services[name]["depends_on"]
         assert depends["airflow-init"]["condition"] == "service_completed_successfully", name

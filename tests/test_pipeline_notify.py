@@ -13,10 +13,11 @@ from pipeline.notify import Alert, FileSink, SmtpSink, WebhookSink, notify
 
 pytestmark = pytest.mark.integration
 
-BREACH = Alert(agency="吴忠市工业和信息化局", year=2020, identity=1, scope_kind="column", scope="total", lhs=12.0, rhs=11.0,
-               object_key="raw/9e/9e51", document_hash="9e51", original_name="wuzhong-gxj-2020.txt")
-OTHER = Alert(agency="金昌市工业和信息化局", year=2023, identity=3, scope_kind="row", scope="granted", lhs=3.0, rhs=2.0,
-              object_key="raw/06/06de", document_hash="06de")
+BREACH = Alert(agency="吴忠市工业和信息化局", year=2020, identity=1, scope_kind="column", scope="total",
+               lhs=12.0, rhs=11.0, object_key="raw/9e/9e51", document_hash="9e51",
+               original_name="wuzhong-gxj-2020.txt")
+OTHER = Alert(agency="金昌市工业和信息化局", year=2023, identity=3, scope_kind="row", scope="granted",
+              lhs=3.0, rhs=2.0, object_key="raw/06/06de", document_hash="06de")
 
 
 class Receiver:
@@ -107,8 +108,8 @@ def test_the_file_sink_writes_one_json_line_per_alert(tmp_path):
 
     lines = _lines(alerts_file)
     assert outcome["delivered"] == ["file"] and outcome["new"] == 2
-    assert [(l["agency"], l["year"], l["identity"], l["scope"], l["lhs"], l["rhs"], l["object_key"])
-            for l in lines] == [("吴忠市工业和信息化局", 2020, 1, "total", 12.0, 11.0, "raw/9e/9e51"),
+    assert [(a["agency"], a["year"], a["identity"], a["scope"], a["lhs"], a["rhs"], a["object_key"])
+            for a in lines] == [("吴忠市工业和信息化局", 2020, 1, "total", 12.0, 11.0, "raw/9e/9e51"),
                                 ("金昌市工业和信息化局", 2023, 3, "granted", 3.0, 2.0, "raw/06/06de")]
 
 
@@ -158,9 +159,9 @@ def test_a_sink_that_keeps_failing_loses_no_finding(tmp_path, receiver):
     assert hook.calls == 3
     assert outcome["delivered"] == ["file"]
     assert "HTTP Error 500" in outcome["failed"]["webhook"]
-    assert [l["alert_id"] for l in _lines(alerts_file)] == [BREACH.alert_id, OTHER.alert_id]
+    assert [a["alert_id"] for a in _lines(alerts_file)] == [BREACH.alert_id, OTHER.alert_id]
     kept = _lines(undelivered)
-    assert [(l["sink"], l["alert_id"]) for l in kept] == [("webhook", BREACH.alert_id), ("webhook", OTHER.alert_id)]
+    assert [(a["sink"], a["alert_id"]) for a in kept] == [("webhook", BREACH.alert_id), ("webhook", OTHER.alert_id)]
 
 
 def test_an_unreachable_smtp_server_is_reported_not_raised(tmp_path):

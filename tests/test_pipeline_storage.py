@@ -24,7 +24,8 @@ REPORT = "黔西南州工业和信息化局2023年政府信息公开工作年度
 
 
 def test_an_object_comes_back_with_its_bytes_and_chinese_metadata(store):
-    store.put("raw/ab/abc", REPORT, {"original_name": "黔西南州 2023 年报.txt", "arrived_at": "2024-01-31T08:00:00+00:00"})
+    store.put("raw/ab/abc", REPORT, {"original_name": "黔西南州 2023 年报.txt",
+                                     "arrived_at": "2024-01-31T08:00:00+00:00"})
 
     assert store.get("raw/ab/abc") == REPORT
     assert store.head("raw/ab/abc") == {"original_name": "黔西南州 2023 年报.txt",
@@ -147,3 +148,17 @@ def test_s3_credentials_and_endpoint_can_come_from_an_airflow_connection(s3_buck
     assert (credentials.access_key, credentials.secret_key) == ("conn-key-id", "conn-secret")
     assert store.client.meta.endpoint_url == moto_endpoint
     assert store.get("raw/dd/d") == b"via an Airflow connection"
+
+
+def test_s3_metadata_too_long_for_its_2kb_limit_is_shortened_not_refused(s3_bucket):
+    client, bucket = s3_bucket
+    store = storage.S3ObjectStore(bucket, "", client=client)
+    long_name = "黔西南州工业和信息化局" * 30 + ".txt"  # 334 characters, 3 KB percent-encoded
+
+    store.put("quarantine/aa/long", b"x", {"original_name": long_name, "reason": "empty: the file is empty"})
+
+    meta = store.head("quarantine/aa/long")
+    assert meta["reason"] == "empty: the file is empty"
+    assert meta["original_name"].endswith("…")
+    assert long_name.startswith(meta["original_name"][:-1])
+    assert len(meta["original_name"]) > 100

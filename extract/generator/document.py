@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..keys import key
 from .layout import RenderedTables, Style, Table, tables
 from .report import Report
 

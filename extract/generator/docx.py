@@ -18,13 +18,16 @@ def _add_table(word, table: Table) -> None:
     height, width = len(grid), len(grid[0])
     word_table = word.add_table(rows=height, cols=width)
     word_table.style = "Table Grid"
+    # Table.cell() rebuilds the whole cell list on every call; take it once (merging keeps each span's
+    # top-left and bottom-right <w:tc> in place, and spans never overlap)
+    cells = word_table._cells
     for r, row in enumerate(grid):
         for c, (span, origin) in enumerate(row):
             if not origin:
                 continue
-            cell = word_table.cell(r, c)
+            cell = cells[r * width + c]
             if span.rowspan > 1 or span.colspan > 1:
-                cell = cell.merge(word_table.cell(r + span.rowspan - 1, c + span.colspan - 1))
+                cell = cell.merge(cells[(r + span.rowspan - 1) * width + c + span.colspan - 1])
             cell.text = span.text
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..keys import T2_LAYOUT, T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, key
+from ..keys import T2_LAYOUT, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, key
 from .report import PROCUREMENT_KEY, Report, Value
 
 FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -28,7 +28,7 @@ _BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1",
                      "h6", "table", "section", "article", "header", "footer", "nav", "aside", "main",
                      "blockquote", "pre", "hr", "form", "caption", "address", "figure", "figcaption",
                      "center", "title"})
-_SPACES_RE = re.compile(r"[ \t\r\f\v\xa0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+_HEAD_TAGS = frozenset({"html", "head", "title", "meta", "link", "base", "style", "script", "noscript"})
 _TITLE_METAS = ("articletitle", "og:title", "dc.title")
 _SPACES_BUT_TAB_RE = re.compile(r"[ \r\f\v\xa0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n+")
@@ -73,10 +73,10 @@ class _PageReader(HTMLParser):
             self._meta(dict(attrs))
         if tag == "head":
             self._in_head = True
-        elif tag == "body":
-            self._in_head = False
         elif tag == "title":
             self._in_title = True
+        elif tag not in _HEAD_TAGS:
+            self._in_head = False  # <body> or body content: the head ended, even if never closed
         if self._skip_depth:
             return
         if tag == "table":

@@ -11,8 +11,8 @@ import io
 import logging
 import os
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from .. import grid, model
 from ..model import ExtractionError, Issue, ParsedDocument
@@ -41,6 +41,7 @@ class PageLayout:
     has_images: bool
     issues: list[Issue]
     height: float
+    loose_lines: list[Line] = field(default_factory=list)  # lines outside ruled tables
 
 
 @register("pdf")
@@ -135,7 +136,7 @@ def read_page(page: Any, number: int) -> PageLayout:
     tables += pdf_layout.borderless_tables(loose_lines, number)
     tables.sort(key=lambda t: t.top)
     height = page.width if direction is not None else page.height
-    return PageLayout(number, lines, tables, bool(chars), has_images, issues, height)
+    return PageLayout(number, lines, tables, bool(chars), has_images, issues, height, loose_lines)
 
 
 def _inside(ch: dict[str, Any], table: PageTable) -> bool:
@@ -170,6 +171,9 @@ def stitch_pages(layouts: list[PageLayout]) -> list[PageTable]:
     def text_above(layout: PageLayout, y: float) -> bool:
         return any(line.bottom < y and not is_furniture(line) for line in layout.lines)
 
+    for prev_layout, layout in zip(layouts, layouts[1:]):
+        _carry_header_over_break(prev_layout, layout, text_above)
+
     result: list[PageTable] = []
     prev_layout: PageLayout | None = None
     for layout in layouts:
@@ -184,6 +188,24 @@ def stitch_pages(layouts: list[PageLayout]) -> list[PageTable]:
             result.append(table)
         prev_layout = layout
     return result
+
+
+def _carry_header_over_break(prev: PageLayout, layout: PageLayout,
+                             text_above: Callable[[PageLayout, float], bool]) -> None:
+    """A borderless table opening a page whose header lines were printed at the foot of the previous
+    page: read the table again with those lines above it."""
+    first = layout.tables[0] if layout.tables else None
+    if first is None or first.kind != "borderless" or text_above(layout, first.top):
+        return
+    after = max([t.bottom for t in prev.tables] + [0.0])
+    header = pdf_layout.trailing_header_lines(prev.loose_lines, after)
+    if not header:
+        return
+    carried = pdf_layout.shifted_above(header, first.top)
+    rebuilt = pdf_layout.borderless_tables(carried + layout.loose_lines, layout.number)
+    if rebuilt and rebuilt[0].top < first.top:
+        layout.tables = sorted([t for t in layout.tables if t.kind != "borderless"] + rebuilt,
+                               key=lambda t: t.top)
 
 
 def to_grid_table(table: PageTable) -> grid.GridTable:

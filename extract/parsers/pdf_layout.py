@@ -17,7 +17,11 @@ from typing import Any, Iterable
 Obj = dict[str, Any]
 
 SNAP = 2.5  # points: edges or boundaries closer than this are the same line
-NUMERIC_RE = re.compile(r"^[-+−]?\s*[\d０-９][\d０-９,，.．\s]*(?:%|元|万元|件|笔|个|次)?$|^[-—–/／无]$")
+WRAP_PITCH = 1.6  # line heights, centre to centre: the widest line spacing of text wrapped in one cell
+SEGMENT_GAP = 0.75  # character widths: a wider gap inside a line separates two cells of a borderless table
+# a printed number (ending in a digit, so that the "1." of "1. 属于国家秘密" is not one) or a null mark
+NUMERIC_RE = re.compile(r"^[-+−]?\s*[\d０-９](?:[\d０-９,，.．\s]*[\d０-９])?\s*(?:%|元|万元|件|笔|个|次)?$"
+                        r"|^[-—–/／无]$")
 PAGE_NUMBER_RE = re.compile(r"^[-—–\s]*(?:第\s*)?\d+\s*(?:页|/\s*\d+\s*页?)?[-—–\s]*$")
 
 
@@ -149,11 +153,12 @@ def cell_text(chars: list[Obj]) -> str:
 
 def page_lines(chars: list[Obj], page: int, segment_gap: float | None = None) -> list[Line]:
     """Text lines of a page region in reading order, split into segments at gaps wider than
-    `segment_gap` (default: one character width), the way columns of a borderless table are separated."""
+    `segment_gap` (default: SEGMENT_GAP character widths), the way columns of a borderless table are
+    separated."""
     result = []
     for line_chars in cluster_lines([c for c in chars if c["text"].strip()]):
         size = statistics.median(c["size"] for c in line_chars)
-        gap = segment_gap if segment_gap is not None else 1.0 * size
+        gap = segment_gap if segment_gap is not None else SEGMENT_GAP * size
         line = Line(top=min(c["top"] for c in line_chars), bottom=max(c["bottom"] for c in line_chars),
                     size=size)
         run: list[Obj] = []
@@ -349,38 +354,126 @@ def _is_data_line(line: Line) -> bool:
     return len(line.segments) >= 2 and any(looks_numeric(s.text) for s in line.segments)
 
 
-def _group_visual_rows(lines: list[Line]) -> list[list[Line]]:
-    """Lines closer than half a character height (or overlapping) print one table row: a label wrapped
-    over two lines with its numbers centred between them."""
-    groups: list[list[Line]] = []
-    for line in lines:
-        if groups:
-            prev_bottom = max(l.bottom for l in groups[-1])
-            if line.top - prev_bottom < 0.5 * line.size:
-                groups[-1].append(line)
-                continue
-        groups.append([line])
-    return groups
+def _centre_y(line: Line) -> float:
+    return (line.top + line.bottom) / 2
 
 
-def _column_intervals(data_lines: list[Line]) -> list[tuple[float, float]]:
-    """Value columns from the extent of the numbers (centred numbers of one column overlap, those of
-    neighbouring columns do not); the labels left of the first value column make one more column."""
-    numeric = sorted((s.bbox[0], s.bbox[2]) for line in data_lines for s in line.segments
-                     if looks_numeric(s.text))
+def _wrapped_apart(a: Line, b: Line) -> bool:
+    """Two lines close enough to be one cell's text wrapped (centre to centre, at most 1.6 line heights:
+    the largest line spacing in use); rows of a table are further apart."""
+    return abs(_centre_y(b) - _centre_y(a)) <= WRAP_PITCH * max(a.size, b.size)
+
+
+def _merge_spans(spans: Iterable[tuple[float, float]]) -> list[list[float]]:
     merged: list[list[float]] = []
-    for x0, x1 in numeric:
+    for x0, x1 in sorted(spans):
         if merged and x0 <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], x1)
         else:
             merged.append([x0, x1])
-    if not merged:
+    return merged
+
+
+def _value_intervals(data_lines: list[Line]) -> list[list[float]]:
+    """Value columns from the extent of the numbers: centred numbers of one column overlap, those of
+    neighbouring columns do not."""
+    return _merge_spans((s.bbox[0], s.bbox[2]) for line in data_lines for s in line.segments
+                        if looks_numeric(s.text))
+
+
+def _label_segments(line: Line, first_value_x: float) -> list[Box]:
+    return [s for s in line.segments if not looks_numeric(s.text) and s.bbox[2] <= first_value_x + SNAP]
+
+
+def _label_intervals(lines: list[Line], first_value_x: float) -> list[list[float]]:
+    """Label columns left of the values. Lines printing two labels side by side ("（三）不予公开" beside
+    "4.保护第三方合法权益") show where one label column ends; labels merged over columns do not."""
+    per_line = [_label_segments(line, first_value_x) for line in lines]
+    everything = [s for segs in per_line for s in segs]
+    if not everything:
         return []
-    labels = [s.bbox for line in data_lines for s in line.segments
-              if not looks_numeric(s.text) and (s.bbox[0] + s.bbox[2]) / 2 < merged[0][0]]
-    if labels:
-        merged.insert(0, [min(b[0] for b in labels), min(max(b[2] for b in labels), merged[0][0] - 0.5)])
-    return [(a, b) for a, b in merged]
+    left = min(s.bbox[0] for s in everything)
+    right = min(max(s.bbox[2] for s in everything), first_value_x - 0.5)
+    merged = _merge_spans((s.bbox[0], s.bbox[2]) for segs in per_line if len(segs) >= 2 for s in segs)
+    if len(merged) < 2:
+        return [[left, right]]
+    merged[0][0] = min(merged[0][0], left)
+    merged[-1][1] = min(max(merged[-1][1], right), first_value_x - 0.5)
+    return merged
+
+
+def _sections(block: list[Line], first_value_x: float) -> list[list[Line]]:
+    """A block cut where header lines follow data lines: each part (表二's 第二十条第（五）项 with its own
+    header and rows) has its own value columns, as its merged cells would show if ruled."""
+    sections: list[list[Line]] = [[]]
+    seen_data = False
+    for line in block:
+        kind = _line_kind(line, first_value_x)
+        if kind == "header" and seen_data:
+            sections.append([])
+            seen_data = False
+        sections[-1].append(line)
+        seen_data = seen_data or kind == "data"
+    return sections
+
+
+def _section_values(section: list[Line], first_value_x: float, label_right: float) -> list[list[float]]:
+    """Value columns of a section. When blank cells leave fewer columns of numbers than the header
+    prints (表四 with blanks), the header's lowest level names the value columns."""
+    values = _value_intervals([l for l in section if _is_data_line(l)])
+    kinds = [_line_kind(line, first_value_x) for line in section]
+    leaf: list[Box] = []
+    run: list[Line] = []
+    for line, kind in zip(section + [None], kinds + ["end"]):  # type: ignore[operator]
+        if kind == "header" and (not run or _wrapped_apart(run[-1], line)):
+            run.append(line)
+            continue
+        for segments in _header_sub_rows(run) if run else []:
+            in_values = [s for s in segments if _centre(s) > label_right]
+            if len(in_values) > len(leaf):
+                leaf = in_values
+        run = [line] if kind == "header" else []
+    if len(leaf) > len(values) and all(a.bbox[2] < b.bbox[0] for a, b in zip(leaf, leaf[1:])):
+        merged = _merge_spans([(s.bbox[0], s.bbox[2]) for s in leaf] + [tuple(v) for v in values])
+        if len(merged) == len(leaf):
+            return merged
+    return values
+
+
+def _block_table(block: list[Line], data: list[Line], page: int) -> PageTable | None:
+    """The grid of a borderless block: each section read on its own columns, then all laid on the
+    union of their column boundaries (a cell wider than a column of that union is a merged cell)."""
+    values = _value_intervals(data)
+    if not values:
+        return None
+    first_value_x = values[0][0]
+    kinds = [_line_kind(line, first_value_x) for line in block]
+    body = _body_rows(block, kinds)
+    n_labels = min(3, max([len(_label_cells([s for l in members for s in l.segments], first_value_x))
+                           for members in body.values()] + [0]))
+    labels = _label_intervals([l for l, k in zip(block, kinds) if k != "header"], first_value_x)
+    if labels and len(labels) != n_labels and n_labels:  # no line shows the split: share the width out
+        left, right = labels[0][0], labels[-1][1]
+        step = (right - left) / n_labels
+        labels = [[left + i * step, left + (i + 1) * step] for i in range(n_labels)]
+    label_end = (labels[-1][1] + first_value_x) / 2 if labels else None
+    label_right = labels[-1][1] if labels else float("-inf")
+    parts = []
+    for section in _sections(block, first_value_x):
+        intervals = [(a, b) for a, b in labels + _section_values(section, first_value_x, label_right)]
+        if len(intervals) < 2:
+            continue
+        grid = _spread_single_value_runs(_grid_from_lines(section, intervals, first_value_x, len(labels), page))
+        bounds = _bounds(intervals)
+        if label_end is not None:  # labels end where the first numbers of the whole block begin
+            bounds[len(labels)] = min(label_end, bounds[len(labels)])
+        parts.append(PageTable(grid, page, page, section[0].top, section[-1].bottom, bounds, "borderless"))
+    if not parts:
+        return None
+    inner = _cluster_values(b for part in parts for b in part.col_bounds[1:-1])
+    bounds = [min(p.col_bounds[0] for p in parts)] + inner + [max(p.col_bounds[-1] for p in parts)]
+    grid = [row for part in parts for row in _regrid(part, bounds)]
+    return PageTable(grid, page, page, block[0].top, block[-1].bottom, bounds, "borderless")
 
 
 def _best_column(seg: Box, intervals: list[tuple[float, float]]) -> int:
@@ -393,15 +486,34 @@ def _best_column(seg: Box, intervals: list[tuple[float, float]]) -> int:
     return min(range(len(intervals)), key=lambda i: abs((intervals[i][0] + intervals[i][1]) / 2 - centre))
 
 
-def _is_heading_or_prose(line: Line, width: float) -> bool:
-    """A line that ends a borderless table: a paragraph line (most of the text width, or a sentence end)
-    or a section heading ("三、收到和处理…"; "三、本年度办理结果" is a row group of 表三, not a heading)."""
+def _is_prose(line: Line, width: float) -> bool:
+    """A paragraph line: one run over most of the text width, or a sentence end."""
     if len(line.segments) != 1:
         return False
     seg = line.segments[0]
-    if seg.bbox[2] - seg.bbox[0] > 0.6 * width or seg.text.endswith(("。", "：", ":")):
-        return True
-    return bool(re.match(r"^[一二三四五六七八九十]+[、.．]", seg.text)) and "结果" not in seg.text
+    return seg.bbox[2] - seg.bbox[0] > 0.6 * width or seg.text.endswith(("。", "：", ":"))
+
+
+def _is_heading(line: Line) -> bool:
+    return len(line.segments) == 1 and bool(re.match(r"^[一二三四五六七八九十]+[、.．]", line.segments[0].text))
+
+
+def _is_heading_or_prose(line: Line, width: float) -> bool:
+    return _is_prose(line, width) or _is_heading(line)
+
+
+def _between_rows(lines: list[Line], k: int) -> bool:
+    """Line k is a label centred among table rows ("三、本年度办理结果" beside its sub-rows), not a
+    section heading: numbers are reached both above and below through lines wrapped close together."""
+    for step in (-1, 1):
+        m = k
+        while True:
+            if not (0 <= m + step < len(lines)) or not _wrapped_apart(lines[m], lines[m + step]):
+                return False
+            m += step
+            if _is_data_line(lines[m]):
+                break
+    return True
 
 
 def borderless_tables(lines: list[Line], page_number: int, max_header_lines: int = 8) -> list[PageTable]:
@@ -428,22 +540,27 @@ def borderless_tables(lines: list[Line], page_number: int, max_header_lines: int
                 break
             if _is_data_line(nxt):
                 last_data = j + 1
-            elif _is_heading_or_prose(nxt, text_width) \
+            elif _is_prose(nxt, text_width) or (_is_heading(nxt) and not _between_rows(lines, j + 1)) \
                     or any(is_page_furniture(seg.text) for seg in nxt.segments):
                 break
             j += 1
         block_end = last_data
         while (block_end + 1 < len(lines) and not _is_data_line(lines[block_end + 1])
-               and lines[block_end + 1].top - lines[block_end].bottom < 0.5 * lines[block_end + 1].size
+               and _wrapped_apart(lines[block_end], lines[block_end + 1])
                and not _is_heading_or_prose(lines[block_end + 1], text_width)):
             block_end += 1  # the end of a label wrapped below the numbers of the last row
+        tail = block_end
+        while (tail + 1 < len(lines) and tail + 1 - block_end <= max_header_lines
+               and not _is_data_line(lines[tail + 1])
+               and lines[tail + 1].top - lines[tail].bottom < 2.5 * lines[tail + 1].size
+               and not _is_heading_or_prose(lines[tail + 1], text_width)
+               and not any(is_page_furniture(s.text) for s in lines[tail + 1].segments)):
+            tail += 1
+        if tail > block_end and len(lines[tail].segments) == 1:
+            block_end = tail  # rows printed blank after the last numbers (表二's 行政事业性收费 left empty)
         data = [l for l in lines[i:block_end + 1] if _is_data_line(l)]
         # one row is a table only when it is clearly tabular (表四 prints its 15 numbers on one row)
         if len(data) < 2 and not any(sum(looks_numeric(s.text) for s in l.segments) >= 3 for l in data):
-            i = block_end + 1
-            continue
-        intervals = _column_intervals(data)
-        if len(intervals) < 2:
             i = block_end + 1
             continue
         start = i
@@ -454,36 +571,111 @@ def borderless_tables(lines: list[Line], page_number: int, max_header_lines: int
                and not any(is_page_furniture(s.text) for s in lines[start - 1].segments)):
             start -= 1
         block = lines[start:block_end + 1]
-        used.update(range(start, block_end + 1))
-        grid = _spread_single_value_runs(_grid_from_lines(block, intervals, page_number))
-        bounds = _bounds(intervals)
-        tables.append(PageTable(grid, page_number, page_number, block[0].top, block[-1].bottom, bounds,
-                                "borderless"))
+        table = _block_table(block, data, page_number)
+        if table is not None:
+            used.update(range(start, block_end + 1))
+            tables.append(table)
         i = block_end + 1
     return tables
 
 
-def _grid_from_lines(block: list[Line], intervals: list[tuple[float, float]], page: int) -> list[list[Box]]:
-    grid: list[list[Box]] = []
-    for group in _group_visual_rows(block):
-        data_lines = [l for l in group if _is_data_line(l)]
-        if not data_lines:
-            for segments in _header_sub_rows(group):
-                grid.append(_grid_row(segments, intervals, page, _header_spans(segments, intervals)))
+def _row_owners(block: list[Line], kinds: list[str]) -> dict[int, int]:
+    """Label-only line -> the data line whose row it belongs to (lines left out print rows of their own)."""
+    owner: dict[int, int] = {}
+    for k, kind in enumerate(kinds):
+        if kind == "label":
+            target = _nearest_data_line(block, kinds, k)
+            if target is not None:
+                owner[k] = target
+    return owner
+
+
+def _body_rows(block: list[Line], kinds: list[str]) -> dict[int, list[Line]]:
+    """Data and label rows by their first line index: the line and the label lines wrapped around it."""
+    owner = _row_owners(block, kinds)
+    rows: dict[int, list[Line]] = {}
+    for k, kind in enumerate(kinds):
+        if kind != "header" and (kind == "data" or k not in owner):
+            rows[k] = [block[k]] + [block[m] for m, d in owner.items() if d == k]
+    return rows
+
+
+def _label_cells(segments: list[Box], first_value_x: float) -> list[list[Box]]:
+    """The label segments of a row grouped into cells: segments that overlap horizontally are one label
+    wrapped over lines, segments side by side are labels of different columns ("（三）不予公开" and
+    "4.保护第三方合法权益"), left to right."""
+    cells: list[list[Box]] = []
+    for seg in sorted((s for s in segments if not looks_numeric(s.text) and s.bbox[2] <= first_value_x + SNAP),
+                      key=lambda s: s.bbox[0]):
+        if cells and seg.bbox[0] < max(s.bbox[2] for s in cells[-1]):
+            cells[-1].append(seg)
+        else:
+            cells.append([seg])
+    return cells
+
+
+def _grid_from_lines(block: list[Line], intervals: list[tuple[float, float]], first_value_x: float,
+                     n_labels: int, page: int) -> list[list[Box]]:
+    """Rows of a borderless block, top to bottom: header levels, and data rows that take in the label
+    lines wrapped above and below their numbers. Label cells fill the label columns from the right."""
+    kinds = [_line_kind(line, first_value_x) for line in block]
+    body = _body_rows(block, kinds)
+    rows: list[tuple[float, list[Box]]] = []
+    header_rows: list[list[Box]] = []
+    header_run: list[Line] = []
+
+    def flush_headers() -> None:
+        for segments in _header_sub_rows(header_run):
+            parent = header_rows[-1] if header_rows else None
+            row = _grid_row(segments, intervals, page, _header_spans(segments, intervals, parent))
+            header_rows.append(row)
+            rows.append((min(s.bbox[1] for s in segments), row))
+        header_run.clear()
+
+    for k, (line, kind) in enumerate(zip(block, kinds)):
+        if kind == "header":
+            if header_run and not _wrapped_apart(header_run[-1], line):
+                flush_headers()
+            header_run.append(line)
             continue
-        # tight rows with several data lines: each data line is a row, wrapped label lines join the
-        # nearest data line
-        rows: list[list[Line]] = [[] for _ in data_lines]
-        for line in group:
-            mid = (line.top + line.bottom) / 2
-            k = min(range(len(data_lines)),
-                    key=lambda a: abs((data_lines[a].top + data_lines[a].bottom) / 2 - mid))
-            rows[k].append(line)
-        for row_lines in rows:
-            segments = [seg for line in row_lines for seg in line.segments]
-            grid.append(_grid_row(segments, intervals, page,
-                                  {id(seg): [_best_column(seg, intervals)] for seg in segments}))
-    return grid
+        flush_headers()
+        if k in body:
+            segments = [seg for member in body[k] for seg in member.segments]
+            columns = {id(seg): [_best_column(seg, intervals)] for seg in segments}
+            cells = _label_cells(segments, first_value_x)
+            for position, cell in enumerate(cells):
+                column = max(0, n_labels - len(cells) + position)
+                for seg in cell:
+                    columns[id(seg)] = [column]
+            rows.append((min(m.top for m in body[k]), _grid_row(segments, intervals, page, columns)))
+            header_rows.clear()
+    flush_headers()
+    rows.sort(key=lambda row: row[0])
+    return [row for _, row in rows]
+
+
+def _line_kind(line: Line, first_value_x: float) -> str:
+    if _is_data_line(line):
+        return "data"
+    if len(_label_segments(line, first_value_x)) == len(line.segments):
+        return "label"
+    return "header"
+
+
+def _nearest_data_line(block: list[Line], kinds: list[str], k: int) -> int | None:
+    """The data line a wrapped label line belongs to: the nearer of the data lines reached through
+    label lines each wrapped-close to the next (a label centred on its numbers wraps both ways)."""
+    found = []
+    for step in (-1, 1):
+        m = k
+        while 0 <= m + step < len(block) and kinds[m + step] != "header" and _wrapped_apart(block[m], block[m + step]):
+            m += step
+            if kinds[m] == "data":
+                found.append(m)
+                break
+    if not found:
+        return None
+    return min(found, key=lambda m: abs(_centre_y(block[m]) - _centre_y(block[k])))
 
 
 def _grid_row(segments: list[Box], intervals: list[tuple[float, float]], page: int,
@@ -527,11 +719,23 @@ def _header_sub_rows(group: list[Line]) -> list[list[Box]]:
     levels side by side at the same height are one row ("自然人" beside "法人或其他组织"); a cell centred
     between two levels spans both (a rowspan: "行政复议" beside "行政诉讼" and beside "未经复议直接起诉")."""
     levels: list[list[Line]] = []
-    for line in group:
+
+    def continues(line: Line, lvl: list[Line]) -> bool:
+        """`line` wraps cells of `lvl`: a segment shares a centre with one there, and no segment crosses a
+        neighbouring cell (a header centred over five columns shares its centre with the middle one)."""
         tol = max(2.0, 0.3 * line.size)
-        home = next((lvl for lvl in levels if any(abs(_centre(s) - _centre(t)) <= tol
-                                                  for other in lvl for t in other.segments
-                                                  for s in line.segments)), None)
+        others = [t for other in lvl for t in other.segments]
+        aligned = False
+        for seg in line.segments:
+            for t in others:
+                if abs(_centre(seg) - _centre(t)) <= tol:
+                    aligned = True
+                elif min(seg.bbox[2], t.bbox[2]) > max(seg.bbox[0], t.bbox[0]):
+                    return False
+        return aligned
+
+    for line in group:
+        home = next((lvl for lvl in levels if continues(line, lvl)), None)
         if home is None:
             levels.append([line])
         else:
@@ -590,10 +794,12 @@ def _merge_wrapped(segments: list[Box]) -> list[Box]:
     return sorted(out, key=lambda s: s.bbox[0])
 
 
-def _header_spans(segments: list[Box], intervals: list[tuple[float, float]]) -> dict[int, list[int]]:
+def _header_spans(segments: list[Box], intervals: list[tuple[float, float]],
+                  parent: list[Box] | None = None) -> dict[int, list[int]]:
     """Columns each header segment covers. A header is centred over the columns it names, and the headers
     of one level share out the columns between them: choose, for the segments left to right, runs of
     columns centred on each that follow one another without gap or overlap and cover the most columns.
+    A run never straddles two cells of the level above (`parent`, the previous header row).
     Without such a partition (left-aligned headers) each segment keeps its own column."""
     bounds = _bounds(intervals)
     n = len(intervals)
@@ -604,7 +810,8 @@ def _header_spans(segments: list[Box], intervals: list[tuple[float, float]]) -> 
     candidates = []
     for seg, col in zip(ordered, home):
         spans = [(i, j) for i in range(0, col + 1) for j in range(col, n)
-                 if abs((bounds[i] + bounds[j + 1]) / 2 - _centre(seg)) <= tol]
+                 if abs((bounds[i] + bounds[j + 1]) / 2 - _centre(seg)) <= tol
+                 and (parent is None or len({id(parent[c]) for c in range(i, j + 1) if parent[c].text}) <= 1)]
         candidates.append(spans or [(col, col)])
 
     best: tuple[int, list[tuple[int, int]]] | None = None
@@ -658,9 +865,12 @@ def _spread_single_value_runs(grid: list[list[Box]]) -> list[list[Box]]:
             r += 1
             continue
         k = r + 1
-        while k < len(grid) and any(looks_numeric(b.text) for b in grid[k]):
+        while k < len(grid) and grid[k][0].text.strip():
             data_cols = value_cells(grid[k])
-            if len(data_cols) != 1 or data_cols[0] not in cols:
+            if not data_cols:  # a row printed blank
+                k += 1
+                continue
+            if len(data_cols) != 1 or data_cols[0] not in cols or not looks_numeric(grid[k][data_cols[0]].text):
                 break
             box = grid[k][data_cols[0]]
             grid[k] = [box if c in cols else cell for c, cell in enumerate(grid[k])]
@@ -677,6 +887,38 @@ def _join_segments(segs: list[Box]) -> str:
         by_line.setdefault(round(s.bbox[1]), []).append(s)
     return join_lines(" ".join(s.text for s in sorted(line, key=lambda s: s.bbox[0]))
                       for _, line in sorted(by_line.items()))
+
+
+def trailing_header_lines(lines: list[Line], after: float, max_lines: int = 8) -> list[Line]:
+    """Lines ending a page below `after` that can only be table header (no numbers, no prose, no
+    heading): a borderless table whose header is printed on this page and its rows on the next."""
+    if not lines:
+        return []
+    width = max(s.bbox[2] for l in lines for s in l.segments) - min(s.bbox[0] for l in lines for s in l.segments)
+    body = [l for l in lines if not any(is_page_furniture(s.text) for s in l.segments)]
+    picked: list[Line] = []
+    for line in reversed(body):
+        if line.top <= after or len(picked) == max_lines or _is_data_line(line) or _is_heading_or_prose(line, width):
+            break
+        if picked and picked[-1].top - line.bottom > 2.5 * line.size:
+            break
+        picked.append(line)
+    if len(body) > len(picked) and picked and body[-len(picked) - 1].top > after \
+            and not _is_heading_or_prose(body[-len(picked) - 1], width):
+        return []  # the run does not start after prose or a heading: not a header left alone
+    return picked[::-1]
+
+
+def shifted_above(lines: list[Line], top: float) -> list[Line]:
+    """Copies of `lines` moved to end one line height above `top` (header lines carried over a page
+    break to the rows they head; their boxes keep their page, positions are for layout only)."""
+    delta = top - 1.0 * lines[-1].size - lines[-1].bottom
+    out = []
+    for line in lines:
+        segments = [Box(s.text, s.page, (s.bbox[0], s.bbox[1] + delta, s.bbox[2], s.bbox[3] + delta))
+                    for s in line.segments]
+        out.append(Line(line.top + delta, line.bottom + delta, line.size, segments))
+    return out
 
 
 # ----------------------------------------------------------------------------------------- stitching

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 
 from .. import digits, labels
-from ..keys import T2_LAYOUT, T3_COLUMNS, T4_COLUMNS, T4_ROWS, key
+from ..keys import T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2021, T3_ROWS, T4_COLUMNS, T4_ROWS, key
 from ..labels import Compact, LabelHit
 from ..encoding import decode_bytes
 from ..model import Cell, ExtractionError, Issue, ParsedDocument
-from ..numbers import NULL_MARKS, normalize, parse_value
+from ..numbers import parse_value
 from ..registry import register
 
 # ---------------------------------------------------------------------------------------------- decoding
@@ -47,7 +47,8 @@ _SEPARATORS = " \t\n|*#`"
 class Gap:
     tokens: list[digits.Token]
     junk: bool  # the stretch went on with words after its numbers (narrative, page chrome)
-    line_fields: list[str] | None = None  # tab-separated fields of the label's line, when it has tabs
+    line_fields: list[str] | None = None  # the cells after the label on its line, in a tab/pipe table
+    line_shape: tuple[int, int] | None = None  # (index of the label's field, number of fields of the line)
 
 
 # Page furniture that PDF-to-text and portal exports leave between table rows; blanked before reading.
@@ -64,6 +65,17 @@ def blank_chrome(folded: str) -> str:
     return _CHROME_RE.sub(lambda m: re.sub(r"\S", " ", m.group()), folded)
 
 
+_LABEL_TAIL_RE = re.compile(r"[ \t]*(?![(（]?[一二三四五六七八九十\d]+[)）.、])[^\d\n\-—/无]{1,30}?(?=[ \t]*\d)")
+
+
+def _skip_label_tail(folded: str, start: int, end: int) -> int:
+    """Where the cells start when the rest of a label the patterns did not cover comes first, as in
+    pdftotext layouts ("…重新出具已获取   0  0  0" with "信息" on the next line). A stretch that looks like
+    the start of another row ("3.…", "(六)…", "四、…") is never skipped."""
+    m = _LABEL_TAIL_RE.match(folded, start, end)
+    return m.end() if m else start
+
+
 def read_gap(folded: str, start: int, end: int) -> Gap:
     """The cell tokens at the start of folded[start:end]; stops at the first thing that is not a cell.
 
@@ -72,7 +84,7 @@ def read_gap(folded: str, start: int, end: int) -> Gap:
     numbers, as crawled portal text does) may hold glued cells."""
     tokens: list[digits.Token] = []
     junk = False
-    i = start
+    i = _skip_label_tail(folded, start, end)
     while i < end:
         ch = folded[i]
         if ch in _SEPARATORS or ch.isspace():
@@ -83,26 +95,42 @@ def read_gap(folded: str, start: int, end: int) -> Gap:
             junk = True
             break
         stop = m.end()
-        if stop < end and not (folded[stop] in _SEPARATORS or folded[stop].isspace()):
+        next_is_signed_cell = m.group("num") and folded[stop:stop + 2][:1] in "-+" and \
+            folded[stop + 1:stop + 2].isdigit()  # "2648-18538": a negative 本年增/减 glued on
+        if stop < end and not (folded[stop] in _SEPARATORS or folded[stop].isspace() or next_is_signed_cell):
             junk = True  # "2023年", "3条": a number inside a sentence, not a cell
             break
         if m.group("num"):
             raw = m.group("num")
-            unit = m.group("unit")
-            number = raw[: len(raw) - len(unit)] if unit else raw
             parsed = parse_value(raw)
-            tokens.append(digits.Token(raw, parsed.value, number.isdigit() and unit is None, False, parsed.unit, i))
+            tokens.append(digits.Token(raw, parsed.value, "," not in raw, False, parsed.unit, i))
         elif m.group("null"):
             tokens.append(digits.Token(m.group("null"), None, False, True, None, i))
         i = stop
     if tokens:
         span = folded[tokens[0].offset:tokens[-1].offset + len(tokens[-1].text)]
-        if "\t" in span or "\n" in span:
+        if "\t" in span or "\n" in span or "|" in span:
             tokens = [digits.Token(t.text, t.value, False, t.is_null, t.unit, t.offset) for t in tokens]
-    line_end = folded.find("\n", start, end)
-    line = folded[start:line_end if line_end >= 0 else end]
-    fields = [f.strip() for f in line.split("\t")] if "\t" in line else None
-    return Gap(tokens, junk, fields)
+    line_end = folded.find("\n", start)
+    line_end = len(folded) if line_end < 0 else line_end
+    fields, shape = None, None
+    if all(t.offset < line_end for t in tokens):  # the cells are on the label's own line
+        fields = split_fields(folded[start:line_end])
+        if fields is not None:
+            fields = fields[1:]  # the first field is what is left of the label's own cell
+            line_start = folded.rfind("\n", 0, start) + 1
+            whole = split_fields(folded[line_start:line_end]) or []
+            shape = (len(whole) - len(fields) - 1, len(whole))
+    return Gap(tokens, junk, fields, shape)
+
+
+def split_fields(line: str) -> list[str] | None:
+    """The cells of a line of a tab-separated or markdown pipe table (None for any other line)."""
+    if "\t" in line:
+        return [f.strip() for f in line.split("\t")]
+    if "|" in line:
+        return [f.strip() for f in line.split("|")]
+    return None
 
 
 # ---------------------------------------------------------------------------------------------- document
@@ -117,6 +145,7 @@ class RowText:
     tokens: list[digits.Token]
     junk: bool
     line_fields: list[str] | None = None
+    line_shape: tuple[int, int] | None = None
 
 
 @dataclass
@@ -143,6 +172,7 @@ class Reader:
 
 
 def parse_text(text: str) -> ParsedDocument:
+    """Read 表二, 表三 and 表四 from a decoded text (newlines already unified)."""
     folded = blank_chrome(labels.fold(text, keep_layout=True))
     comp = labels.compact(text)
     hits = labels.scan(comp.text)
@@ -150,23 +180,19 @@ def parse_text(text: str) -> ParsedDocument:
     reader = Reader(text, folded, comp, hits, line_starts)
     regions = _regions(hits)
 
-    column_hits = [h for h in hits if h.kind == "column"]
     t2_range = regions.get(2)
-    t2_columns = [h for i, h in enumerate(hits) if h.kind == "column" and h.table == 2
-                  and t2_range and t2_range[0] <= i < t2_range[1]]
-    t3_rows = _read_rows(reader, regions.get(3), table=3)
-    template = labels.detect_template([h for h in hits if h.is_row and h.table in (2, 3)
-                                       and _inside(hits.index(h), regions)], t2_columns)
+    t2_columns = [h for i, h in enumerate(hits)
+                  if h.kind == "column" and h.table == 2 and t2_range and t2_range[0] <= i < t2_range[1]]
+    table_rows = [h for i, h in enumerate(hits) if h.is_row and h.table in (2, 3) and _inside(i, regions)]
+    template = labels.detect_template(table_rows, t2_columns)
     tables_found = []
-    if t2_range:
-        t2_rows = _read_rows(reader, t2_range, table=2)
-        if _assemble_t2(reader, t2_rows, template, t2_columns):
-            tables_found.append(2)
+    if t2_range and _assemble_t2(reader, _read_rows(reader, t2_range, table=2), template, t2_columns):
+        tables_found.append(2)
+    t3_rows = _read_rows(reader, regions.get(3), table=3)
     if t3_rows and _assemble_t3(reader, t3_rows):
         tables_found.append(3)
     if regions.get(4) and _assemble_t4(reader, regions[4]):
         tables_found.append(4)
-    del column_hits
     return ParsedDocument(text=text, cells=reader.cells, template=template if reader.cells else None,
                           issues=reader.issues, tables_found=tuple(tables_found))
 
@@ -177,9 +203,6 @@ def parse(data: bytes) -> ParsedDocument:
 
 
 # ---------------------------------------------------------------------------------------------- regions
-
-_T3_START_KEYS = {"identity_note"}
-
 
 def _inside(index: int, regions: dict[int, tuple[int, int]]) -> bool:
     return any(lo <= index < hi for lo, hi in regions.values())
@@ -196,7 +219,7 @@ def _regions(hits: list[LabelHit]) -> dict[int, tuple[int, int]]:
     """
     regions: dict[int, tuple[int, int]] = {}
     n = len(hits)
-    # 表三: the last new_received row that is followed by other 表三 rows decides where the table is.
+    # 表三: the first 一、本年新收 row followed by other 表三 rows decides where the table is.
     t3_rows = [i for i, h in enumerate(hits) if h.table == 3 and h.is_row]
     if t3_rows:
         first_new = _table3_start(hits, t3_rows)
@@ -277,7 +300,7 @@ def _read_rows(reader: Reader, region: tuple[int, int] | None, table: int) -> li
                 and following.kind == "row" and not gap.tokens
             if opens_subrows:
                 continue
-        rows.append(RowText(hit, row_key, gap.tokens, gap.junk, gap.line_fields))
+        rows.append(RowText(hit, row_key, gap.tokens, gap.junk, gap.line_fields, gap.line_shape))
         previous_row = row_key
     return _dedupe(reader, rows)
 
@@ -302,8 +325,10 @@ def _dedupe(reader: Reader, rows: list[RowText]) -> list[RowText]:
 
 
 def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, label: str,
-                 tokens: list[digits.Token] | None = None) -> digits.RowReading | None:
+                 tokens: list[digits.Token] | None = None, fields: list[str] | None = None,
+                 layout: dict[tuple[int, int], int] | None = None) -> digits.RowReading | None:
     tokens = row.tokens if row is not None else tokens or []
+    fields = row.line_fields if row is not None else fields
     if not tokens:
         if row is not None and row.junk:
             reader.issues.append(Issue(
@@ -311,15 +336,15 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
                 details={"line": reader.line_of(reader.hit_offset(row.hit))}))
             return None
         return digits.RowReading(keys, [tuple(None for _ in keys)])
-    readings = digits.splits(tokens, len(keys))
-    if not readings and row is not None and row.line_fields is not None:
-        aligned = _align_fields(row.line_fields, len(keys))
-        if aligned is not None:
-            reader.issues.append(Issue(
-                "blank_cells_aligned",
-                f"{label}: fewer numbers than cells; blanks placed by tab position {row.line_fields}",
-                key=keys[0], details={"fields": row.line_fields, "line": reader.line_of(tokens[0].offset)}))
-            return digits.RowReading(keys, [aligned])
+    readings = None
+    if fields is not None:
+        windows = field_windows(fields, len(keys))
+        if windows and len(windows) > 1 and row is not None and layout and row.line_shape in layout:
+            learnt = [reading for start, reading in windows if start == layout[row.line_shape]]
+            windows = [(0, learnt[0])] if learnt else windows
+        readings = [reading for _, reading in windows] if windows else None
+    if readings is None:
+        readings = digits.splits(tokens, len(keys))
     if not readings:
         reader.issues.append(Issue(
             "row_unreadable",
@@ -332,34 +357,69 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
     return digits.RowReading(keys, readings, certain=len(readings) == 1)
 
 
-def _align_fields(fields: list[str], cells: int) -> tuple | None:
-    """A tab row with blank cells: the fields after the label, leading blanks (merged label columns) and
-    trailing blanks (padding) dropped, must be exactly `cells` long once blanks inside count as null."""
-    start = 0
-    while start < len(fields) and not fields[start]:
-        start += 1
-    stop = len(fields)
-    while stop > start and not fields[stop - 1]:
-        stop -= 1
-    inner = fields[start:stop]
-    if len(inner) != cells:
+def field_readings(fields: list[str], cells: int) -> list[tuple] | None:
+    """Readings of a row printed as table fields (tabs, pipes), where a blank field is a blank cell.
+
+    Exporters leave the merged label columns as empty fields before the cells, or pad rows with empty
+    fields after them, so the `cells` consecutive fields holding every printed value are the row; when
+    more than one such window exists (blank cells at an edge) every window is a candidate reading, for the
+    table's layout or the identities to decide. None when the fields are not all values (then the row is
+    read as tokens)."""
+    windows = field_windows(fields, cells)
+    return [reading for _, reading in windows] if windows is not None else None
+
+
+def field_windows(fields: list[str], cells: int) -> list[tuple[int, tuple]] | None:
+    """(index of the first cell among `fields`, reading) of every window that can be the row."""
+    parsed = [parse_value(f) for f in fields]
+    if any(not p.ok for p in parsed):
         return None
-    values = []
-    for field_text in inner:
-        parsed = parse_value(field_text)
-        if not parsed.ok:
-            return None
-        values.append(parsed.value)
-    return tuple(values)
+    printed = [i for i, f in enumerate(fields) if f]
+    if not printed:
+        return None
+    pad = max(0, cells - len(fields))  # fields lost at the edges: a blank cell may be missing either side
+    blank = parse_value("")
+    parsed = [blank] * pad + parsed + [blank] * pad
+    printed = [i + pad for i in printed]
+    windows: list[tuple[int, tuple]] = []
+    for start in range(0, len(parsed) - cells + 1):
+        if start <= printed[0] and printed[-1] < start + cells:
+            reading = tuple(p.value for p in parsed[start:start + cells])
+            if reading not in [r for _, r in windows]:
+                windows.append((start - pad, reading))
+    return windows or None
 
 
-def _cell_sources(tokens: list[digits.Token], values: tuple, text: str) -> list[tuple[str, int | None, str | None]]:
+def learn_layout(rows: list[RowText], cells_of) -> dict[tuple[int, int], int]:
+    """Where the cells start in lines of a given shape, learnt from the rows of the same table whose
+    position is certain (every cell printed): an exporter prints every row of one shape the same way."""
+    seen: dict[tuple[int, int], set[int]] = {}
+    for row in rows:
+        cells = cells_of(row)
+        if row.line_fields is None or row.line_shape is None or cells is None:
+            continue
+        windows = field_windows(row.line_fields, cells)
+        if windows and len(windows) == 1:
+            seen.setdefault(row.line_shape, set()).add(windows[0][0])
+    return {shape: next(iter(starts)) for shape, starts in seen.items() if len(starts) == 1}
+
+
+def _cell_sources(tokens: list[digits.Token], values: tuple) -> list[tuple[str, int | None, str | None]]:
     """For each cell value, the raw text and offset it came from (a glued run shares one offset)."""
     sources: list[tuple[str, int | None, str | None]] = []
     if not tokens:
         return [("", None, None) for _ in values]
     if len(tokens) == len(values):
         return [(t.text, t.offset, t.unit) for t in tokens]
+    if not any(t.splittable for t in tokens):  # blanks placed by tab position: they have no token
+        queue = list(tokens)
+        for value in values:
+            if queue and (value is not None or queue[0].is_null):
+                token = queue.pop(0)
+                sources.append((token.text, token.offset, token.unit))
+            else:
+                sources.append(("", None, None))
+        return sources
     remaining = list(values)
     for token in tokens:
         if not token.splittable:
@@ -367,9 +427,13 @@ def _cell_sources(tokens: list[digits.Token], values: tuple, text: str) -> list[
             remaining.pop(0)
             continue
         consumed, pos = 0, 0
-        while remaining and consumed < len(token.text):
-            piece = str(remaining.pop(0))
-            sources.append((piece, token.offset + pos, None))
+        body = token.text.lstrip("+-")
+        while remaining and consumed < len(body):
+            value = remaining.pop(0)
+            piece = str(abs(value)) if isinstance(value, int) else str(value).lstrip("-")
+            last = consumed + len(piece) >= len(body) or not remaining
+            sources.append((piece if not last else token.text[token.text.find(body) + consumed:],
+                            token.offset + pos, token.unit if last else None))
             pos += len(piece)
             consumed += len(piece)
     while len(sources) < len(values):
@@ -379,7 +443,7 @@ def _cell_sources(tokens: list[digits.Token], values: tuple, text: str) -> list[
 
 def _store(reader: Reader, keys: tuple[str, ...], values: tuple, tokens: list[digits.Token],
            header_unit: str | None = None, row_line: int | None = None) -> None:
-    for cell_key, value, (raw, offset, unit) in zip(keys, values, _cell_sources(tokens, values, reader.text)):
+    for cell_key, value, (raw, offset, unit) in zip(keys, values, _cell_sources(tokens, values)):
         line = reader.line_of(offset) if offset is not None else row_line
         reader.cells[cell_key] = Cell(value=value, raw=raw, line=line, unit=unit or header_unit)
 
@@ -388,8 +452,9 @@ def _flag_unresolved(reader: Reader, resolution: digits.Resolution, table: int) 
     for item in resolution.unresolved:
         reader.issues.append(Issue(
             "ambiguous_split",
-            f"表{'二三四'[table - 2]}: the digits of {item['keys'][0].rsplit('.', 1)[0]} can be read "
-            f"{item['n_alternatives']} ways ({item['reason']}); the first reading is shown provisionally",
+            f"表{'二三四'[table - 2]} {item['keys'][0].rsplit('.', 1)[0]}: the printed digits were split "
+            f"without certainty ({item['reason']}; {item['n_alternatives']} candidate reading(s)); the first "
+            f"is shown provisionally",
             key=item["keys"][0], details=item,
         ))
 
@@ -404,6 +469,7 @@ def _t2_cells(row_key: str, template: str) -> tuple[str, ...] | None:
 def _assemble_t2(reader: Reader, rows: list[RowText], template: str, column_hits: list[LabelHit]) -> bool:
     header_unit = {h.key: h.unit for h in column_hits if h.unit}
     readings: list[tuple[digits.RowReading, RowText]] = []
+    layout = learn_layout(rows, lambda row: len(_t2_cells(row.key, template) or ()) or None)
     for row in rows:
         columns = _t2_cells(row.key, template)
         if columns is None:
@@ -411,7 +477,7 @@ def _assemble_t2(reader: Reader, rows: list[RowText], template: str, column_hits
                                        f"表二 row {row.key} is not part of the {template} template", key=row.key))
             continue
         keys = tuple(key(2, row.key, c) for c in columns)
-        reading = _row_reading(reader, keys, row, f"表二 {row.key}")
+        reading = _row_reading(reader, keys, row, f"表二 {row.key}", layout=layout)
         if reading is not None:
             readings.append((reading, row))
     for reading, row in readings:
@@ -428,19 +494,33 @@ def _assemble_t2(reader: Reader, rows: list[RowText], template: str, column_hits
 
 def _assemble_t3(reader: Reader, rows: list[RowText]) -> bool:
     readings: list[tuple[digits.RowReading, RowText]] = []
+    layout = learn_layout(rows, lambda row: len(T3_COLUMNS))
     for row in rows:
         keys = tuple(key(3, row.key, c) for c in T3_COLUMNS)
-        reading = _row_reading(reader, keys, row, f"表三 {row.key}")
+        reading = _row_reading(reader, keys, row, f"表三 {row.key}", layout=layout)
         if reading is not None:
             readings.append((reading, row))
     if not readings:
         return False
-    resolution = digits.resolve([r for r, _ in readings], {})
+    _flag_missing_t3_rows(reader, {row.key for row in rows})
+    resolution = digits.resolve_table3([r for r, _ in readings])
     _flag_unresolved(reader, resolution, 3)
     for reading, row in readings:
         values = tuple(resolution.values[k] for k in reading.keys)
         _store(reader, reading.keys, values, row.tokens, row_line=reader.line_of(reader.hit_offset(row.hit)))
     return True
+
+
+def _flag_missing_t3_rows(reader: Reader, present: set[str]) -> None:
+    """表三's rows are mandated: a row whose label was not found means a label variant this parser does not
+    know (its numbers may have gone to the row before), so the document needs a look."""
+    expected = T3_ROWS["2019"] if "other_processing" in present and not present & set(T3_OTHER_ROWS_2021) \
+        else T3_ROWS["2021"]
+    missing = [r for r in expected if r not in present]
+    if missing:
+        reader.issues.append(Issue(
+            "row_missing", f"表三: rows {', '.join(missing)} were not found", key=key(3, missing[0], "total"),
+            details={"rows": missing}))
 
 
 def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
@@ -453,7 +533,11 @@ def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
     if not tokens:
         return False
     keys = tuple(key(4, r, c) for r in T4_ROWS for c in T4_COLUMNS)
-    reading = _row_reading(reader, keys, None, "表四", tokens)
+    line_start = reader.folded.rfind("\n", 0, tokens[0].offset) + 1
+    line_end = reader.folded.find("\n", tokens[0].offset)
+    line_end = len(reader.folded) if line_end < 0 else line_end
+    fields = split_fields(reader.folded[line_start:line_end]) if tokens[-1].offset < line_end else None
+    reading = _row_reading(reader, keys, None, "表四", tokens, fields)
     if reading is None:
         return False
     resolution = digits.resolve([reading], {})

@@ -31,6 +31,7 @@ reports as (
         documents.original_name,
         documents.quarantine_key,
         documents.agency,
+        documents.agency_as_printed,
         documents.year,
         documents.template,
         documents.format,
@@ -39,6 +40,7 @@ reports as (
         coalesce(cell_counts.cell_count, 0) as cell_count,
         documents.issue_count,
         documents.size_bytes,
+        documents.published_on,
         documents.extractor_version,
         documents.arrived_at,
         documents.loaded_at

@@ -1,0 +1,312 @@
+"""Findings that survive reruns: what the checks flagged, with a stable fingerprint, history and decisions.
+
+dbt rebuilds `marts.fct_check_results` on every run (every evaluation of every check: pass, fail,
+incomplete). What must outlive a rebuild is kept in its own DuckDB file (`FINDINGS_DB_PATH`, default
+`var/findings.duckdb`), which attaches the warehouse read-only as `warehouse`; the warehouse itself stays
+identical across reruns, and `python -m pipeline rebuild` (a new warehouse file) keeps the history:
+
+    findings_history  one row per fingerprint ever flagged: first_seen, last_seen, status open | resolved,
+                      opened_at (last (re)opening), alerted_at (last digest)
+    decisions         the maintainers' decisions, reloaded from the review file on every run
+    fct_findings      one row per finding, history + current numbers + decision (rebuilt each run)
+
+A finding is a `fail` of any check, or an `incomplete` identity (a blank cell inside an identity of the
+spec). Its fingerprint hashes agency, year, check and row/column (never the document hash or the numbers),
+so re-extracting a report, or crawling it again in another format, keeps its findings and their decisions.
+
+Decisions: a CSV file (`REVIEW_DECISIONS_PATH`, default `reviews/decisions.csv`) with the columns
+fingerprint, decision (confirmed | dismissed), note, decided_by, decided_at. A dismissed finding is never
+alerted again, even if it resolves and reopens. `record_findings` is idempotent: rerunning it on the same
+warehouse changes only last_seen.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+WAREHOUSE_ALIAS = "warehouse"
+CHECK_RESULTS_TABLE = f"{WAREHOUSE_ALIAS}.marts.fct_check_results"
+DECISIONS = ("confirmed", "dismissed")
+DECISION_COLUMNS = ("fingerprint", "decision", "note", "decided_by", "decided_at")
+
+# what each check verifies, for digests and the quality report (ids and numbering of the spec)
+CHECKS: dict[str, str] = {
+    "identity_1": "identity 1 (表三, per column): new_received + carried_over = total_processed + carried_forward",
+    "identity_2": "identity 2 (表三, per column): total_processed = sum of the outcome rows",
+    "identity_3": "identity 3 (表三, per row): total = sum of the six applicant columns",
+    "identity_4": "identity 4 (表四, per row): total = upheld + corrected + other + pending",
+    "identity_5": "identity 5 (表三, per column, across years): carried_over = last year's carried_forward",
+    "counts_6": "check 6: every count is a non-negative integer",
+    "stock_7": "check 7 (2021 表二): in_force = last year's in_force + issued - repealed",
+    "narrative_8": "check 8: a number stated in the text equals the table",
+    "deadline_9": "check 9: published by 31 January of the next year",
+    "similarity_9": "check 9: text not near-identical to the agency's previous report (share of repeated prose)",
+}
+
+DDL = f"""
+create table if not exists findings_history (
+    fingerprint     varchar primary key,
+    agency          varchar,
+    year            integer,
+    check_code      varchar not null,
+    check_family    varchar,
+    severity        varchar not null,
+    scope_kind      varchar,
+    scope           varchar,
+    result          varchar not null,
+    lhs             double,
+    rhs             double,
+    detail          varchar,
+    missing_cells   varchar,
+    document_hash   varchar,
+    compared_document_hash varchar,
+    object_key      varchar,
+    original_name   varchar,
+    line            integer,
+    page            integer,
+    first_seen      timestamp not null,
+    last_seen       timestamp not null,
+    status          varchar not null,
+    opened_at       timestamp not null,
+    resolved_at     timestamp,
+    times_reopened  integer not null default 0,
+    alerted_at      timestamp
+);
+create table if not exists decisions (
+    fingerprint varchar primary key,
+    decision    varchar not null,
+    note        varchar,
+    decided_by  varchar,
+    decided_at  varchar
+);
+"""
+
+CURRENT_FINDINGS_SQL = f"""
+select *
+from (
+    select
+        *,
+        row_number() over (
+            partition by coalesce(agency, document_hash), year, check_code, scope_kind, scope, result
+            order by is_latest_for_agency_year desc, document_hash
+        ) as rendering_rank
+    from {CHECK_RESULTS_TABLE}
+    where result = 'fail' or (result = 'incomplete' and check_code like 'identity_%')
+)
+where rendering_rank = 1
+"""
+
+HISTORY_COLUMNS = (
+    "agency", "year", "check_code", "check_family", "severity", "scope_kind", "scope", "result", "lhs", "rhs",
+    "detail", "missing_cells", "document_hash", "compared_document_hash", "object_key", "original_name", "line",
+    "page",
+)
+
+
+def fingerprint(agency: str | None, year: int | None, check_code: str, scope_kind: str | None,
+                scope: str | None, result: str, document_hash: str | None = None) -> str:
+    """Stable across reruns, re-extraction and renderings: the report (agency, year), the check, the row or
+    column, and whether it is a breach or an incomplete evaluation. Without an agency, the document."""
+    who = agency if agency else f"document:{document_hash}"
+    basis = "|".join(str(part) for part in (who, year, check_code, scope_kind, scope, result))
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Decision:
+    fingerprint: str
+    decision: str
+    note: str = ""
+    decided_by: str = ""
+    decided_at: str = ""
+
+
+def read_decisions(path: str | Path | None) -> dict[str, Decision]:
+    """The review file, keyed by fingerprint (a later line wins). Missing file: no decisions. A line with an
+    unknown decision is logged and ignored, never fatal: a typo must not stop the alerts."""
+    if path is None or not Path(path).is_file():
+        return {}
+    decisions: dict[str, Decision] = {}
+    with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+        for number, row in enumerate(csv.DictReader(fh), start=2):
+            fp = (row.get("fingerprint") or "").strip()
+            decision = (row.get("decision") or "").strip().lower()
+            if not fp:
+                continue
+            if decision not in DECISIONS:
+                log.warning("%s line %d: decision %r is not one of %s; ignored", path, number, decision, DECISIONS)
+                continue
+            decisions[fp] = Decision(fp, decision, (row.get("note") or "").strip(),
+                                     (row.get("decided_by") or "").strip(), (row.get("decided_at") or "").strip())
+    return decisions
+
+
+def write_decision(path: str | Path, decision: Decision) -> None:
+    """Append one decision to the review file (creating it with its header): what a maintainer would do by
+    hand, used by tests and scripts."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new_file = not path.is_file() or path.stat().st_size == 0
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        if new_file:
+            writer.writerow(DECISION_COLUMNS)
+        writer.writerow([decision.fingerprint, decision.decision, decision.note, decision.decided_by,
+                         decision.decided_at])
+
+
+def ensure_schema(con) -> None:
+    con.execute(DDL)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def open_findings_db(findings_path: str | Path, warehouse_path: str | Path | None):
+    """A connection to the findings file with the warehouse attached read-only as `warehouse` (when it
+    exists). Close it with .close()."""
+    import duckdb
+
+    Path(findings_path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(findings_path))
+    if warehouse_path is not None and Path(warehouse_path).exists():
+        con.execute(f"attach '{_sql_string(str(warehouse_path))}' as {WAREHOUSE_ALIAS} (read_only)")
+    ensure_schema(con)
+    return con
+
+
+def _sql_string(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def has_check_results(con) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_catalog = ? and table_schema = 'marts' "
+        "and table_name = 'fct_check_results'", [WAREHOUSE_ALIAS]).fetchone()[0])
+
+
+def current_findings(con) -> list[dict[str, Any]]:
+    """fail / incomplete-identity rows of this run's check results, one per fingerprint."""
+    if not has_check_results(con):
+        return []
+    cursor = con.execute(CURRENT_FINDINGS_SQL)
+    names = [d[0] for d in cursor.description]
+    findings = []
+    for row in cursor.fetchall():
+        record = dict(zip(names, row))
+        record["fingerprint"] = fingerprint(record["agency"], record["year"], record["check_code"],
+                                            record["scope_kind"], record["scope"], record["result"],
+                                            record["document_hash"])
+        findings.append(record)
+    return findings
+
+
+def record_findings(con, decisions: dict[str, Decision], now: datetime | None = None) -> dict[str, Any]:
+    """Merge this run's findings into the history, reload the decisions, rebuild fct_findings.
+
+    New fingerprints open; resolved ones that are flagged again reopen; open ones no longer flagged resolve.
+    Returns counts {open, new, reopened, resolved, dismissed} (new/reopened: in this call)."""
+    now = now or _now()
+    ensure_schema(con)
+    if not has_check_results(con):
+        # no checks ran (dbt did not build the marts): nothing may be resolved on that account
+        log.warning("no %s: the findings history was left as it was", CHECK_RESULTS_TABLE)
+        return {"new": 0, "reopened": 0, "resolved": 0, "open": None, "dismissed_open": None, "total": None,
+                "skipped": "no check results"}
+    current = {f["fingerprint"]: f for f in current_findings(con)}
+    history = {row[0]: row[1] for row in con.execute(f"select fingerprint, status from findings_history")
+               .fetchall()}
+    counts = {"new": 0, "reopened": 0, "resolved": 0}
+    con.execute("begin transaction")
+    try:
+        for fp, finding in current.items():
+            values = [finding[c] for c in HISTORY_COLUMNS]
+            status = history.get(fp)
+            if status is None:
+                counts["new"] += 1
+                con.execute(
+                    f"insert into findings_history (fingerprint, {', '.join(HISTORY_COLUMNS)}, first_seen, "
+                    f"last_seen, status, opened_at) values (?, {', '.join('?' for _ in HISTORY_COLUMNS)}, ?, ?, "
+                    f"'open', ?)", [fp, *values, now, now, now])
+                continue
+            assignments = ", ".join(f"{c} = ?" for c in HISTORY_COLUMNS)
+            con.execute(f"update findings_history set {assignments}, last_seen = ? where fingerprint = ?",
+                        [*values, now, fp])
+            if status == "resolved":
+                counts["reopened"] += 1
+                con.execute(f"update findings_history set status = 'open', opened_at = ?, resolved_at = null, "
+                            f"times_reopened = times_reopened + 1 where fingerprint = ?", [now, fp])
+        for fp, status in history.items():
+            if status == "open" and fp not in current:
+                counts["resolved"] += 1
+                con.execute(f"update findings_history set status = 'resolved', resolved_at = ? "
+                            f"where fingerprint = ?", [now, fp])
+        con.execute(f"delete from decisions")
+        if decisions:
+            con.executemany(f"insert into decisions values (?, ?, ?, ?, ?)",
+                            [[d.fingerprint, d.decision, d.note, d.decided_by, d.decided_at]
+                             for d in decisions.values()])
+        _rebuild_fct_findings(con)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    totals = dict(con.execute(
+        f"select status, count(*) from fct_findings group by status").fetchall())
+    dismissed = con.execute(f"select count(*) from fct_findings where decision = 'dismissed' "
+                            f"and status = 'open'").fetchone()[0]
+    return {**counts, "open": totals.get("open", 0), "dismissed_open": dismissed,
+            "total": sum(totals.values())}
+
+
+def _rebuild_fct_findings(con) -> None:
+    con.execute(f"""
+        create or replace table fct_findings as
+        select
+            history.*,
+            decisions.decision,
+            decisions.note as decision_note,
+            decisions.decided_by,
+            decisions.decided_at,
+            history.status = 'open' and coalesce(decisions.decision, '') <> 'dismissed'
+                and (history.alerted_at is null or history.alerted_at < history.opened_at) as needs_alert
+        from findings_history as history
+        left join decisions as decisions
+            on history.fingerprint = decisions.fingerprint
+    """)
+
+
+def findings_to_alert(con) -> list[dict[str, Any]]:
+    """Open findings nobody was told about since they (re)opened, and nobody dismissed."""
+    cursor = con.execute(f"select * from fct_findings where needs_alert "
+                         f"order by agency nulls last, year, check_code, scope")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def mark_alerted(con, fingerprints: list[str], now: datetime | None = None) -> None:
+    if not fingerprints:
+        return
+    now = now or _now()
+    con.executemany(f"update findings_history set alerted_at = ? where fingerprint = ?",
+                    [[now, fp] for fp in fingerprints])
+    _rebuild_fct_findings(con)
+
+
+def all_findings(con) -> list[dict[str, Any]]:
+    ensure_schema(con)
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'main' "
+                         "and table_name = 'fct_findings' and table_catalog = current_database()").fetchone()[0]
+    if not exists:
+        return []
+    cursor = con.execute(f"select * from fct_findings order by agency nulls last, year, check_code, scope")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
