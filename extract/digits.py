@@ -7,11 +7,10 @@ and says honestly when more than one survives.
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .identities import FAIL, INCOMPLETE, check_identities
 from .keys import T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_OUTCOME_ROWS
@@ -20,7 +19,7 @@ T3_OUTCOME_ROWS_BASE = T3_OUTCOME_ROWS
 T3_OUTCOME_ROWS_ALL = T3_OUTCOME_ROWS + T3_OTHER_ROWS_2021 + T3_OTHER_ROWS_2019
 
 Value = int | float | None
-MAX_READINGS = 20000  # more syntactic readings than this for one row: do not even try to choose
+MAX_READINGS = 5000  # more readings than this for one row: do not even try to choose
 MAX_COMBINATIONS = 200000
 
 
@@ -37,24 +36,9 @@ class Token:
     offset: int = 0  # offset of the token in the original text
 
 
-@functools.lru_cache(maxsize=4096)
-def _split_run(run: str, parts: int) -> tuple[tuple[int, ...], ...]:
-    """Every way to cut a digit run into `parts` numbers, none with a leading zero."""
-    if parts == 1:
-        return ((int(run),),) if (len(run) == 1 or run[0] != "0") else ()
-    if len(run) < parts:
-        return ()
-    out: list[tuple[int, ...]] = []
-    max_first = len(run) - (parts - 1)
-    for cut in range(1, max_first + 1):
-        head = run[:cut]
-        if len(head) > 1 and head[0] == "0":
-            break
-        first = int(head)
-        out.extend((first,) + rest for rest in _split_run(run[cut:], parts - 1))
-        if len(out) > MAX_READINGS:
-            break
-    return tuple(out)
+class TooManyReadings(ValueError):
+    """A printed run has so many possible splits that choosing among them is not attempted (the row is
+    reported unreadable; a partial list of readings would make a unique-looking choice unsafe)."""
 
 
 _RUN_RE = re.compile(r"^(?P<sign>[-+]?)(?P<digits>\d+)(?:\.(?P<fraction>\d+))?(?P<unit>\D*)$")
@@ -69,65 +53,92 @@ def _parts(token: Token) -> tuple[str, str, str | None] | None:
     return m.group("sign"), m.group("digits"), m.group("fraction")
 
 
-def _pieces(token: Token, k: int) -> list[tuple[Value, ...]]:
-    parts = _parts(token)
-    if parts is None:
-        return []
-    sign, run, fraction = parts
-    out = []
-    for piece in _split_run(run, k):
-        values: list[Value] = list(piece)
-        if sign == "-":
-            values[0] = -values[0]
-        if fraction is not None:
-            last = values[-1]
-            magnitude = float(f"{abs(last)}.{fraction}")
-            values[-1] = -magnitude if isinstance(last, int) and last < 0 else magnitude
-        out.append(tuple(values))
-    return out
-
-
-def count_range(token: Token) -> tuple[int, int]:
-    if token.splittable:
-        parts = _parts(token)
-        return (1, len(parts[1])) if parts else (1, 1)
-    return 1, 1
-
-
 def splits(tokens: Sequence[Token], cells: int) -> list[tuple[Value, ...]]:
     """Every reading of `tokens` as exactly `cells` values. Whitespace between tokens is a certain cell
-    boundary; inside a digit run any boundary is possible."""
-    if not tokens:
-        return []
-    lows = [count_range(t)[0] for t in tokens]
-    highs = [count_range(t)[1] for t in tokens]
-    if sum(lows) > cells or sum(highs) < cells:
-        return []
-    readings: list[tuple[Value, ...]] = []
+    boundary; inside a digit run any boundary is possible. Raises TooManyReadings past MAX_READINGS."""
+    return splits_checked(tokens, cells)[0]
 
-    def walk(i: int, remaining: int, acc: tuple[Value, ...]) -> None:
-        if len(readings) > MAX_READINGS:
-            return
+
+MAX_STEPS = 200000  # cells tried while enumerating one row's readings
+
+
+def splits_checked(tokens: Sequence[Token], cells: int, group_size: int | None = None,
+                   group_ok: Callable[[tuple[Value, ...]], bool] | None = None
+                   ) -> tuple[list[tuple[Value, ...]], bool]:
+    """Like `splits`, keeping only readings whose every group of `group_size` consecutive cells passes
+    `group_ok` (a row's own total: identity 3 for 表三, identity 4 for each third of 表四). The cells are
+    enumerated one at a time and a group is checked as soon as it is complete, so long runs stay
+    tractable. Returns (readings, whether any reading was pruned by a group check)."""
+    if not tokens:
+        return [], False
+    runs = [_parts(t) if t.splittable else None for t in tokens]
+    # most cells the tokens from index i on can still make (a digit run: one per digit)
+    most_after = [0] * (len(tokens) + 1)
+    for i in range(len(tokens) - 1, -1, -1):
+        most_after[i] = most_after[i + 1] + (len(runs[i][1]) if runs[i] else 1)
+    readings: list[tuple[Value, ...]] = []
+    pruned = False
+    steps = 0
+
+    def add(acc: tuple[Value, ...], value: Value) -> tuple[Value, ...] | None:
+        nonlocal pruned
+        extended = acc + (value,)
+        if group_size and group_ok is not None and len(extended) % group_size == 0 \
+                and not group_ok(extended[-group_size:]):
+            pruned = True
+            return None
+        return extended
+
+    def walk(i: int, pos: int, acc: tuple[Value, ...]) -> None:
+        nonlocal steps
+        if steps > MAX_STEPS or len(readings) > MAX_READINGS:
+            raise TooManyReadings(f"a row of {sum(len(t.text) for t in tokens)} characters has too many readings")
         if i == len(tokens):
-            if remaining == 0:
+            if len(acc) == cells:
                 readings.append(acc)
             return
-        token = tokens[i]
-        rest_low = sum(lows[i + 1:])
-        rest_high = sum(highs[i + 1:])
-        for k in range(lows[i], highs[i] + 1):
-            if k > remaining - rest_low:
+        left = cells - len(acc)
+        fewest = len(tokens) - i  # every remaining token is at least one cell
+        if left < fewest:
+            return
+        if runs[i] is None:
+            extended = add(acc, tokens[i].value)
+            if extended is not None:
+                walk(i + 1, 0, extended)
+            return
+        sign, run, fraction = runs[i]
+        if left > (len(run) - pos) + most_after[i + 1]:
+            return
+        # one cell per remaining token: this run's remainder is a single cell
+        ends = [len(run)] if left == len(tokens) - i else range(pos + 1, len(run) + 1)
+        for end in ends:
+            steps += 1
+            piece = run[pos:end]
+            if len(piece) > 1 and piece[0] == "0":
                 break
-            if remaining - k > rest_high:
+            value: Value = int(piece)
+            if pos == 0 and sign == "-":
+                value = -value
+            last = end == len(run)
+            if last and fraction is not None:
+                magnitude = float(f"{abs(value)}.{fraction}")
+                value = -magnitude if isinstance(value, int) and value < 0 else magnitude
+            extended = add(acc, value)
+            if extended is None:
                 continue
-            if token.splittable:
-                for piece in _pieces(token, k):
-                    walk(i + 1, remaining - k, acc + piece)
-            else:
-                walk(i + 1, remaining - k, acc + (token.value,))
+            if last:
+                walk(i + 1, 0, extended)
+            elif len(extended) < cells:
+                walk(i, end, extended)
 
-    walk(0, cells, ())
-    return readings
+    walk(0, 0, ())
+    return readings, pruned
+
+
+def total_is_sum(group: tuple[Value, ...]) -> bool:
+    """A row's last cell is the sum of the others (blanks count as 0)."""
+    values = [0 if v is None else v for v in group]
+    return abs(values[-1] - sum(values[:-1])) <= 1e-6
 
 
 @dataclass
@@ -136,7 +147,7 @@ class RowReading:
 
     keys: tuple[str, ...]
     readings: list[tuple[Value, ...]]
-    certain: bool = True  # exactly one syntactic reading: nothing to decide
+    certain: bool = True  # one reading by syntax alone; False when the row's own total chose it
     local_failed: bool = False  # no reading satisfies the row's own identity (3 or 4)
 
     @property
@@ -179,15 +190,16 @@ def plausibility_rank(candidate: tuple[Value, ...]) -> tuple:
 
 
 def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolution:
-    """Choose one reading per row. Rows with one syntactic reading are taken as read. Rows with several are
-    filtered by their own identity, then every combination is checked against all identities touching
-    those rows (columns of 表三: identities 1 and 2); a combination is accepted only if it is the single
-    one under which none of them fails. Otherwise the best-ranked reading is reported provisionally and the
-    row is listed in `unresolved` with its alternatives."""
+    """Choose one reading per row by brute force (used for 表二 rows and 表四's 15 numbers, one at a time;
+    表三 has its own `resolve_table3`). Rows with one syntactic reading are taken as read. Rows with several
+    are filtered by their own identity, then every combination is checked against all identities touching
+    them; a combination is accepted only if it is the single one under which none of them fails and at
+    least one applies. Otherwise the best-ranked reading is reported provisionally and the row is listed in
+    `unresolved` with its alternatives."""
     values: dict[str, Value] = dict(fixed)
     filtered = []
     for row in rows:
-        if len(row.readings) == 1:
+        if len(row.readings) == 1 and row.certain:
             values.update(zip(row.keys, row.readings[0]))
         else:
             filtered.append(_local_filter(row))
@@ -238,7 +250,7 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
                 "keys": list(row.keys),
                 "alternatives": [list(a) for a in alternatives[:10]],
                 "n_alternatives": len(alternatives),
-                "reason": reason if len(alternatives) > 1 or not accepted else reason,
+                "reason": reason,
             })
     return Resolution(values, unresolved)
 
@@ -265,14 +277,6 @@ def _add(a: tuple, b: tuple) -> tuple:
     return tuple(x + y for x, y in zip(a, b))
 
 
-def _sub(a: tuple, b: tuple) -> tuple:
-    return tuple(x - y for x, y in zip(a, b))
-
-
-def _within(a: tuple, limit: tuple) -> bool:
-    return all(x <= y + 1e-9 for x, y in zip(a, limit))
-
-
 def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
     """Choose one reading per 表三 row (7 cells each) under identities 1-3 without enumerating every
     combination: identity 3 filters each row on its own; identity 1 ties the four frame rows (一、二、
@@ -293,7 +297,7 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
             else:
                 row_failed.add(name)
         candidates[name] = readings
-    ambiguous = {n for n, row in by_name.items() if len(row.readings) > 1}
+    ambiguous = {n for n, row in by_name.items() if len(row.readings) > 1 or not row.certain}
     if not ambiguous:
         for name, row in by_name.items():
             values.update(zip(row.keys, candidates[name][0]))

@@ -17,7 +17,7 @@ def configure_environment(airflow_home: Path, dags_folder: Path) -> None:
     os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{airflow_home / 'airflow.db'}"
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder)
-    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")  # into var/logs/pipeline.log, not the terminal
     # a failing task in a local one-off run should fail now, not wait for a retry
     os.environ.setdefault("PIPELINE_TASK_RETRIES", "0")
 

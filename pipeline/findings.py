@@ -98,7 +98,9 @@ from (
             order by is_latest_for_agency_year desc, document_hash
         ) as rendering_rank
     from {CHECK_RESULTS_TABLE}
-    where result = 'fail' or (result = 'incomplete' and check_code like 'identity_%')
+    -- a report superseded by a later arrival (a correction, another crawl) no longer has findings of its own
+    where coalesce(is_latest_for_agency_year, true)
+        and (result = 'fail' or (result = 'incomplete' and check_code like 'identity_%'))
 )
 where rendering_rank = 1
 """

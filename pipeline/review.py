@@ -53,6 +53,7 @@ def review_findings(settings: Settings | None = None, run_id: str | None = None,
     run_id = run_id or datetime.now(timezone.utc).strftime("manual-%Y%m%dT%H%M%SZ")
     if not settings.warehouse_path.exists():
         return {"status": "skipped", "reason": "no warehouse"}
+    plausibility = validate_plausibility(settings, run_id)
     decisions = findings.read_decisions(decisions_path(settings))
     with closing(findings.open_findings_db(findings_db_path(settings), settings.warehouse_path)) as con:
         counts = findings.record_findings(con, decisions, now=now)
@@ -69,12 +70,32 @@ def review_findings(settings: Settings | None = None, run_id: str | None = None,
                                            data_docs_index=settings.data_docs_path / "index.html")
     outcome = {"status": "ok", "run_id": run_id, **counts, "alerted": len(to_alert) if digest else 0,
                "digest_delivered": delivery["delivered"], "digest_failed": delivery["failed"],
-               "quality_report": str(report_path), "decisions": len(decisions)}
+               "quality_report": str(report_path), "decisions": len(decisions), "plausibility": plausibility}
     if delivery["failed"]:
         log.error("findings digest not delivered to %s (kept in %s)", sorted(delivery["failed"]),
                   digests.digest_dir(settings) / "undelivered.jsonl")
     log.info("findings: %s", outcome)
     return outcome
+
+
+def validate_plausibility(settings: Settings, run_id: str) -> dict[str, Any]:
+    """The GX plausibility checkpoint (warnings) over marts.fct_check_results, into the run's Data Docs.
+    A GX problem is logged and returned, never fatal: the findings come from the same rows."""
+    try:
+        from expectations import WarehouseNotReadyError
+        from expectations.plausibility import run_plausibility_checkpoint
+    except ModuleNotFoundError as exc:
+        return {"status": "skipped", "reason": str(exc)}
+    try:
+        result = run_plausibility_checkpoint(settings.warehouse_path, settings.data_docs_path,
+                                             context_dir=settings.var_path / "gx", run_name=f"{run_id}-plausibility")
+    except WarehouseNotReadyError as exc:
+        return {"status": "skipped", "reason": str(exc)}
+    except Exception as exc:  # GX itself failed: visible in the outcome and the log
+        log.exception("the plausibility checkpoint could not run")
+        return {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+    return {"status": "ok", "success": result.success, "counts": result.counts,
+            "failed": len(result.failing_check_result_ids), "data_docs_index": str(result.data_docs_index)}
 
 
 def alert_task_failure(context: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ roundtrip-dev` explores new examples on each run and shrinks failures to a minim
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
@@ -148,8 +149,9 @@ def pdf_case(variant: str, seed: int, valid: bool, kwargs: dict[str, Any]) -> Ge
     return render(report, variant, rng)
 
 
+@functools.cache
 def print_pdf_cases() -> dict[str, GeneratedDocument]:
-    """Render PDF_CASES two at a time (Chromium runs as a subprocess)."""
+    """Render PDF_CASES two at a time (Chromium runs as a subprocess), once per test session."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {case_id: pool.submit(pdf_case, variant, seed, valid, kwargs)
                    for case_id, variant, seed, valid, kwargs in PDF_CASES}

@@ -13,7 +13,7 @@ import pytest
 from extract import keys
 from extract.core import extract_bytes
 from extract.model import ExtractionError
-from extract.parsers import pdf, pdf_layout
+from extract.parsers import pdf, pdf_borderless, pdf_layout
 
 
 from extract_pdf_fixtures import T3_LABELS_2021, print_pdf, report_html
@@ -301,7 +301,7 @@ def test_borderless_rows_with_wrapped_labels_and_centred_numbers():
         + chars_of("5.要求行政机关确认或重新出具已获取", 20, 90) + chars_of("0", 210, 96) + chars_of("0", 305, 96)
         + chars_of("信息", 20, 102)
         + chars_of("本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止。", 20, 120), page=2)
-    tables = pdf_layout.borderless_tables(lines, page_number=2)
+    tables = pdf_borderless.borderless_tables(lines, page_number=2)
     assert len(tables) == 1
     assert [[b.text for b in row] for row in tables[0].grid] == [
         ["", "自然人", "总计"],
@@ -315,7 +315,7 @@ def test_prose_with_numbers_is_not_a_table():
     lines = pdf_layout.page_lines(
         chars_of("2023年全年共收到政府信息公开申请21件，", 20, 10, advance=13)
         + chars_of("其中自然人申请20件，法人或其他组织申请1件。", 20, 30), page=1)
-    assert pdf_layout.borderless_tables(lines, page_number=1) == []
+    assert pdf_borderless.borderless_tables(lines, page_number=1) == []
 
 
 def test_continued_table_drops_the_repeated_header_and_regrids_merged_columns():

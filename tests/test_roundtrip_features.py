@@ -62,6 +62,8 @@ FEATURES = {
     "numbering with ideographic comma": (lambda: base_report(), replace(PLAIN, numbering="comma")),
     "social org column label variant": (lambda: base_report(), replace(PLAIN, social_label="社会组织")),
     "header words broken": (lambda: base_report(), replace(PLAIN, broken_headers=True)),
+    "label spread with spaces": (lambda: base_report(), replace(PLAIN, spaced_labels=True)),
+    "printed typos": (lambda: base_report(), replace(PLAIN, typos=True)),
     "2019 template": (lambda: base_report("2019"), PLAIN),
     "2019 negative change": (lambda: _set(base_report("2019"), key(2, "administrative_penalty", "change"), -7),
                              PLAIN),

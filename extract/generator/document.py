@@ -107,6 +107,8 @@ def build_document(report: Report, style: Style, rng: random.Random) -> Document
     rendered: RenderedTables = tables(report, style)
     blocks: list[Block] = [Block("title", line) for line in lines]
     for number, section_title in enumerate(SECTION_TITLES, start=1):
+        if number == 4 and style.typos:
+            section_title = section_title.replace("行政复议", "行政法复议")
         blocks.append(Block("heading", f"{SECTION_NUMERALS[number - 1]}、{section_title}"))
         blocks.extend(Block("paragraph", p) for p in paragraphs[number])
         if number == 2:

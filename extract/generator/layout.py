@@ -26,6 +26,8 @@ class Style:
     social_label: str = "社会公益组织"  # or 社会组织
     broken_headers: bool = False  # "商业 企业", "自然 人": words broken by the layout
     unit_in_cell: bool = False  # "984361元" in the cell instead of the unit in the header
+    spaced_labels: bool = False  # "三、本 年 度 办 理 结 果": a label spread with spaces by the layout
+    typos: bool = False  # the typos real reports print: "钩稽关系", "行政法复议"
 
     def render_value(self, value: Value, unit: str | None = None) -> str:
         if value is None:
@@ -51,6 +53,8 @@ def random_style(rng: random.Random) -> Style:
         social_label=rng.choice(("社会公益组织", "社会组织")),
         broken_headers=rng.random() < 0.3,
         unit_in_cell=rng.random() < 0.5,
+        spaced_labels=rng.random() < 0.2,
+        typos=rng.random() < 0.2,
     )
 
 
@@ -202,7 +206,8 @@ def table3(report: Report, style: Style) -> tuple[Table, int]:
     """表三 with its three header rows (申请人情况 / 法人或其他组织 colspan 5) and its row groups as rowspans."""
     t3_rows = T3_ROWS[report.template]
     rows: Table = [
-        [Span(f"（{T3_IDENTITY_NOTE}）", rowspan=3, colspan=3, header=True),
+        [Span(f"（{T3_IDENTITY_NOTE.replace('勾稽', '钩稽') if style.typos else T3_IDENTITY_NOTE}）",
+              rowspan=3, colspan=3, header=True),
          Span("申请人情况", colspan=7, header=True)],
         [Span(_broken(style, "自然人"), rowspan=2, header=True),
          Span("法人或其他组织", colspan=5, header=True),
@@ -217,7 +222,8 @@ def table3(report: Report, style: Style) -> tuple[Table, int]:
     rows.append([Span("一、本年新收政府信息公开申请数量", colspan=3)] + values("new_received"))
     rows.append([Span("二、上年结转政府信息公开申请数量", colspan=3)] + values("carried_over"))
     result_rows = len(t3_rows) - 3  # every row but new_received, carried_over, carried_forward
-    first = [Span("三、本年度办理结果", rowspan=result_rows)]
+    results_label = "三、本 年 度 办 理 结 果" if style.spaced_labels else "三、本年度办理结果"
+    first = [Span(results_label, rowspan=result_rows)]
     rows.append(first + [Span(f"{_paren(style, 1)}予以公开", colspan=2)] + values("granted"))
     rows.append([Span(f"{_paren(style, 2)}部分公开（区分处理的，只计这一情形，不计其他情形）", colspan=2)]
                 + values("partially_granted"))

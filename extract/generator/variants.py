@@ -32,9 +32,9 @@ def _visible_nulls(style: Style) -> Style:
     return style if style.null_token else replace(style, null_token="—")
 
 
-def _t3_split_options(document: Document) -> HtmlOptions:
-    # break inside the 无法提供 group, as in the real Hongze 2023 PDF (page break after row 2 of (四))
-    return HtmlOptions(ruled=True, repeat_t3_header=True, break_t3_before_row=14, for_print=True)
+# 表三 broken inside the 无法提供 group, as in the real Hongze 2023 PDF (page break after row 2 of (四)), with
+# its header rows repeated on the next page
+T3_SPLIT = HtmlOptions(ruled=True, repeat_t3_header=True, break_t3_before_row=14, for_print=True)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             slow=True),
     Variant("pdf-borderless", "pdf",
             lambda d: print_pdf(render_html(d, HtmlOptions(ruled=False, for_print=True))), slow=True),
-    Variant("pdf-split", "pdf", lambda d: print_pdf(render_html(d, _t3_split_options(d))), slow=True),
+    Variant("pdf-split", "pdf", lambda d: print_pdf(render_html(d, T3_SPLIT)), slow=True),
     # Chromium + Noto CJK: the text layer spells some ideographs as Kangxi radicals (⼯ U+2F2F for 工)
     Variant("pdf-radicals", "pdf",
             lambda d: print_pdf(render_html(d, HtmlOptions(ruled=True, for_print=True, font=RADICALS_FONT))),
@@ -85,8 +85,7 @@ class GeneratedDocument:
 
     @property
     def name(self) -> str:
-        extension = {"txt": "txt", "html": "html", "docx": "docx", "pdf": "pdf"}[self.format]
-        return f"{self.report.agency}-{self.report.year}-{self.variant}.{extension}"
+        return f"{self.report.agency}-{self.report.year}-{self.variant}.{self.format}"
 
 
 def document_for(report: Report, variant: str, rng: random.Random, style: Style | None = None) -> Document:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from .. import grid, model
 from ..model import ExtractionError, Issue, ParsedDocument
 from ..registry import register
-from . import pdf_layout
+from . import pdf_borderless, pdf_layout
 from .pdf_layout import Line, PageTable
 
 DEFAULT_MAX_PAGES = 200
@@ -133,7 +133,7 @@ def read_page(page: Any, number: int) -> PageLayout:
     lines = pdf_layout.page_lines(chars, number)
     outside = [c for c in chars if not any(_inside(c, t) for t in tables)]
     loose_lines = pdf_layout.page_lines(outside, number) if len(outside) != len(chars) else lines
-    tables += pdf_layout.borderless_tables(loose_lines, number)
+    tables += pdf_borderless.borderless_tables(loose_lines, number)
     tables.sort(key=lambda t: t.top)
     height = page.width if direction is not None else page.height
     return PageLayout(number, lines, tables, bool(chars), has_images, issues, height, loose_lines)
@@ -198,11 +198,11 @@ def _carry_header_over_break(prev: PageLayout, layout: PageLayout,
     if first is None or first.kind != "borderless" or text_above(layout, first.top):
         return
     after = max([t.bottom for t in prev.tables] + [0.0])
-    header = pdf_layout.trailing_header_lines(prev.loose_lines, after)
+    header = pdf_borderless.trailing_header_lines(prev.loose_lines, after)
     if not header:
         return
-    carried = pdf_layout.shifted_above(header, first.top)
-    rebuilt = pdf_layout.borderless_tables(carried + layout.loose_lines, layout.number)
+    carried = pdf_borderless.shifted_above(header, first.top)
+    rebuilt = pdf_borderless.borderless_tables(carried + layout.loose_lines, layout.number)
     if rebuilt and rebuilt[0].top < first.top:
         layout.tables = sorted([t for t in layout.tables if t.kind != "borderless"] + rebuilt,
                                key=lambda t: t.top)

@@ -326,7 +326,8 @@ def _dedupe(reader: Reader, rows: list[RowText]) -> list[RowText]:
 
 def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, label: str,
                  tokens: list[digits.Token] | None = None, fields: list[str] | None = None,
-                 layout: dict[tuple[int, int], int] | None = None) -> digits.RowReading | None:
+                 layout: dict[tuple[int, int], int] | None = None, group_size: int | None = None
+                 ) -> digits.RowReading | None:
     tokens = row.tokens if row is not None else tokens or []
     fields = row.line_fields if row is not None else fields
     if not tokens:
@@ -343,8 +344,17 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
             learnt = [reading for start, reading in windows if start == layout[row.line_shape]]
             windows = [(0, learnt[0])] if learnt else windows
         readings = [reading for _, reading in windows] if windows else None
+    pruned = False
     if readings is None:
-        readings = digits.splits(tokens, len(keys))
+        try:
+            readings, pruned = digits.splits_checked(tokens, len(keys), group_size, digits.total_is_sum)
+            if not readings and pruned:  # the printed totals do not add up under any split: keep them all
+                readings = digits.splits(tokens, len(keys))
+                pruned = len(readings) > 1  # one reading by syntax is certain, whatever it sums to
+        except digits.TooManyReadings as exc:
+            reader.issues.append(Issue("row_unreadable", f"{label}: {exc}", key=keys[0],
+                                       details={"line": reader.line_of(tokens[0].offset)}))
+            return None
     if not readings:
         reader.issues.append(Issue(
             "row_unreadable",
@@ -354,7 +364,7 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
                                   "line": reader.line_of(tokens[0].offset)},
         ))
         return None
-    return digits.RowReading(keys, readings, certain=len(readings) == 1)
+    return digits.RowReading(keys, readings, certain=len(readings) == 1 and not pruned)
 
 
 def field_readings(fields: list[str], cells: int) -> list[tuple] | None:
@@ -497,7 +507,7 @@ def _assemble_t3(reader: Reader, rows: list[RowText]) -> bool:
     layout = learn_layout(rows, lambda row: len(T3_COLUMNS))
     for row in rows:
         keys = tuple(key(3, row.key, c) for c in T3_COLUMNS)
-        reading = _row_reading(reader, keys, row, f"表三 {row.key}", layout=layout)
+        reading = _row_reading(reader, keys, row, f"表三 {row.key}", layout=layout, group_size=len(T3_COLUMNS))
         if reading is not None:
             readings.append((reading, row))
     if not readings:
@@ -537,7 +547,7 @@ def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
     line_end = reader.folded.find("\n", tokens[0].offset)
     line_end = len(reader.folded) if line_end < 0 else line_end
     fields = split_fields(reader.folded[line_start:line_end]) if tokens[-1].offset < line_end else None
-    reading = _row_reading(reader, keys, None, "表四", tokens, fields)
+    reading = _row_reading(reader, keys, None, "表四", tokens, fields, group_size=len(T4_COLUMNS))
     if reading is None:
         return False
     resolution = digits.resolve([reading], {})
