@@ -17,8 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     result = extract_file(args.file)
     if not args.with_text:
         result.pop("text", None)
-    json.dump(result, sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    try:
+        json.dump(result, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+        sys.stderr.close()
     return 0
 
 

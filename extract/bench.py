@@ -25,7 +25,7 @@ from typing import Any
 
 from .core import extract_bytes
 
-CORPUS_VERSION = "gen1"  # bump when the generator's output changes, so cached corpora are rebuilt
+CORPUS_VERSION = "gen2"  # bump when the generator's output changes, so cached corpora are rebuilt
 DEFAULT_DIR = Path(os.getenv("BENCH_DIR", "var/bench"))
 FORMAT_TARGETS = {"txt": "≥ 100 docs/s", "html": "≥ 100 docs/s", "docx": "—", "pdf": "≤ 1.5x pdfplumber floor"}
 MIN_TIMED_SECONDS = 1.0

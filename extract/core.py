@@ -36,11 +36,11 @@ def extract_file(path: str | os.PathLike[str]) -> dict[str, Any]:
             what = "a directory" if path.is_dir() else "missing or not a regular file"
             return _failed(name, None, "unreadable", f"cannot read the file: {what}")
         with path.open("rb") as stream:
-            try:
-                if os.fstat(stream.fileno()).st_size > limit:
-                    raise guards.too_large(0, limit)  # measured below while hashing
-                data = guards.read_limited(stream, limit)
-            except ExtractionError:  # too large: hash it in chunks, never hold it
+            # the size the file system reports is checked first, and what is read is capped too: /proc
+            # files, pipes and growing files report 0 or too little
+            fits = os.fstat(stream.fileno()).st_size <= limit
+            data = stream.read(limit + 1) if fits else b""
+            if not fits or len(data) > limit:  # too large: hash it in chunks, never hold it whole
                 stream.seek(0)
                 sha256, size = guards.sha256_of_stream(stream)
                 refusal = guards.too_large(size, limit)
@@ -57,7 +57,7 @@ def extract_bytes(data: bytes, name: str = "<bytes>") -> dict[str, Any]:
     fmt = None
     try:
         with guards.time_limit(guards.timeout_seconds()):
-            if not data.strip():
+            if not data or data.isspace():
                 raise ExtractionError("empty", "the file is empty")
             if len(data) > max_bytes():
                 raise guards.too_large(len(data), max_bytes())

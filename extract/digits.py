@@ -59,7 +59,8 @@ def splits(tokens: Sequence[Token], cells: int) -> list[tuple[Value, ...]]:
     return splits_checked(tokens, cells)[0]
 
 
-MAX_STEPS = 200000  # cells tried while enumerating one row's readings
+MAX_STEPS = 100000  # cells tried while enumerating one row's readings
+MAX_CELL_DIGITS = 12  # no count or amount in these tables has more digits (¥ amounts reach 11)
 
 
 def splits_checked(tokens: Sequence[Token], cells: int, group_size: int | None = None,
@@ -71,6 +72,10 @@ def splits_checked(tokens: Sequence[Token], cells: int, group_size: int | None =
     tractable. Returns (readings, whether any reading was pruned by a group check)."""
     if not tokens:
         return [], False
+    if group_ok is total_is_sum and group_size == cells:
+        fast = _single_total_splits(tokens, cells)
+        if fast is not None:
+            return fast
     runs = [_parts(t) if t.splittable else None for t in tokens]
     # most cells the tokens from index i on can still make (a digit run: one per digit)
     most_after = [0] * (len(tokens) + 1)
@@ -110,10 +115,14 @@ def splits_checked(tokens: Sequence[Token], cells: int, group_size: int | None =
         if left > (len(run) - pos) + most_after[i + 1]:
             return
         # one cell per remaining token: this run's remainder is a single cell
-        ends = [len(run)] if left == len(tokens) - i else range(pos + 1, len(run) + 1)
+        if left * MAX_CELL_DIGITS < (len(run) - pos):
+            return  # more digits than the cells left can print
+        ends = [len(run)] if left == len(tokens) - i else range(pos + 1, min(len(run), pos + MAX_CELL_DIGITS) + 1)
         for end in ends:
             steps += 1
             piece = run[pos:end]
+            if len(piece) > MAX_CELL_DIGITS:
+                break
             if len(piece) > 1 and piece[0] == "0":
                 break
             value: Value = int(piece)
@@ -133,6 +142,115 @@ def splits_checked(tokens: Sequence[Token], cells: int, group_size: int | None =
 
     walk(0, 0, ())
     return readings, pruned
+
+
+def _single_total_splits(tokens: Sequence[Token], cells: int) -> tuple[list[tuple[Value, ...]], bool] | None:
+    """`splits_checked(tokens, cells, cells, total_is_sum)` (one group: the whole row, its last cell the sum
+    of the others) without visiting every split, or None when the shortcut does not apply.
+
+    With one group, every reading reaches the group check only once complete, so which splits the full
+    enumeration visits (and how many steps it takes) does not depend on the check: a count over
+    (token, position, cells so far) gives the steps and the number of syntactic readings exactly. When the
+    enumeration would stay within MAX_STEPS, the readings whose cells are never negative are then searched
+    with a bound (the cells before the last cannot add up to more than the last cell can hold), in the same
+    order. Signed cells, or a run that would hit the limits, take the full enumeration (same result)."""
+    runs = [_parts(t) if t.splittable else None for t in tokens]
+    n_tokens = len(tokens)
+    for token, run in zip(tokens, runs):
+        if run is None:
+            if token.value is not None and token.value < 0:
+                return None
+        elif run[0] == "-":
+            return None
+    most_after = [0] * (n_tokens + 1)
+    for i in range(n_tokens - 1, -1, -1):
+        most_after[i] = most_after[i + 1] + (len(runs[i][1]) if runs[i] else 1)
+
+    def ends_of(i: int, pos: int, left: int, run: str):
+        if left > (len(run) - pos) + most_after[i + 1] or left * MAX_CELL_DIGITS < (len(run) - pos):
+            return ()
+        if left == n_tokens - i:
+            return (len(run),)
+        return range(pos + 1, min(len(run), pos + MAX_CELL_DIGITS) + 1)
+
+    memo: dict[tuple[int, int, int], tuple[int, int]] = {}
+
+    def shape(i: int, pos: int, n: int) -> tuple[int, int]:
+        """(steps, syntactic readings) of the full enumeration from this state."""
+        if i == n_tokens:
+            return 0, int(n == cells)
+        state = (i, pos, n)
+        if state in memo:
+            return memo[state]
+        left = cells - n
+        steps = complete = 0
+        if left >= n_tokens - i:
+            if runs[i] is None:
+                steps, complete = shape(i + 1, 0, n + 1)
+            else:
+                run = runs[i][1]
+                for end in ends_of(i, pos, left, run):
+                    steps += 1
+                    if end - pos > MAX_CELL_DIGITS or (end - pos > 1 and run[pos] == "0"):
+                        break
+                    if end == len(run):
+                        sub = shape(i + 1, 0, n + 1)
+                    elif n + 1 < cells:
+                        sub = shape(i, end, n + 1)
+                    else:
+                        continue
+                    steps += sub[0]
+                    complete += sub[1]
+        memo[state] = (steps, complete)
+        return steps, complete
+
+    steps, complete = shape(0, 0, 0)
+    if steps > MAX_STEPS:
+        return None
+    last = n_tokens - 1
+    last_run = runs[last]
+    readings: list[tuple[Value, ...]] = []
+
+    def last_cell_bound(i: int, pos: int, left: int) -> float:
+        """More than the last cell can be, from here on."""
+        if last_run is None:
+            value = tokens[last].value
+            return (0 if value is None else value) + 1
+        digits_left = len(last_run[1]) - (pos + left - 1 if i == last else 0)
+        return 10 ** min(max(digits_left, 0), MAX_CELL_DIGITS) + 1
+
+    def walk(i: int, pos: int, acc: tuple[Value, ...], total: float) -> None:
+        if i == n_tokens:
+            if len(acc) == cells and total_is_sum(acc):
+                readings.append(acc)
+            return
+        left = cells - len(acc)
+        if left < n_tokens - i:
+            return
+        if left > 1 and total > last_cell_bound(i, pos, left):
+            return
+        token = tokens[i]
+        if runs[i] is None:
+            value = token.value
+            walk(i + 1, 0, acc + (value,), total + (0 if value is None or left == 1 else value))
+            return
+        _sign, run, fraction = runs[i]
+        for end in ends_of(i, pos, left, run):
+            if end - pos > MAX_CELL_DIGITS or (end - pos > 1 and run[pos] == "0"):
+                break
+            value: Value = int(run[pos:end])
+            is_last = end == len(run)
+            if is_last and fraction is not None:
+                value = float(f"{value}.{fraction}")
+            if is_last:
+                walk(i + 1, 0, acc + (value,), total + (value if left > 1 else 0))
+            elif len(acc) + 1 < cells:
+                walk(i, end, acc + (value,), total + value)
+
+    walk(0, 0, (), 0)
+    if len(readings) > MAX_READINGS:
+        return None
+    return readings, complete > len(readings)
 
 
 def total_is_sum(group: tuple[Value, ...]) -> bool:

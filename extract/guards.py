@@ -5,6 +5,8 @@
 - zip packages (.docx): the zip directory is judged before anything is decompressed (entry count read from
   the end-of-central-directory record, total and per-member expanded sizes, compression ratios); XML parts
   are streamed in chunks and refused if they declare a DOCTYPE or ENTITY (entity expansion attacks).
+- PDF: Flate streams (other than images) are inflated in bounded chunks and measured before pdfminer, which
+  inflates them whole, sees them (decompression bombs).
 - binary data that is no known document format is refused instead of being read as text.
 - time: `EXTRACT_TIMEOUT_S` (default 300 s) bounds one extraction when it runs in the main thread.
 - crashes: known exception types of damaged files become `corrupt`; anything else is a `parser_error`,
@@ -53,7 +55,7 @@ _BINARY_SIGNATURES = (
     (b"GIF89a", "a GIF image"),
     (b"II*\x00", "a TIFF image"),
     (b"MM\x00*", "a TIFF image"),
-    (b"BM", None),  # too short to trust alone; see _looks_like_bmp
+    (b"BM", None),  # None: too short to trust alone, confirmed by looks_binary in binary_signature
     (b"\x1f\x8b", "a gzip archive"),
     (b"BZh", None),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
@@ -64,9 +66,10 @@ _BINARY_SIGNATURES = (
     (b"\x28\xb5\x2f\xfd", "a zstd archive"),
 )
 # bytes that plain text in any encoding we read (UTF-8, GB18030, Big5, UTF-16 handled apart) never holds;
-# tab, newline, form feed (page breaks in pdftotext output), carriage return and escape are allowed
-_CONTROL_BYTES = bytes(sorted(set(range(0x00, 0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B} | {0x7F}))
-BINARY_CONTROL_RATIO = 0.02
+# allowed: tab, newline, vertical tab (Word's manual line break), form feed (page breaks in pdftotext
+# output), carriage return, DOS end-of-file and escape. Random data has 10% of the others, text none.
+_CONTROL_BYTES = bytes(sorted(set(range(0x00, 0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1A, 0x1B} | {0x7F}))
+BINARY_CONTROL_RATIO = 0.05
 
 
 # ---------------------------------------------------------------------------------------------- size
@@ -88,15 +91,6 @@ def max_bytes() -> int:
 
 def too_large(size: int, limit: int) -> ExtractionError:
     return ExtractionError("too_large", f"{size} bytes is over the limit of {limit} bytes (EXTRACT_MAX_BYTES)")
-
-
-def read_limited(stream: IO[bytes], limit: int) -> bytes:
-    """At most `limit` bytes of the stream; ExtractionError('too_large') if it holds more. The size the
-    file system reports is not trusted: /proc files, pipes and growing files report 0 or too little."""
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ExtractionError("too_large", f"more than {limit} bytes, the limit (EXTRACT_MAX_BYTES)")
-    return data
 
 
 def sha256_of_stream(stream: IO[bytes]) -> tuple[str, int]:
@@ -128,7 +122,7 @@ def binary_signature(data: bytes) -> str | None:
 
 
 def looks_binary(data: bytes) -> bool:
-    """True when the bytes are not text in any encoding the text parser reads: more than 2% of control
+    """True when the bytes are not text in any encoding the text parser reads: more than 5% of control
     bytes, unless the data is UTF-16 (whose ASCII characters carry NUL bytes)."""
     sample = data[:65536]
     if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
@@ -141,7 +135,7 @@ def looks_binary(data: bytes) -> bool:
 
 def _is_utf16_text(sample: bytes, encoding: str) -> bool:
     text = sample[: len(sample) // 2 * 2].decode(encoding, errors="replace")
-    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 0x20 and ch not in "\t\n\r\x0c\x1b")
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 0x20 and ch not in "\t\n\x0b\x0c\r\x1a\x1b")
               or 0xE000 <= ord(ch) <= 0xF8FF)
     return bad <= 0.01 * max(len(text), 1)
 

@@ -59,6 +59,9 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 
+MAX_STATEMENTS = 200
+
+
 @dataclass(frozen=True)
 class StatedNumber:
     name: str
@@ -82,6 +85,8 @@ def stated_numbers(text: str) -> list[StatedNumber]:
     found: dict[tuple[str, int], StatedNumber] = {}
     for pattern in PATTERNS:
         for match in pattern.regex.finditer(normalized):
+            if len(found) >= MAX_STATEMENTS:  # a real report states a dozen; bounded work on hostile input
+                break
             value = pattern.value if pattern.value is not None else int(match.group(1))
             key = (pattern.name, match.start())
             if any(name == pattern.name and abs(start - match.start()) < 30 for name, start in found):

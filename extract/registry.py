@@ -52,6 +52,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<body", b"<div", b"<p>", b"<meta", b"<head")
 # stream names in an OLE compound file's directory (UTF-16LE) that say what it holds
 _OLE_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_OLE_WORD_DOCUMENT = "WordDocument".encode("utf-16-le")
 _OLE_OTHER_APPLICATIONS = (("Workbook".encode("utf-16-le"), "an Excel workbook (.xls)"),
                            ("PowerPoint Document".encode("utf-16-le"), "a PowerPoint presentation (.ppt)"))
 
@@ -83,6 +84,8 @@ def _sniff_ole(data: bytes) -> str:
     if _OLE_ENCRYPTED_PACKAGE in data:
         raise ExtractionError("encrypted", "a password-protected Word document (encrypted package): "
                                            "it cannot be opened without the password")
+    if _OLE_WORD_DOCUMENT in data:  # a .doc, even one with an embedded Excel object (its own Workbook stream)
+        return "doc"
     for stream_name, what in _OLE_OTHER_APPLICATIONS:
         if stream_name in data:
             raise ExtractionError("unsupported_format", f"{what}, not a Word document")

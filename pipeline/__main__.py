@@ -106,6 +106,7 @@ def summary(settings: Settings) -> str:
             reason = issues[0]["message"] if issues else "unknown"
             lines.append(f"  failed: {reason if reason.startswith(name) else name + ': ' + reason}")
         lines.append(identity_line(settings))
+        lines.extend(findings_lines(settings))
     else:
         lines.append("no documents were staged")
     raw_store = f"s3://{settings.s3_bucket}/{settings.s3_prefix}" if settings.uses_s3 else settings.object_store_path
@@ -114,9 +115,24 @@ def summary(settings: Settings) -> str:
         f"raw store:  {raw_store}",
         f"data docs:  {_data_docs_index(settings)}",
         f"alerts:     {settings.alerts_path}",
+        f"digests:    {settings.var_path / 'digests'}",
+        f"quality:    {_quality_report(settings)}",
         f"log:        {settings.log_path / 'pipeline.log'}",
     ]
     return "\n".join(lines)
+
+
+def findings_lines(settings: Settings) -> list[str]:
+    """Open findings per check (pipeline/findings.py), the lines `make run` prints."""
+    from .review import findings_lines as lines
+
+    return lines(settings)
+
+
+def _quality_report(settings: Settings) -> Path:
+    from .review import quality_report_path
+
+    return quality_report_path(settings)
 
 
 def _data_docs_index(settings: Settings) -> Path:

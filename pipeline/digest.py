@@ -57,7 +57,7 @@ def location(finding: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def finding_line(finding: dict[str, Any]) -> str:
+def finding_line(finding: dict[str, Any], with_status: bool = True) -> str:
     check = finding["check_code"]
     scope = f"{finding.get('scope_kind')} {finding.get('scope')}"
     if finding["result"] == "incomplete":
@@ -66,9 +66,9 @@ def finding_line(finding: dict[str, Any]) -> str:
         numbers = f"{_num(finding.get('lhs'))} vs {_num(finding.get('rhs'))}"
         if finding.get("detail"):
             numbers += f" ({finding['detail']})"
-    status = "reopened" if (finding.get("times_reopened") or 0) > 0 else "new"
+    status = ("reopened, " if (finding.get("times_reopened") or 0) > 0 else "new, ") if with_status else ""
     return (f"- [{finding['severity']}] {finding.get('year') or '?'} report, {check} on {scope}: {numbers}; "
-            f"source {location(finding)}; {status}, fingerprint {finding['fingerprint']}")
+            f"source {location(finding)}; {status}fingerprint {finding['fingerprint']}")
 
 
 def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:

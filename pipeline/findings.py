@@ -221,6 +221,7 @@ def record_findings(con, decisions: dict[str, Decision], now: datetime | None = 
     if not has_check_results(con):
         # no checks ran (dbt did not build the marts): nothing may be resolved on that account
         log.warning("no %s: the findings history was left as it was", CHECK_RESULTS_TABLE)
+        _rebuild_fct_findings(con)
         return {"new": 0, "reopened": 0, "resolved": 0, "open": None, "dismissed_open": None, "total": None,
                 "skipped": "no check results"}
     current = {f["fingerprint"]: f for f in current_findings(con)}

@@ -78,6 +78,35 @@ def review_findings(settings: Settings | None = None, run_id: str | None = None,
     return outcome
 
 
+def findings_lines(settings: Settings) -> list[str]:
+    """A short account of the open findings for the command line: counts by check, then one line each
+    (at most `limit`), dismissed ones apart."""
+    from . import findings
+    from .digest import finding_line
+
+    path = findings_db_path(settings)
+    if not path.exists():
+        return ["findings: none recorded yet"]
+    con = findings.open_findings_db(path, None)
+    try:
+        recorded = [f for f in findings.all_findings(con) if f["status"] == "open"]
+    finally:
+        con.close()
+    dismissed = [f for f in recorded if f.get("decision") == "dismissed"]
+    active = [f for f in recorded if f.get("decision") != "dismissed"]
+    by_check: dict[str, int] = {}
+    for finding in active:
+        by_check[finding["check_code"]] = by_check.get(finding["check_code"], 0) + 1
+    counts = f" ({', '.join(f'{c} {n}' for c, n in sorted(by_check.items()))})" if by_check else ""
+    lines = [f"findings: {len(active)} open{counts}" + (f", {len(dismissed)} dismissed" if dismissed else "")]
+    limit = 40
+    for finding in active[:limit]:
+        lines.append(f"  {finding.get('agency') or '?'} " + finding_line(finding, with_status=False)[2:])
+    if len(active) > limit:
+        lines.append(f"  ... {len(active) - limit} more in the quality report")
+    return lines
+
+
 def validate_plausibility(settings: Settings, run_id: str) -> dict[str, Any]:
     """The GX plausibility checkpoint (warnings) over marts.fct_check_results, into the run's Data Docs.
     A GX problem is logged and returned, never fatal: the findings come from the same rows."""

@@ -13,12 +13,15 @@ import logging
 import os
 import random
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, note, settings
 
 from extract.core import extract_bytes
-from extract.generator import GeneratedDocument, Report, random_invalid_report, random_report, render
+from extract.generator import (
+    GeneratedDocument, Report, random_invalid_report, random_report, random_style, render,
+)
 
 # Chromium's embedded fonts lack a FontBBox: pdfminer warns once per character
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -127,26 +130,40 @@ PDF_CASES = (
     ("borderless-2019-breach", "pdf-borderless", 15, False, {"template": "2019"}),
     ("split-2021-valid", "pdf-split", 16, True, {"template": "2021", "has_t4": True}),
     ("split-2019-breach", "pdf-split", 17, False, {"template": "2019"}),
-    ("radicals-2021-valid", "pdf-radicals", 18, True, {"template": "2021"}),
+    ("radicals-2021-valid", "pdf-radicals", 20, True, {"template": "2021"}),
+    ("t4-values-on-next-page-2021", "pdf-split-t4", 21, True, {"template": "2021", "has_t4": True,
+                                                               "blank_rate": 0.0}),
     ("borderless-2019-blank-row", "pdf-borderless", 19, True,
-     {"template": "2019", "blank_rate": 0.0, "blank_row": "rejected_petition"}),
+     {"template": "2019", "blank_rate": 0.0, "blank": ("t3.rejected_petition.",),
+                                                        "null_token": ""}),
+    ("t4-values-on-next-page-first-cell-blank", "pdf-split-t4", 22, True,
+     {"template": "2021", "has_t4": True, "blank_rate": 0.0, "blank": ("t4.reconsideration.upheld",),
+      "null_token": ""}),
 )
 
 
 def blank_row(report: Report, row: str) -> Report:
     """The report with every cell of one 表三 row printed blank (null)."""
-    from dataclasses import replace
-    return replace(report, cells={k: (None if k.startswith(f"t3.{row}.") else v) for k, v in report.cells.items()})
+    return blank_cells(report, f"t3.{row}.")
+
+
+def blank_cells(report: Report, *prefixes: str) -> Report:
+    """The report with every cell whose key starts with one of `prefixes` printed blank (null)."""
+    return replace(report, cells={k: (None if k.startswith(prefixes) else v) for k, v in report.cells.items()})
 
 
 def pdf_case(variant: str, seed: int, valid: bool, kwargs: dict[str, Any]) -> GeneratedDocument:
     rng = random.Random(f"pdf-case:{variant}:{seed}")
     kwargs = dict(kwargs)
-    blank = kwargs.pop("blank_row", None)
+    blank = kwargs.pop("blank", ())
+    null_token = kwargs.pop("null_token", None)
     report = make_report(rng, valid, **kwargs)
     if blank:
-        report = blank_row(report, blank)
-    return render(report, variant, rng)
+        report = blank_cells(report, *blank)
+    style = random_style(rng)
+    if null_token is not None:
+        style = replace(style, null_token=null_token)
+    return render(report, variant, rng, style=style)
 
 
 @functools.cache

@@ -154,6 +154,26 @@ def docx_many_members(count: int = 5000) -> bytes:
     return out.getvalue()
 
 
+W_NAMESPACE = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def docx_with_body(body: bytes) -> bytes:
+    """The notice .docx with word/document.xml replaced by a document of the given body XML."""
+    document = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ' + W_NAMESPACE
+                + b"><w:body>" + body + b"</w:body></w:document>")
+    return replace_zip_member(notice_docx(), "word/document.xml", document)
+
+
+def docx_without(member: str) -> bytes:
+    """The notice .docx without one of its parts."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(notice_docx())) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            if info.filename != member:
+                target.writestr(info, source.read(info.filename))
+    return out.getvalue()
+
+
 def nested_html(depth: int) -> bytes:
     return (b"<html><body>" + b"<div><table><tr><td>" * depth + b"1" + b"</td></tr></table></div>" * depth
             + b"</body></html>")
@@ -183,6 +203,60 @@ def minimal_pdf(content_stream: bytes, compress: bool = True) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def pdf_from_objects(objects: list[bytes]) -> bytes:
+    """A PDF of the given objects (1 0 obj is the catalog), with a correct xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def flate_stream(content: bytes, extra: bytes = b"") -> bytes:
+    import zlib
+
+    body = zlib.compress(content)
+    return b"<< /Length %d /Filter /FlateDecode %s>>\nstream\n" % (len(body), extra) + body + b"\nendstream"
+
+
+HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+HELLO = b"BT /F1 12 Tf 72 720 Td (Quarterly newsletter) Tj ET"
+
+
+def pdf_with_page_tree_cycle() -> bytes:
+    """The page tree lists itself among its own kids."""
+    return pdf_from_objects([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R"
+        b" >> >> >>", flate_stream(HELLO), HELVETICA])
+
+
+def pdf_with_self_drawing_form() -> bytes:
+    """A form XObject that draws itself: infinite recursion for a naive interpreter."""
+    resources = b"/Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >>"
+    return pdf_from_objects([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R " + resources + b" >>",
+        flate_stream(HELLO + b" /X1 Do"), HELVETICA,
+        flate_stream(HELLO + b" /X1 Do", b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] " + resources + b" ")])
+
+
+def pdf_with_malformed_mediabox() -> bytes:
+    return minimal_pdf(HELLO).replace(b"/MediaBox [0 0 612 792]", b"/MediaBox [0 0 (a) /b]")
+
+
+def pdf_with_overlapping_text_runs(runs: int) -> bytes:
+    """`runs` runs of 17 digit characters, each shifted one point right and up from the last, so that they
+    overlap into long lines without a gap (what stamped or overprinted layers look like)."""
+    return minimal_pdf(b"".join(b"BT /F1 8 Tf %d %d Td (1 2 3 4 5 6 7 8 9) Tj ET " % (i % 500, i % 780)
+                                for i in range(runs)))
 
 
 def pdf_decompression_bomb(inflated_bytes: int) -> bytes:

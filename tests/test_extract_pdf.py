@@ -1,5 +1,6 @@
-"""PDF parser: ruled, borderless and page-split tables printed by chromium, the real Hongze report against its
-gold, and PDFs that cannot be read (encrypted, truncated, scanned)."""
+"""PDF parser: ruled, borderless and page-split tables printed by chromium (Debian packages chromium,
+fonts-noto-cjk or fonts-wqy-microhei, qpdf, poppler-utils), the real Hongze report against its gold, PDFs that
+cannot be read (encrypted, truncated, scanned), and the page geometry on synthetic characters and rules."""
 from __future__ import annotations
 
 import json
@@ -14,9 +15,7 @@ from extract import keys
 from extract.core import extract_bytes
 from extract.model import ExtractionError
 from extract.parsers import pdf, pdf_borderless, pdf_layout
-
-
-from extract_pdf_fixtures import T3_LABELS_2021, print_pdf, report_html
+from tests.extract_pdf_fixtures import T3_LABELS_2021, print_pdf, report_html
 
 pytestmark = pytest.mark.integration
 
@@ -93,8 +92,11 @@ def test_table_split_over_a_page_break_is_joined_and_the_repeated_header_dropped
     assert t3.first_page < t3.last_page
     header_rows = [row for row in t3.grid if any(b.text == "申请人情况" for b in row)]
     assert len(header_rows) == 1
-    pages = {b.page for row in t3.grid for b in row if b.text == expected_t3_row(values, "rejected_duplicate")[0]}
-    assert max(pages) == t3.last_page
+    first_row = next(row for row in t3.grid if row[2].text == "1.属于国家秘密")
+    moved_row = next(row for row in t3.grid if row[2].text == "2.重复申请")  # printed after the forced break
+    assert {b.page for b in first_row[3:]} == {t3.first_page + 1}
+    assert {b.page for b in moved_row[3:]} == {t3.last_page}
+    assert row_values(t3, "2.重复申请") == expected_t3_row(values, "rejected_duplicate")
 
 
 def test_cells_keep_page_and_bbox_of_where_they_are_printed(printed):
@@ -365,3 +367,22 @@ def test_running_footer_does_not_stop_a_table_continuing_on_the_next_page():
     assert [[b.text for b in row] for row in joined.grid] == [["规章", "1"], ["行政处罚", "4119"]]
     prose_between = pdf.PageLayout(2, [line("（续）表二说明如下", 30)] + second.lines, second.tables, True, False, [], 842)
     assert len(pdf.stitch_pages([first, prose_between])) == 2
+
+
+def test_pages_drawing_too_many_lines_skip_the_ruled_table_search_and_say_so(printed, monkeypatch):
+    monkeypatch.setattr(pdf, "MAX_EDGES_PER_PAGE", 10)
+    layouts, issues = pdf.read_layouts(printed["ruled"][0])
+    skipped = [i for i in issues if i.code == "page_too_complex"]
+    assert skipped and all(i.severity == "info" for i in skipped)
+    assert all(t.kind == "borderless" for layout in layouts for t in layout.tables)
+
+
+def test_blank_first_value_after_a_break_in_the_header_stays_blank():
+    def box(text, page=1):
+        return pdf_layout.Box(text, page, (0, 0, 1, 1))
+    upheld = box("结果维持")  # merged over the two header rows
+    first = pdf_layout.PageTable([[upheld, box("行政诉讼")], [upheld, box("结果维持")]],
+                                 1, 1, 700, 800, [100, 200, 300], "ruled")
+    cont = pdf_layout.PageTable([[box("", 2), box("4", 2)]], 2, 2, 60, 90, [100, 200, 300], "ruled")
+    joined = pdf_layout.stitch(first, cont)
+    assert [b.text for b in joined.grid[-1]] == ["", "4"]

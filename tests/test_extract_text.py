@@ -408,3 +408,37 @@ def test_crawled_2020_report_reads_signed_changes_and_flags_rows_the_printed_sum
     assert row(result, "new_received") == [20, 0, 0, 0, 0, 1, 21]
     assert any(i["code"] == "identity_breach" and i["details"]["identity"] == 2 for i in result["issues"])
     assert result["provenance"]["t2.centralized_procurement.total_amount"]["unit"] == "元"
+
+
+def test_signs_start_a_cell_and_decimals_end_one_inside_a_glued_run():
+    readings = digits.splits([digits.Token("2648", 2648, True), digits.Token("-18538", -18538, True)], 3)
+    assert (2648, -185, 38) in readings and all(r[0] == 2648 or r[2] == -18538 for r in readings)
+    amounts = digits.splits([digits.Token("39573802895.90元", None, True, unit="元")], 2)
+    assert (395, 73802895.9) in amounts and all(isinstance(r[1], float) for r in amounts)
+
+
+def test_a_row_total_prunes_the_readings_of_a_long_run_while_they_are_enumerated():
+    readings, pruned = digits.splits_checked([digits.Token("21710000218", 0, True)], 7, 7, digits.total_is_sum)
+    assert readings == [(217, 1, 0, 0, 0, 0, 218)] and pruned
+    readings, pruned = digits.splits_checked([digits.Token("1000001", 0, True)], 7, 7, digits.total_is_sum)
+    assert readings == [(1, 0, 0, 0, 0, 0, 1)] and not pruned
+
+
+def test_absurdly_long_digit_runs_are_refused_quickly_not_enumerated():
+    import time
+    rows = ("一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（七）总计", "四、结转下年度继续办理")
+    for digits_per_row in (30, 300, 3000):
+        text = "某局2023年政府信息公开工作年度报告 三、收到和处理政府信息公开申请情况 " + "".join(
+            label + "1234567890" * (digits_per_row // 10) for label in rows)
+        started = time.perf_counter()
+        result = extract_bytes(text.encode("utf-8"), "long.txt")
+        assert time.perf_counter() - started < 10
+        assert result["status"] != "ok"
+
+
+def test_counts_quoted_in_a_sentence_inside_table_four_are_not_cells():
+    text = sample_text("beiguan-gxj-2023").replace(
+        "#### 四、政府信息公开行政复议、行政诉讼情况\n",
+        "#### 四、政府信息公开行政复议、行政诉讼情况\n\n本年度发生行政复议 2 件、行政诉讼 0 件。\n")
+    result = parse_text(text)
+    assert values(result) == gold("beiguan-gxj-2023")["cells"]

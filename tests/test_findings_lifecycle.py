@@ -267,3 +267,13 @@ def test_no_check_results_leaves_the_history_untouched(env, tmp_path):
         con.close()
     assert outcome["skipped"] == "no check results"
     assert _findings(env) == before
+
+
+def test_every_task_of_the_dag_sends_a_technical_alert_when_it_fails():
+    from tests.pipeline_fixtures import load_dag
+
+    dag = load_dag("transparency_reports")
+    for task in dag.tasks:
+        callbacks = task.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]
+        assert [getattr(c, "__name__", None) for c in callbacks] == ["alert_task_failure"], task.task_id

@@ -62,3 +62,13 @@ def test_noto_cjk_fonts_put_kangxi_radicals_in_the_text_layer(pdfs):
     assert "⼯作" in text and "工作" not in text
     assert "工作" in unicodedata.normalize("NFKC", text)
     assert "人⺠" in unicodedata.normalize("NFKC", text)  # U+2EA0 from the radicals supplement survives NFKC
+
+
+def test_the_t4_split_variant_puts_its_numbers_on_the_page_after_its_header(pdfs):
+    doc = pdfs["t4-values-on-next-page-2021"]
+    pages = [page.replace("\n", "") for page in _pages(doc.data)]
+    header_page = next(i for i, page in enumerate(pages) if "复议后起诉" in page)
+    values = " ".join(doc.document.style.render_value(doc.report.cells[key(4, r, c)]).strip()
+                      for r in T4_ROWS for c in T4_COLUMNS)
+    assert values not in unicodedata.normalize("NFKC", pages[header_page])
+    assert unicodedata.normalize("NFKC", pages[header_page + 1]).startswith(values)

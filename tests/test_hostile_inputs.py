@@ -23,10 +23,10 @@ import pytest
 
 import hostile_fixtures as hf
 from extract import extract_bytes, extract_file, guards, registry
-from extract.model import STATUSES, Issue, ParsedDocument
+from extract.model import STATUSES, ExtractionError, Issue, ParsedDocument
 
-RESULT_KEYS = {"file", "sha256", "size_bytes", "format", "status", "agency", "year", "template", "tables_found",
-               "cells", "provenance", "issues", "identity_checks", "text", "extractor_version"}
+# every result, failed or not, has the fields of a good extraction (the schema `python -m extract` prints)
+RESULT_KEYS = set(extract_file(hf.SAMPLE_REPORT))
 EXPECTED = hf.expected_table()
 
 
@@ -171,6 +171,67 @@ def test_a_small_hand_written_pdf_passes_the_stream_check_and_is_read():
     assert "Quarterly" in result["text"]
 
 
+@pytest.mark.parametrize(
+    "build",
+    [hf.pdf_with_page_tree_cycle, hf.pdf_with_self_drawing_form,
+     lambda: hf.minimal_pdf(hf.HELLO + b" " + b"[" * 100_000 + b"]" * 100_000)],
+    ids=["a page tree that contains itself", "a form that draws itself", "100,000 nested arrays"],
+)
+def test_a_pdf_built_to_loop_is_read_in_bounded_time(monkeypatch, build):
+    monkeypatch.setenv("EXTRACT_TIMEOUT_S", "60")
+    data = build()
+    assert_refused(extract_bytes(data, "loop.pdf"), "loop.pdf", data, "not_a_report")
+
+
+def test_a_pdf_with_a_malformed_media_box_is_a_corrupt_pdf_not_a_parser_crash():
+    # PDF parser bug: read_layouts turns pdfplumber's MalformedPDFException into ExtractionError, but
+    # `with pdf:` then calls pdf.close(), which builds the pages again and raises it a second time.
+    data = hf.pdf_with_malformed_mediabox()
+    assert_refused(extract_bytes(data, "box.pdf"), "box.pdf", data, "corrupt_pdf")
+
+
+def test_a_page_of_overlapping_text_runs_is_read_in_bounded_time(monkeypatch):
+    # PDF layout bug: pdf_layout.page_lines computes max(c["x1"] for c in run) for every character it adds
+    # to a run, quadratic in the length of a run; 3,000 overlapping runs make runs of thousands of
+    # characters (51,000 characters in all, a 10 KB file): minutes instead of 4 s with a running maximum.
+    monkeypatch.setenv("EXTRACT_TIMEOUT_S", "30")
+    data = hf.pdf_with_overlapping_text_runs(3000)
+    result = extract_bytes(data, "overlap.pdf")
+    assert_refused(result, "overlap.pdf", data, "not_a_report")
+
+
+DOCX_STRUCTURE_CASES = {
+    "a .docx without [Content_Types].xml is corrupt": (lambda: hf.docx_without("[Content_Types].xml"), "corrupt"),
+    "a .docx without its package relationships is corrupt": (lambda: hf.docx_without("_rels/.rels"), "corrupt"),
+    "a .docx whose document.xml is empty is corrupt": (
+        lambda: hf.replace_zip_member(hf.notice_docx(), "word/document.xml", b""), "corrupt"),
+    "a .docx whose document.xml is binary is corrupt": (
+        lambda: hf.replace_zip_member(hf.notice_docx(), "word/document.xml", b"\x00\x01\x02"), "corrupt"),
+    "a .docx with 2,000 nested tables is corrupt (XML depth limit)": (
+        lambda: hf.docx_with_body(b"<w:tbl><w:tr><w:tc>" * 2000 + b"<w:p/>" + b"</w:tc></w:tr></w:tbl>" * 2000),
+        "corrupt"),
+    "a .docx table whose spans expand to millions of cells is too complex": (
+        lambda: hf.docx_with_body(b"<w:tbl>" + (b'<w:tr><w:trPr><w:gridBefore w:val="999999999"/></w:trPr>'
+                                                + b'<w:tc><w:tcPr><w:gridSpan w:val="99999999"/><w:vMerge/></w:tcPr>'
+                                                  b"<w:p/></w:tc>" * 50 + b"</w:tr>") * 200 + b"</w:tbl><w:p/>"),
+        "too_complex"),
+    # DOCX parser bugs: read_document reads document.element.body without checking it exists
+    "a .docx whose document has no body is corrupt": (
+        lambda: hf.replace_zip_member(hf.notice_docx(), "word/document.xml",
+                                      b'<?xml version="1.0"?><w:document ' + hf.W_NAMESPACE + b"/>"), "corrupt"),
+    "a .docx whose main part is not a Word document is corrupt": (
+        lambda: hf.replace_zip_member(hf.notice_docx(), "word/document.xml",
+                                      b'<?xml version="1.0"?><html><body/></html>'), "corrupt"),
+}
+
+
+@pytest.mark.parametrize("case", list(DOCX_STRUCTURE_CASES))
+def test_a_docx_with_a_broken_structure_fails_with_a_reason(case):
+    build, code = DOCX_STRUCTURE_CASES[case]
+    data = build()
+    assert_refused(extract_bytes(data, "broken.docx"), "broken.docx", data, code)
+
+
 def test_deeply_nested_html_is_read_in_bounded_time():
     page = hf.nested_html(20_000)
     started = time.monotonic()
@@ -231,6 +292,15 @@ def test_the_size_limit_is_configurable(monkeypatch, tmp_path):
     assert_refused(extract_bytes(data, "report.txt"), "report.txt", data, "too_large")
     monkeypatch.setenv("EXTRACT_MAX_BYTES", str(len(data)))
     assert extract_file(report)["status"] == "ok"
+
+
+def test_a_file_whose_reported_size_is_wrong_is_still_capped(monkeypatch):
+    status = pathlib.Path("/proc/self/status")  # the file system reports 0 bytes for it
+    assert status.stat().st_size == 0
+    monkeypatch.setenv("EXTRACT_MAX_BYTES", "16")
+    result = extract_file(status)
+    assert_refused(result, "status", None, "too_large")
+    assert result["size_bytes"] > 16 and len(result["sha256"]) == 64
 
 
 @pytest.mark.parametrize("value", ["", "lots", "-5", "0"], ids=["empty", "not a number", "negative", "zero"])
@@ -444,11 +514,37 @@ def test_the_time_limit_does_not_arm_outside_the_main_thread():
 @pytest.mark.parametrize(
     "data",
     [hf.notice_text().encode("gbk"), hf.notice_text().encode("utf-16-le"), hf.notice_text().encode("utf-16-be"),
-     hf.BIG5_NOTICE.encode("big5"), "第\f1页\x1b".encode()],
-    ids=["GBK text", "UTF-16LE text", "UTF-16BE text", "Big5 text", "text with form feed and escape"],
+     hf.BIG5_NOTICE.encode("big5"), "第\f1页\x1b".encode(), "一行\x0b".encode("gbk") * 50],
+    ids=["GBK text", "UTF-16LE text", "UTF-16BE text", "Big5 text", "text with form feed and escape",
+         "short GBK lines ended by Word's manual line break"],
 )
 def test_text_in_any_encoding_read_is_not_taken_for_binary(data):
     assert not guards.looks_binary(data)
+
+
+OLE = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+def _ole_with_streams(*names: str) -> bytes:
+    return OLE + b"\0" * 504 + b"\0\0".join(name.encode("utf-16-le") for name in names)
+
+
+def test_a_doc_with_an_embedded_excel_object_is_still_a_doc():
+    assert registry.sniff_format(_ole_with_streams("WordDocument", "Workbook")) == "doc"
+
+
+@pytest.mark.parametrize(
+    ("streams", "code", "reason"),
+    [(["Workbook"], "unsupported_format", "an Excel workbook (.xls)"),
+     (["PowerPoint Document"], "unsupported_format", "a PowerPoint presentation (.ppt)"),
+     (["EncryptedPackage", "EncryptionInfo"], "encrypted", "a password-protected Word document")],
+    ids=["an .xls is refused by name", "a .ppt is refused by name",
+         "a password-protected Word package is refused as encrypted"],
+)
+def test_ole_files_of_other_kinds_are_refused_by_their_stream_names(streams, code, reason):
+    with pytest.raises(ExtractionError) as refusal:
+        registry.sniff_format(_ole_with_streams(*streams))
+    assert refusal.value.code == code and refusal.value.message.startswith(reason)
 
 
 def test_zip_entry_count_reads_the_end_record():

@@ -22,6 +22,7 @@ class HtmlOptions:
     ruled: bool = True  # cell borders (printing: ruled vs borderless tables)
     repeat_t3_header: bool = False  # 表三 header rows in <thead> (repeated on every printed page)
     break_t3_before_row: int | None = None  # force a page break before this body row of 表三 (printing)
+    break_t4_before_values: bool = False  # 表四's header at the foot of a page, its numbers on the next
     for_print: bool = False  # A4 page CSS for Chromium's print-to-pdf
     font: str = CLEAN_FONT
 
@@ -83,6 +84,8 @@ def _table(block: Block, options: HtmlOptions) -> str:
     assert table is not None
     attrs = (' class="MsoNormalTable" border="1" cellspacing="0" style="border-collapse:collapse;border:none;"'
              if options.word_markup else "")
+    if block.table_name == "t4" and options.break_t4_before_values:
+        return f"<table{attrs}><tbody>{_rows(table, options, break_before=block.header_rows)}</tbody></table>"
     if block.table_name != "t3":
         return f"<table{attrs}><tbody>{_rows(table, options)}</tbody></table>"
     head, body = table[:block.header_rows], table[block.header_rows:]

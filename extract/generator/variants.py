@@ -35,6 +35,8 @@ def _visible_nulls(style: Style) -> Style:
 # 表三 broken inside the 无法提供 group, as in the real Hongze 2023 PDF (page break after row 2 of (四)), with
 # its header rows repeated on the next page
 T3_SPLIT = HtmlOptions(ruled=True, repeat_t3_header=True, break_t3_before_row=14, for_print=True)
+# 表四's header rows at the foot of a page and its row of 15 numbers at the top of the next (not repeated)
+T4_SPLIT = HtmlOptions(ruled=True, break_t4_before_values=True, for_print=True)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("pdf-borderless", "pdf",
             lambda d: print_pdf(render_html(d, HtmlOptions(ruled=False, for_print=True))), slow=True),
     Variant("pdf-split", "pdf", lambda d: print_pdf(render_html(d, T3_SPLIT)), slow=True),
+    Variant("pdf-split-t4", "pdf", lambda d: print_pdf(render_html(d, T4_SPLIT)), slow=True),
     # Chromium + Noto CJK: the text layer spells some ideographs as Kangxi radicals (⼯ U+2F2F for 工)
     Variant("pdf-radicals", "pdf",
             lambda d: print_pdf(render_html(d, HtmlOptions(ruled=True, for_print=True, font=RADICALS_FONT))),

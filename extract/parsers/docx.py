@@ -148,8 +148,11 @@ def read_document(data: bytes) -> tuple[str, list[grid.GridTable]]:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise ExtractionError("corrupt", f"python-docx cannot open the document: {exc}") from exc
+    body = getattr(document.element, "body", None)
+    if body is None:  # a document part whose root is not w:document, or one with no w:body
+        raise ExtractionError("corrupt", "the document part has no Word body")
     reader = _DocumentReader()
-    reader.read_body(document.element.body)
+    reader.read_body(body)
     text = "\n".join(line.rstrip() for line in reader.lines).strip()
     return text, [t for t in reader.tables if t]
 

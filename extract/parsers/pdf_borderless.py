@@ -194,18 +194,22 @@ def _is_heading_or_prose(line: Line, width: float) -> bool:
     return _is_prose(line, width) or _is_heading(line)
 
 
-def _between_rows(lines: list[Line], k: int) -> bool:
-    """Line k is a label centred among table rows ("三、本年度办理结果" beside its sub-rows), not a
-    section heading: numbers are reached both above and below through lines wrapped close together."""
-    for step in (-1, 1):
-        m = k
-        while True:
-            if not (0 <= m + step < len(lines)) or not _wrapped_apart(lines[m], lines[m + step]):
-                return False
-            m += step
-            if _is_data_line(lines[m]):
-                break
-    return True
+def _is_row_label(lines: list[Line], k: int) -> bool:
+    """Line k, numbered like a section heading, is the label of a table row ("一、本年新收…" wrapped
+    above its numbers, "三、本年度办理结果" centred beside its sub-rows): numbers follow below through
+    lines wrapped close together. A section heading is followed by prose or a table's header."""
+    m = k
+    while m + 1 < len(lines) and _wrapped_apart(lines[m], lines[m + 1]):
+        m += 1
+        if _is_data_line(lines[m]):
+            return True
+    return False
+
+
+def _ends_block(lines: list[Line], k: int, text_width: float) -> bool:
+    line = lines[k]
+    return (_is_prose(line, text_width) or (_is_heading(line) and not _is_row_label(lines, k))
+            or any(is_page_furniture(seg.text) for seg in line.segments))
 
 
 def borderless_tables(lines: list[Line], page_number: int, max_header_lines: int = 8) -> list[PageTable]:
@@ -235,8 +239,7 @@ def borderless_tables(lines: list[Line], page_number: int, max_header_lines: int
                 break
             if _is_data_line(nxt):
                 last_data = j + 1
-            elif _is_prose(nxt, text_width) or (_is_heading(nxt) and not _between_rows(lines, j + 1)) \
-                    or any(is_page_furniture(seg.text) for seg in nxt.segments):
+            elif _ends_block(lines, j + 1, text_width):
                 break  # (a lone value that looks like a page number is a data line, handled above)
             j += 1
         block_end = last_data
@@ -262,8 +265,7 @@ def borderless_tables(lines: list[Line], page_number: int, max_header_lines: int
         while (start - 1 >= 0 and start - 1 not in used and i - start < max_header_lines
                and not _is_data_line(lines[start - 1])
                and lines[start].top - lines[start - 1].bottom < 2.5 * lines[start].size
-               and not _is_heading_or_prose(lines[start - 1], text_width)
-               and not any(is_page_furniture(s.text) for s in lines[start - 1].segments)):
+               and not _ends_block(lines, start - 1, text_width)):
             start -= 1
         block = lines[start:block_end + 1]
         table = _block_table(block, data, page_number)

@@ -430,11 +430,13 @@ def _carry_labels_over_break(first: list[list[Box]], second: list[list[Box]]) ->
     only: the continuation's empty cell under it takes the label (e.g. （四）无法提供 above
     "3.补正后申请内容仍不明确")."""
     last = first[-1]
+    if not any(looks_numeric(b.text) for b in last):
+        return  # the break falls in the header: an empty cell below it is a blank value
     for c, box in enumerate(second[0]):
         above = last[c]
         vertically_merged = len(first) >= 2 and first[-2][c] is above
-        if (not box.text.strip() and above.text.strip() and not looks_numeric(above.text)
-                and vertically_merged):
+        label_column = not any(looks_numeric(row[c].text) for row in first + second)
+        if (not box.text.strip() and above.text.strip() and vertically_merged and label_column):
             for row in second:
                 for k, other in enumerate(row):
                     if other is box and k == c:

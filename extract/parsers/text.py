@@ -41,6 +41,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<null>——|—|－|-|/|无)"
 )
 _SEPARATORS = " \t\n|*#`"
+_COUNTER_AFTER_SPACE = re.compile(r" +[件条次人份篇场期]")
 
 
 @dataclass
@@ -99,6 +100,9 @@ def read_gap(folded: str, start: int, end: int) -> Gap:
             folded[stop + 1:stop + 2].isdigit()  # "2648-18538": a negative 本年增/减 glued on
         if stop < end and not (folded[stop] in _SEPARATORS or folded[stop].isspace() or next_is_signed_cell):
             junk = True  # "2023年", "3条": a number inside a sentence, not a cell
+            break
+        if m.group("num") and not m.group("unit") and _COUNTER_AFTER_SPACE.match(folded, stop, end):
+            junk = True  # "行政复议 17 件": a count in a sentence
             break
         if m.group("num"):
             raw = m.group("num")
