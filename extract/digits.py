@@ -7,12 +7,14 @@ and says honestly when more than one survives.
 """
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from .identities import FAIL, INCOMPLETE, check_identities
+from .identities import FAIL, INCOMPLETE, PASS, TOLERANCE, check_identities
 from .keys import T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_OUTCOME_ROWS
 
 T3_OUTCOME_ROWS_BASE = T3_OUTCOME_ROWS
@@ -283,14 +285,67 @@ def _zero_nulls(values: Mapping[str, Value]) -> dict[str, float]:
     return {k: (0 if v is None else v) for k, v in values.items()}
 
 
+@dataclass(frozen=True)
+class _PlannedCheck:
+    keys: tuple[str, ...]
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+    incomplete: bool  # a key of the identity is not among the cells: never pass or fail
+
+
+@functools.lru_cache(maxsize=512)
+def _identity_plan(present: frozenset[str]) -> tuple[_PlannedCheck, ...] | None:
+    """The checks `check_identities` makes on cells with exactly these keys, none of them blank, with each
+    identity's two sides, so that the many candidate readings of one row are checked without rebuilding
+    every identity each time. Which identities apply depends only on which keys are present; the sides are
+    found by probing each key with 1 (the others 0). None when a check does not have that simple shape
+    (then `check_identities` itself is used)."""
+    zeros = dict.fromkeys(present, 0)
+    base = check_identities(zeros)
+    plan = []
+    for index, check in enumerate(base):
+        if check.result == INCOMPLETE:
+            plan.append(_PlannedCheck(check.keys, (), (), True))
+            continue
+        if len(set(check.keys)) != len(check.keys):
+            return None
+        on_left = []
+        for k in check.keys:
+            probe = check_identities({**zeros, k: 1})[index]
+            if probe.keys != check.keys or (probe.lhs, probe.rhs) not in ((1, 0), (0, 1)):
+                return None
+            on_left.append(probe.lhs == 1)
+        n_left = sum(on_left)
+        if on_left != [True] * n_left + [False] * (len(on_left) - n_left):
+            return None  # check_identities lists the left side's keys first
+        plan.append(_PlannedCheck(check.keys, check.keys[:n_left], check.keys[n_left:], False))
+    return tuple(plan)
+
+
+def _planned_result(check: _PlannedCheck, values: Mapping[str, float]) -> str:
+    """`identities._evaluate`'s result for cells with no blank (same sums in the same order)."""
+    if check.incomplete:
+        return INCOMPLETE
+    lhs = sum(values[k] for k in check.lhs)
+    rhs = sum(values[k] for k in check.rhs)
+    return PASS if abs(lhs - rhs) <= TOLERANCE else FAIL
+
+
+def _fails(values: Mapping[str, float]) -> bool:
+    """Does any identity fail on these cells (none of them blank)?"""
+    plan = _identity_plan(frozenset(values))
+    if plan is None:
+        return any(c.result == FAIL for c in check_identities(values))
+    return any(_planned_result(c, values) == FAIL for c in plan)
+
+
 def _local_filter(reading: RowReading) -> RowReading:
     """Keep the readings under which the row's own identity holds (total = sum of parts)."""
     if len(reading.readings) <= 1:
         return reading
     passing = []
     for candidate in reading.readings:
-        checks = check_identities(_zero_nulls(dict(zip(reading.keys, candidate))))
-        if not any(c.result == FAIL for c in checks):
+        if not _fails(_zero_nulls(dict(zip(reading.keys, candidate)))):
             passing.append(candidate)
     if passing:
         return RowReading(reading.keys, passing, reading.certain, False)
@@ -334,15 +389,22 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
     min_failures: int | None = None
     constrained = False  # did any identity involve these rows at all?
     if space <= MAX_COMBINATIONS:
+        present = frozenset(values).union(*(row.keys for row in filtered))
+        plan = _identity_plan(present)
+        touching = None if plan is None else [c for c in plan if ambiguous_keys & set(c.keys)]
         for combo in itertools.product(*(row.readings for row in filtered)):
             trial = dict(values)
             for row, candidate in zip(filtered, combo):
                 trial.update(zip(row.keys, candidate))
-            checks = [c for c in check_identities(_zero_nulls(trial))
-                      if ambiguous_keys & set(c.keys) and c.result != INCOMPLETE]
-            constrained = constrained or bool(checks)
-            failures = sum(1 for c in checks if c.result == FAIL)
-            if failures == 0 and checks:
+            trial = _zero_nulls(trial)
+            if touching is None:
+                results = [c.result for c in check_identities(trial) if ambiguous_keys & set(c.keys)]
+            else:
+                results = [_planned_result(c, trial) for c in touching]
+            results = [r for r in results if r != INCOMPLETE]
+            constrained = constrained or bool(results)
+            failures = sum(1 for r in results if r == FAIL)
+            if failures == 0 and results:
                 accepted.append(combo)
             if min_failures is None or failures < min_failures:
                 min_failures, least_failing = failures, [combo]
@@ -393,6 +455,32 @@ def _row_total_holds(candidate: tuple[Value, ...]) -> bool:
 
 def _add(a: tuple, b: tuple) -> tuple:
     return tuple(x + y for x, y in zip(a, b))
+
+
+def _frame_combinations(frame_names: list[str], candidates: Mapping[str, list[tuple[Value, ...]]]
+                        ) -> list[tuple[tuple[Value, ...], ...]]:
+    """The combinations of readings of the four frame rows (in `itertools.product` order) under which
+    identity 1 holds column by column (一 + 二 = (七)总计 + 四), found by matching the sums of the two sides
+    (the side with fewer pairs is indexed) instead of trying every combination."""
+    rows = [candidates[n] for n in _FRAME]
+    vecs = [[_vec(c) for c in row] for row in rows]
+
+    def pair_sums(a: int, b: int):
+        for i, va in enumerate(vecs[a]):
+            for j, vb in enumerate(vecs[b]):
+                yield (i, j), tuple(map(operator.add, va, vb))
+
+    left_first = len(rows[0]) * len(rows[1]) <= len(rows[2]) * len(rows[3])
+    indexed, scanned = ((0, 1), (2, 3)) if left_first else ((2, 3), (0, 1))
+    index: dict[tuple, list[tuple[int, int]]] = {}
+    for pair, total in pair_sums(*indexed):
+        index.setdefault(total, []).append(pair)
+    matches = []
+    for pair, total in pair_sums(*scanned):
+        for other in index.get(total, ()):
+            matches.append(other + pair if left_first else pair + other)
+    matches.sort()
+    return [tuple(rows[r][i] for r, i in enumerate(match)) for match in matches]
 
 
 def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
@@ -447,7 +535,8 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
         constrained = {n: False for n in present}
         frame_combos = []
     else:
-        frame_combos = list(itertools.product(*(candidates[n] for n in frame_names)))
+        frame_combos = _frame_combinations(frame_names, candidates) if identity1 else \
+            list(itertools.product(*(candidates[n] for n in frame_names)))
     outcome_memo: dict[tuple, tuple[int | None, dict[str, set]]] = {}
     gave_up = False
     for combo in frame_combos:
@@ -477,7 +566,7 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
     for n in present:
         if n not in frame_names and n not in outcome_rows:
             survivors[n] = set(candidates[n])
-    if not frame_combos:
+    if not frame_space or frame_space > MAX_COMBINATIONS:  # no combination of the frame rows was tried
         survivors = {n: set(candidates[n]) for n in present}
 
     unresolved: list[dict] = []

@@ -9,6 +9,7 @@ Used by every format parser. Pure functions, no I/O.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -49,12 +50,16 @@ def normalize(text: str) -> str:
     return text.translate(FULLWIDTH)
 
 
+_BARE_DECIMAL_RE = re.compile(r"\.\d+")
+
+
+@functools.lru_cache(maxsize=65536)  # a pure function of one cell's text, called for every cell of every table
 def parse_value(text: str | None) -> ParsedValue:
     """Read one cell. `ok` is False when the text is neither a number nor a printed blank."""
     if text is None:
         return ParsedValue(None, None, True, True)
     cleaned = unicodedata.normalize("NFKC", normalize(text)).strip()
-    cleaned = cleaned.strip("。.;；:：") if not re.fullmatch(r"\.\d+", cleaned) else cleaned
+    cleaned = cleaned.strip("。.;；:：") if not _BARE_DECIMAL_RE.fullmatch(cleaned) else cleaned
     if cleaned in NULL_MARKS:
         return ParsedValue(None, None, True, True)
     m = _NUMBER_RE.match(cleaned)

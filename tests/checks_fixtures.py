@@ -15,6 +15,8 @@ Every scenario is a separate agency, so one warehouse holds them all (one dbt bu
   己市财政局 2022 → 2023   the same prose twice (similarity fails)
   庚市财政局 2022 → 2023   different prose (similarity passes)
   辛市财政局 2023          staged directly with a negative count (check 6)
+  平潭综合实验区 2022      the real dev-corpus report pingtan-gov-2022 (its text and table disagree)
+  平潭综合实验区财政金融局 2020, 2024   real reports, the later one repeating much of the earlier prose
 """
 from __future__ import annotations
 
@@ -181,11 +183,24 @@ def negative_count_document() -> dict[str, Any]:
     return synthetic_document("辛市财政局", 2023, cells)
 
 
+DEV_CORPUS = Path(__file__).resolve().parent / "data" / "dev-corpus" / "cases"
+# a real report whose text says 收到政府信息公开申请75件 where 表三 prints 74 new (+1 carried over)
+REAL_NARRATIVE_CASE = "pingtan-gov-2022"
+# the same agency's 2020 and 2024 reports, whose prose repeats much of the earlier one
+REAL_SIMILAR_CASES = ("pingtan-czj-2020", "pingtan-czj-2024")
+
+
+def real_report(case: str) -> dict[str, Any]:
+    source = DEV_CORPUS / case / "source.txt"
+    return extracted(source.read_text(encoding="utf-8"), f"{case}.txt", FIRST_ARRIVAL - timedelta(days=1))
+
+
 def build_warehouse(directory: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
     docs = scenario_documents()
     warehouse = directory / "warehouse.duckdb"
     staged = [{k: v for k, v in d.items() if not k.startswith("_")} for d in docs.values()]
-    load_staging(warehouse, staged + [negative_count_document()])
+    real = [real_report(case) for case in (REAL_NARRATIVE_CASE, *REAL_SIMILAR_CASES)]
+    load_staging(warehouse, staged + [negative_count_document(), *real])
     completed = run_dbt(warehouse, "build")
     assert completed.returncode == 0, completed.stdout[-4000:]
     return warehouse, docs

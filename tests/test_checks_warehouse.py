@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extract.keys import T3_COLUMNS, T3_ROWS
-from tests.checks_fixtures import APPLICANTS, check_rows, shared_warehouse
+from tests.checks_fixtures import APPLICANTS, REAL_NARRATIVE_CASE, REAL_SIMILAR_CASES, check_rows, shared_warehouse
 from tests.warehouse_fixtures import query
 
 
@@ -73,6 +73,16 @@ def test_a_stated_number_that_disagrees_with_the_table_is_a_narrative_warning(wa
     assert {result for _, _, result in valid.values()} == {"pass"}
 
 
+def test_a_real_report_whose_text_counts_applications_differently_from_its_table(warehouse):
+    [agency] = query(warehouse, "select distinct agency from marts.fct_reports where original_name = ?",
+                     [f"{REAL_NARRATIVE_CASE}.txt"])[0]
+    checks = check_rows(warehouse, agency, 2022, "narrative_8")
+    # "全区收到政府信息公开申请75件": 74 new + 1 carried over; 表三 new_received.total prints 74
+    assert checks["applications_received"] == (75.0, 74.0, "fail")
+    assert checks["reconsideration"] == (2.0, 2.0, "pass")  # "行政复议案件2件"
+    assert checks["litigation"] == (1.0, 1.0, "pass")  # "行政诉讼案件1件": direct + after reconsideration
+
+
 def test_narrative_finding_points_at_the_line_of_the_sentence(warehouse, docs):
     [(line, detail)] = query(warehouse, "select line, detail from marts.fct_check_results where agency = '丙市财政局' "
                                         "and check_code = 'narrative_8' and scope = 'applications_received'")
@@ -96,6 +106,17 @@ def test_prose_copied_from_last_year_is_reported_with_its_ratio(warehouse):
     assert result == "pass" and ratio < 0.2
     # the first report of an agency has nothing to be compared with
     assert check_rows(warehouse, "己市财政局", 2022, "similarity_9") == {}
+
+
+def test_a_real_report_repeating_most_of_its_predecessors_prose(warehouse):
+    [(agency,)] = query(warehouse, "select distinct agency from marts.fct_reports where original_name = ?",
+                        [f"{REAL_SIMILAR_CASES[1]}.txt"])
+    [(ratio, threshold, result)] = check_rows(warehouse, agency, 2024, "similarity_9").values()
+    assert result == "fail" and 0.5 < ratio < 0.8  # 63% of the 2024 prose is found in the 2020 report
+    [(compared,)] = query(warehouse, "select original_name from marts.fct_reports where document_hash = ("
+                                     "select compared_document_hash from marts.fct_check_results where agency = ? "
+                                     "and year = 2024 and check_code = 'similarity_9')", [agency])
+    assert compared == f"{REAL_SIMILAR_CASES[0]}.txt"
 
 
 def test_table_2_stock_continuity_across_years(warehouse):

@@ -87,12 +87,12 @@ def test_both_runs_succeed_and_extraction_was_mapped_over_batches(runs):
 
 
 def test_every_sample_is_staged_with_the_cells_of_its_gold_file(runs):
-    staged = _query(runs["warehouse"], "select original_name, status, year, template, count(c.cell_key) "
+    staged = _query(runs["warehouse"], "select original_name, status, agency, year, template, count(c.cell_key) "
                                        "from landing.documents d left join landing.cells c using (document_hash) "
                                        "where original_name like '%-gxj-%' group by all order by 1")
 
-    expected = [(name, "ok", _gold(name)["year"], _gold(name)["template"], len(_gold(name)["cells"]))
-                for name in SAMPLE_NAMES]
+    expected = [(name, "ok", _gold(name)["agency"], _gold(name)["year"], _gold(name)["template"],
+                 len(_gold(name)["cells"])) for name in SAMPLE_NAMES]
     assert staged == expected
     for name in SAMPLE_NAMES:
         cells = dict(_query(runs["warehouse"], "select cell_key, value from landing.cells join landing.documents "

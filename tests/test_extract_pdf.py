@@ -386,3 +386,11 @@ def test_blank_first_value_after_a_break_in_the_header_stays_blank():
     cont = pdf_layout.PageTable([[box("", 2), box("4", 2)]], 2, 2, 60, 90, [100, 200, 300], "ruled")
     joined = pdf_layout.stitch(first, cont)
     assert [b.text for b in joined.grid[-1]] == ["", "4"]
+
+
+def test_a_page_ruled_like_graph_paper_is_not_searched_for_tables():
+    # 600 x 600 distinct rules: pdfplumber would intersect every pair
+    edges = [rule(0, 10 + 3 * i, 2000, 10 + 3 * i) for i in range(600)] + \
+            [rule(10 + 3 * i, 0, 10 + 3 * i, 2000) for i in range(600)]
+    assert pdf_layout.table_regions(None, edges) == []
+    assert pdf_layout.ruled_table((0, 0, 2000, 2000), edges, [], page=1) is None

@@ -9,6 +9,8 @@ far down), followed by its visible text (no scripts or styles), table rows as ta
 """
 from __future__ import annotations
 
+import html
+import html.parser
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -32,6 +34,23 @@ _HEAD_TAGS = frozenset({"html", "head", "title", "meta", "link", "base", "style"
 _TITLE_METAS = ("articletitle", "og:title", "dc.title")
 _SPACES_BUT_TAB_RE = re.compile(r"[ \r\f\v\xa0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n+")
+_SPACED_TAB_RE = re.compile(r" ?\t ?")
+
+# Fast paths for the tags that make up nearly all of a page (see _PageReader.parse_starttag): a complete tag
+# with plain ASCII-spaced attributes, which every version of html.parser reads the same way. Anything else
+# (unusual spacing, a bare value running into "/", elements html.parser switches into raw-text mode for)
+# goes to html.parser's own code.
+_ASCII_SPACE = "[ \t\n\r\f]"
+_SIMPLE_START_TAG_RE = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9:_.-]*)"
+    rf"((?:{_ASCII_SPACE}+[a-zA-Z_:][a-zA-Z0-9_:.-]*"
+    rf"(?:{_ASCII_SPACE}*={_ASCII_SPACE}*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>/`]+(?=[ \t\n\r\f>])))?)*)"
+    rf"{_ASCII_SPACE}*(/?)>"
+)
+_SIMPLE_END_TAG_RE = re.compile(r"</([a-zA-Z][a-zA-Z0-9:_.-]*)>")
+_RAW_TEXT_TAGS = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+                            "noscript", "plaintext"})
+_ATTRIBUTES_READ = frozenset({"meta", "td", "th"})  # the only tags whose attributes handle_starttag uses
 
 
 @dataclass
@@ -63,6 +82,33 @@ class _PageReader(HTMLParser):
         self._skip_depth = 0
         self._in_title = False
         self._in_head = False
+
+    # -- tokenizing: html.parser's own results, faster for plain tags ---------------------------------
+    def updatepos(self, i: int, j: int) -> int:
+        return j  # line/column bookkeeping: nothing here reads getpos()
+
+    def parse_starttag(self, i: int) -> int:
+        match = _SIMPLE_START_TAG_RE.match(self.rawdata, i)
+        if match is None:
+            return super().parse_starttag(i)
+        tag = match.group(1).lower()
+        if tag in _RAW_TEXT_TAGS:
+            return super().parse_starttag(i)
+        self.lasttag = tag
+        attrs = _attributes(self.rawdata, i, match.end()) if tag in _ATTRIBUTES_READ else []
+        if match.group(3):
+            self.handle_startendtag(tag, attrs)
+        else:
+            self.handle_starttag(tag, attrs)
+        return match.end()
+
+    def parse_endtag(self, i: int) -> int:
+        match = _SIMPLE_END_TAG_RE.match(self.rawdata, i)
+        if match is None or self.cdata_elem is not None:
+            return super().parse_endtag(i)
+        self.handle_endtag(match.group(1).lower())
+        self.clear_cdata_mode()
+        return match.end()
 
     # -- tags ------------------------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -193,6 +239,26 @@ class _PageReader(HTMLParser):
             self._end_table()
 
 
+def _attributes(rawdata: str, start: int, end: int) -> list[tuple[str, str | None]]:
+    """The attributes of the start tag rawdata[start:end], as html.parser's parse_starttag reads them."""
+    k = html.parser.tagfind_tolerant.match(rawdata, start + 1).end()
+    attrs = []
+    while k < end:
+        m = html.parser.attrfind_tolerant.match(rawdata, k)
+        if not m:
+            break
+        name, rest, value = m.group(1, 2, 3)
+        if not rest:
+            value = None
+        elif value[:1] == "'" == value[-1:] or value[:1] == '"' == value[-1:]:
+            value = value[1:-1]
+        if value:
+            value = html.unescape(value)
+        attrs.append((name.lower(), value))
+        k = m.end()
+    return attrs
+
+
 def _span(value: str | None) -> int:
     try:
         span = int(str(value).strip().rstrip(";"))
@@ -247,7 +313,7 @@ def read_page(html: str) -> tuple[str, list[grid.GridTable]]:
     reader.close()
     body = "".join(reader.text_parts)
     lines = (_SPACES_BUT_TAB_RE.sub(" ", line) for line in body.split("\n"))
-    lines = (re.sub(r" ?\t ?", "\t", line).strip(" ").rstrip("\t") for line in lines)
+    lines = (_SPACED_TAB_RE.sub("\t", line).strip(" ").rstrip("\t") for line in lines)
     body = "\n".join(line if line.strip("\t") else "" for line in lines)
     body = _BLANK_LINES_RE.sub("\n\n", body).strip()
     titles = reader.meta_titles + [clean_cell_text("".join(reader.title_parts))]

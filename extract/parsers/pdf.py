@@ -20,6 +20,8 @@ from ..registry import register
 from . import pdf_borderless, pdf_layout
 from .pdf_layout import Line, PageTable
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MAX_PAGES = 200
 MAX_EDGES_PER_PAGE = 20_000
 
@@ -65,7 +67,7 @@ def read_layouts(data: bytes) -> tuple[list[PageLayout], list[Issue]]:
     except Exception as exc:  # pdfminer raises many unrelated types for damaged files
         raise _damaged(exc) from exc
     layouts: list[PageLayout] = []
-    with pdf:
+    try:
         try:
             pages = pdf.pages
         except Exception as exc:
@@ -84,6 +86,8 @@ def read_layouts(data: bytes) -> tuple[list[PageLayout], list[Issue]]:
             page.flush_cache()  # keeps memory flat on long documents
         if damaged and not layouts:
             raise damaged[0]
+    finally:
+        _close_quietly(pdf)
     issues += [issue for layout in layouts for issue in layout.issues]
     if not any(layout.has_text for layout in layouts):
         raise ExtractionError("no_text_layer", "no text layer: the PDF holds scanned page images "
@@ -93,6 +97,15 @@ def read_layouts(data: bytes) -> tuple[list[PageLayout], list[Issue]]:
         issues.append(Issue("no_text_layer", f"pages {scanned} have no text layer (scanned images); "
                                              "their tables could not be read", details={"pages": scanned}))
     return layouts, issues
+
+
+def _close_quietly(pdf: Any) -> None:
+    """Close without masking the reason already given: pdfplumber's close() builds the page list again,
+    which raises a second time on the damaged page tree that made us stop."""
+    try:
+        pdf.close()
+    except Exception:  # nothing left to report about a file we could not read
+        log.debug("closing a damaged PDF failed", exc_info=True)
 
 
 def _damaged(exc: Exception) -> ExtractionError:

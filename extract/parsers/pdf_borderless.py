@@ -17,10 +17,13 @@ from .pdf_layout import (SNAP, Box, Line, PageTable, cluster_values, is_page_fur
 
 WRAP_PITCH = 1.6  # line heights, centre to centre: the widest line spacing of text wrapped in one cell
 WRAP_GAP = 0.6  # line heights between two lines of one cell (when one line is taller than the other)
+MAX_WRAPPED_LINES = 8  # lines of one wrapped label followed in search of its numbers
+MAX_ROW_SEGMENTS = 60  # cells on one line of a table (表四 prints 15); more is not a table row
 
 
 def _is_data_line(line: Line) -> bool:
-    return line.lone_value or (len(line.segments) >= 2 and any(looks_numeric(s.text) for s in line.segments))
+    return line.lone_value or (2 <= len(line.segments) <= MAX_ROW_SEGMENTS
+                               and any(looks_numeric(s.text) for s in line.segments))
 
 
 def _mark_lone_values(lines: list[Line]) -> None:
@@ -199,7 +202,7 @@ def _is_row_label(lines: list[Line], k: int) -> bool:
     above its numbers, "三、本年度办理结果" centred beside its sub-rows): numbers follow below through
     lines wrapped close together. A section heading is followed by prose or a table's header."""
     m = k
-    while m + 1 < len(lines) and _wrapped_apart(lines[m], lines[m + 1]):
+    while m - k < MAX_WRAPPED_LINES and m + 1 < len(lines) and _wrapped_apart(lines[m], lines[m + 1]):
         m += 1
         if _is_data_line(lines[m]):
             return True
@@ -208,7 +211,8 @@ def _is_row_label(lines: list[Line], k: int) -> bool:
 
 def _ends_block(lines: list[Line], k: int, text_width: float) -> bool:
     line = lines[k]
-    return (_is_prose(line, text_width) or (_is_heading(line) and not _is_row_label(lines, k))
+    return (len(line.segments) > MAX_ROW_SEGMENTS or _is_prose(line, text_width)
+            or (_is_heading(line) and not _is_row_label(lines, k))
             or any(is_page_furniture(seg.text) for seg in line.segments))
 
 
@@ -377,7 +381,8 @@ def _nearest_data_line(block: list[Line], kinds: list[str], k: int) -> int | Non
     found = []
     for step in (-1, 1):
         m = k
-        while 0 <= m + step < len(block) and kinds[m + step] != "header" and _wrapped_apart(block[m], block[m + step]):
+        while (abs(m - k) < MAX_WRAPPED_LINES and 0 <= m + step < len(block) and kinds[m + step] != "header"
+               and _wrapped_apart(block[m], block[m + step])):
             m += step
             if kinds[m] == "data":
                 found.append(m)

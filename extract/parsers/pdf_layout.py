@@ -168,13 +168,15 @@ def page_lines(chars: list[Obj], page: int, segment_gap: float | None = None) ->
                     size=size)
         digit_gap = _digit_split_gap(line_chars, size)
         run: list[Obj] = []
+        run_right = 0.0  # running maximum of x1 over the run (overlapping text runs make long runs)
         for ch in line_chars:
-            space = ch["x0"] - max(c["x1"] for c in run) if run else 0.0
+            space = ch["x0"] - run_right if run else 0.0
             if run and (space > gap or (space > digit_gap and _is_digit(ch["text"])
                                         and _is_digit(run[-1]["text"]))):
                 line.segments.append(_segment(run, page, size))
                 run = []
             run.append(ch)
+            run_right = ch["x1"] if len(run) == 1 else max(run_right, ch["x1"])
         line.segments.append(_segment(run, page, size))
         result.append(line)
     return result
@@ -284,7 +286,7 @@ def ruled_table(bbox: tuple[float, float, float, float], edges: list[Obj], chars
     horizontal = [e for e in touching if e["orientation"] == "h" and top - SNAP <= e["top"] <= bottom + SNAP]
     ys = cluster_values([top, bottom] + [e["top"] for e in horizontal])
     xs = cluster_values([x0, x1] + [e["x0"] for e in vertical])
-    if len(ys) < 2 or len(xs) < 2:
+    if len(ys) < 2 or len(xs) < 2 or (len(ys) - 1) * (len(xs) - 1) > MAX_GRID_POSITIONS:
         return None
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
 
@@ -347,9 +349,18 @@ def ruled_table(bbox: tuple[float, float, float, float], edges: list[Obj], chars
     return PageTable(grid, page, page, top, bottom, xs, "ruled")
 
 
+MAX_GRID_POSITIONS = 200_000  # distinct rule rows x rule columns on a page; a report table has ~1,000
+
+
 def table_regions(visible: Any, edges: list[Obj]) -> list[tuple[float, float, float, float]]:
-    """Where pdfplumber finds ruled tables on a page filtered with `visible_edge_objects`."""
+    """Where pdfplumber finds ruled tables on a page filtered with `visible_edge_objects`. A page whose
+    rules cross at more positions than any table has (a drawing, a hostile file) is not searched:
+    pdfplumber intersects every horizontal rule with every vertical one."""
     if len(edges) < 4:
+        return []
+    rows = {round(e["top"] / SNAP) for e in edges if e["orientation"] == "h"}
+    cols = {round(e["x0"] / SNAP) for e in edges if e["orientation"] == "v"}
+    if len(rows) * len(cols) > MAX_GRID_POSITIONS:
         return []
     return [t.bbox for t in visible.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})]
 
