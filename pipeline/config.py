@@ -48,6 +48,10 @@ class Settings:
     notify_retries: int
     notify_retry_delay_seconds: float
     extract_max_bytes: int
+    warehouse_lock_timeout_seconds: float = 60.0
+    s3_connect_timeout_seconds: float = 5.0
+    s3_read_timeout_seconds: float = 30.0
+    s3_max_attempts: int = 4
 
     @property
     def uses_s3(self) -> bool:
@@ -92,4 +96,8 @@ def load_settings() -> Settings:
         notify_retries=max(1, int(_env("NOTIFY_RETRIES", "3"))),
         notify_retry_delay_seconds=float(_env("NOTIFY_RETRY_DELAY_SECONDS", "1")),
         extract_max_bytes=int(_env("EXTRACT_MAX_BYTES", str(50 * 1024 * 1024))),
+        warehouse_lock_timeout_seconds=max(0.0, float(_env("WAREHOUSE_LOCK_TIMEOUT_SECONDS", "60"))),
+        s3_connect_timeout_seconds=float(_env("S3_CONNECT_TIMEOUT_SECONDS", "5")),
+        s3_read_timeout_seconds=float(_env("S3_READ_TIMEOUT_SECONDS", "30")),
+        s3_max_attempts=max(1, int(_env("S3_MAX_ATTEMPTS", "4"))),
     )

@@ -109,7 +109,7 @@ def load_staging(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[s
         result = json.loads(store.get(summary["result_key"]))
         result["arrived_at"] = _as_utc_naive(result.get("arrived_at"))
         documents.append(result)
-    counts = load_results(settings.warehouse_path, documents)
+    counts = load_results(settings.warehouse_path, documents, settings.warehouse_lock_timeout_seconds)
     statuses: dict[str, int] = {}
     for summary in flat:
         statuses[summary["status"]] = statuses.get(summary["status"], 0) + 1

@@ -20,6 +20,7 @@ import logging
 import os
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 RAW_PREFIX = "raw/"
 QUARANTINE_PREFIX = "quarantine/"
 EXTRACTED_PREFIX = "extracted/"
+
+
+class ObjectStoreUnavailableError(RuntimeError):
+    """The object store could not be reached, or kept failing, after the bounded retries."""
 
 
 class ObjectStore(Protocol):
@@ -132,7 +137,33 @@ class S3ObjectStore:
 
         self.bucket = bucket
         self.prefix = prefix.strip("/")
+        client_kwargs.setdefault("config", s3_client_config())
         self.client = client or boto3.client("s3", **client_kwargs)
+
+    @contextmanager
+    def _failures_named(self, action: str, key: str) -> Iterator[None]:
+        """Network failures and server errors (already retried by botocore) become one clear error naming
+        the store and the key; answers such as 404 pass through to the caller."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except BotoCoreError as exc:
+            raise self._unavailable(action, key, exc) from exc
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            code = exc.response.get("Error", {}).get("Code", "")
+            if status >= 500 or code in ("SlowDown", "Throttling", "RequestTimeout"):
+                raise self._unavailable(action, key, exc) from exc
+            raise
+
+    def _unavailable(self, action: str, key: str, exc: Exception) -> ObjectStoreUnavailableError:
+        attempts = getattr(self.client.meta.config, "retries", None) or {}
+        endpoint = self.client.meta.endpoint_url
+        return ObjectStoreUnavailableError(
+            f"object store {endpoint} unavailable: could not {action} {self.uri(key)} after "
+            f"{attempts.get('total_max_attempts', '?')} attempts "
+            f"({type(exc).__name__}: {exc})")
 
     def _full(self, key: str) -> str:
         _check_key(key)
@@ -141,8 +172,9 @@ class S3ObjectStore:
     METADATA_LIMIT = 2000  # S3 allows 2 KB of user metadata per object, names and values together
 
     def put(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data,
-                               Metadata=self._encode(metadata or {}))
+        full = self._full(key)
+        with self._failures_named("write", key):
+            self.client.put_object(Bucket=self.bucket, Key=full, Body=data, Metadata=self._encode(metadata or {}))
 
     @classmethod
     def _encode(cls, metadata: dict[str, str]) -> dict[str, str]:
@@ -157,16 +189,20 @@ class S3ObjectStore:
             values[longest] = values[longest][: max(1, int(len(values[longest]) * 0.8)) - 1] + "…"
 
     def get(self, key: str) -> bytes:
+        full = self._full(key)
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
+            with self._failures_named("read", key):
+                return self.client.get_object(Bucket=self.bucket, Key=full)["Body"].read()
         except self.client.exceptions.NoSuchKey as exc:
             raise KeyError(key) from exc
 
     def head(self, key: str) -> dict[str, str] | None:
         from botocore.exceptions import ClientError
 
+        full = self._full(key)
         try:
-            response = self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+            with self._failures_named("look up", key):
+                response = self.client.head_object(Bucket=self.bucket, Key=full)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -176,7 +212,12 @@ class S3ObjectStore:
     def list(self, prefix: str = "") -> Iterator[str]:
         base = f"{self.prefix}/" if self.prefix else ""
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=base + prefix):
+        pages = iter(paginator.paginate(Bucket=self.bucket, Prefix=base + prefix))
+        while True:
+            with self._failures_named("list", prefix or "."):
+                page = next(pages, None)
+            if page is None:
+                return
             for obj in page.get("Contents", []):
                 yield obj["Key"][len(base):]
 
@@ -184,11 +225,21 @@ class S3ObjectStore:
         return f"s3://{self.bucket}/{self._full(key)}"
 
 
+def s3_client_config(connect_timeout: float = 5.0, read_timeout: float = 30.0, max_attempts: int = 4):
+    """Timeouts and bounded retries with exponential backoff (botocore "standard" mode: connection errors,
+    timeouts, 5xx and throttling are retried, at most `max_attempts` calls in all)."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=connect_timeout, read_timeout=read_timeout,
+                  retries={"total_max_attempts": max_attempts, "mode": "standard"})
+
+
 def s3_client_kwargs(settings: Settings) -> dict[str, Any]:
     """boto3 client arguments: endpoint and region from the settings; credentials from the Airflow
     connection `S3_AIRFLOW_CONN_ID` when set (login = access key id, password = secret, extra may hold
     endpoint_url / region_name), otherwise boto3's own chain (AWS_ACCESS_KEY_ID etc. in the environment)."""
-    kwargs: dict[str, Any] = {"region_name": settings.s3_region}
+    kwargs: dict[str, Any] = {"region_name": settings.s3_region, "config": s3_client_config(
+        settings.s3_connect_timeout_seconds, settings.s3_read_timeout_seconds, settings.s3_max_attempts)}
     if settings.s3_endpoint_url:
         kwargs["endpoint_url"] = settings.s3_endpoint_url
     if settings.aws_conn_id:

@@ -84,6 +84,37 @@ class _PageReader(HTMLParser):
         self._in_head = False
 
     # -- tokenizing: html.parser's own results, faster for plain tags ---------------------------------
+    def goahead(self, end: bool) -> None:
+        """html.parser's loop, with its common case run here: the text up to the next "<" and the tag,
+        end tag or comment there, read by the very methods html.parser's loop calls. Anything else (a raw-text
+        element such as <script>, an unfinished construct, the text after the last tag, a stray "<") is
+        left to html.parser's own loop, which resumes at that position."""
+        if self.convert_charrefs and not self.cdata_elem:
+            rawdata = self.rawdata
+            i = 0
+            while True:
+                j = rawdata.find("<", i)
+                if j < 0:
+                    break
+                if i < j:
+                    self.handle_data(html.unescape(rawdata[i:j]))
+                i = j
+                if html.parser.starttagopen.match(rawdata, i):
+                    k = self.parse_starttag(i)
+                elif rawdata.startswith("</", i):
+                    k = self.parse_endtag(i)
+                elif rawdata.startswith("<!--", i):
+                    k = self.parse_comment(i)
+                else:
+                    break
+                if k < 0:
+                    break
+                i = k
+                if self.cdata_elem:
+                    break
+            self.rawdata = rawdata[i:]
+        super().goahead(end)
+
     def updatepos(self, i: int, j: int) -> int:
         return j  # line/column bookkeeping: nothing here reads getpos()
 
@@ -260,6 +291,8 @@ def _attributes(rawdata: str, start: int, end: int) -> list[tuple[str, str | Non
 
 
 def _span(value: str | None) -> int:
+    if value is None:
+        return 1
     try:
         span = int(str(value).strip().rstrip(";"))
     except (TypeError, ValueError):
