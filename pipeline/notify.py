@@ -3,7 +3,11 @@
 Sinks: a JSON-lines file (always on, default `var/alerts.jsonl`), a Slack-compatible webhook
 (`ALERT_WEBHOOK_URL`) and SMTP (`SMTP_HOST`, `SMTP_TO`). Each delivery is retried with a delay; a sink that
 still fails is logged and its alerts are appended to `<alerts file>.undelivered.jsonl` with the error, so a
-failing sink never loses the findings.
+failing sink never loses the findings; every later run first sends those alerts to their sink again and
+keeps in that file only the ones still undelivered.
+
+The webhook URL usually carries a token: it never appears in errors, logs or the undelivered file (only its
+scheme and host do).
 
 The alerts file is also the ledger: an alert whose id is already in it was sent by an earlier run and is not
 sent again, so rerunning the pipeline does not page maintainers twice for the same breach.
@@ -15,7 +19,10 @@ import json
 import logging
 import smtplib
 import time
+import os
+import tempfile
 import urllib.request
+from urllib.parse import urlsplit
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -117,13 +124,24 @@ class WebhookSink:
         self.url = url
         self.timeout = timeout
 
+    @property
+    def safe_url(self) -> str:
+        """Scheme and host only: the path and query of a webhook URL are its secret."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
+
     def send(self, alerts: list[Alert]) -> None:
         body = json.dumps({"text": summary_text(alerts), "alerts": [a.to_dict() for a in alerts]},
                           ensure_ascii=False).encode("utf-8")
         request = urllib.request.Request(self.url, data=body, method="POST",
                                          headers={"Content-Type": "application/json; charset=utf-8"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # raises on 4xx/5xx
-            response.read()
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # raises on 4xx/5xx
+                response.read()
+        except Exception as exc:
+            # `from None`: the original error (and its traceback in logs) may quote the full URL
+            message = str(exc).replace(self.url, self.safe_url)
+            raise ConnectionError(f"webhook {self.safe_url}: {type(exc).__name__}: {message}") from None
 
 
 class SmtpSink:
@@ -192,6 +210,7 @@ def notify(alerts: list[Alert], sinks: list[Sink], undelivered_path: str | Path,
     new = [a for a in unique.values() if a.alert_id not in already]
     outcome: dict[str, Any] = {"new": len(new), "already_sent": len(unique) - len(new), "delivered": [],
                                "failed": {}}
+    outcome.update(retry_undelivered(sinks, Path(undelivered_path), attempts, retry_delay))
     if not new:
         return outcome
     # the ledger goes last: an alert is recorded as sent once the other sinks were tried
@@ -205,6 +224,63 @@ def notify(alerts: list[Alert], sinks: list[Sink], undelivered_path: str | Path,
         outcome["failed"][sink.name] = f"{type(error).__name__}: {error}"
         _keep_undelivered(Path(undelivered_path), sink.name, error, new)
     return outcome
+
+
+def _read_undelivered(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("sink") and entry.get("alert_id"):
+            entries.append(entry)
+    return entries
+
+
+def _rewrite(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Replace the file in one rename, so that a run killed meanwhile loses nothing."""
+    if not entries:
+        path.unlink(missing_ok=True)
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        for entry in entries:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def retry_undelivered(sinks: list[Sink], path: Path, attempts: int = 3, retry_delay: float = 1.0) -> dict[str, Any]:
+    """Send the alerts an earlier run could not deliver to their sink again. Alerts of a sink that fails
+    again, or is no longer configured, stay in the file for the next run."""
+    entries = _read_undelivered(path)
+    if not entries:
+        return {"redelivered": {}, "still_undelivered": 0}
+    by_sink: dict[str, dict[str, dict[str, Any]]] = {}
+    for entry in entries:
+        by_sink.setdefault(entry["sink"], {})[entry["alert_id"]] = entry
+    redelivered: dict[str, int] = {}
+    remaining: list[dict[str, Any]] = []
+    for sink_name, pending in by_sink.items():
+        sink = next((s for s in sinks if s.name == sink_name), None)
+        if sink is None:
+            log.warning("%d undelivered alert(s) for sink %s, which is not configured: kept", len(pending), sink_name)
+            remaining.extend(pending.values())
+            continue
+        alerts = [Alert.from_dict(entry) for entry in pending.values()]
+        error = _with_retries(lambda sink=sink: sink.send(alerts), attempts, retry_delay,
+                              f"undelivered alerts to sink {sink_name}")
+        if error is None:
+            redelivered[sink_name] = len(alerts)
+            log.info("delivered %d alert(s) an earlier run could not send to %s", len(alerts), sink_name)
+        else:
+            log.error("alert sink %s still failing; %d alert(s) kept for the next run: %s",
+                      sink_name, len(alerts), error)
+            remaining.extend({**entry, "error": str(error)} for entry in pending.values())
+    _rewrite(path, remaining)
+    return {"redelivered": redelivered, "still_undelivered": len(remaining)}
 
 
 def _keep_undelivered(path: Path, sink_name: str, error: Exception, alerts: list[Alert]) -> None:

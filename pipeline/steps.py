@@ -49,7 +49,7 @@ def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = 
             continue
         obj = storage.land_raw(store, data, item.name)
         landed.setdefault(obj.sha256, obj.to_dict())
-        log.info("%s %s -> %s", "landed" if obj.newly_landed else "already landed", item.name, obj.key)
+        log.info("%s %r -> %s", "landed" if obj.newly_landed else "already landed", obj.original_name, obj.key)
     return batches(list(landed.values()), settings.batch_size)
 
 

@@ -18,7 +18,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
+import unicodedata
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -62,10 +64,25 @@ def extracted_key(sha256: str) -> str:
 
 
 def _check_key(key: str) -> str:
+    """Keys are relative, '/'-separated, without empty, '.' or '..' parts, backslashes or control
+    characters (NUL included): no key can name anything outside the store's root or prefix."""
     parts = key.split("/")
-    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    if (not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in key
+            or any(unicodedata.category(ch) == "Cc" for ch in key)):
         raise ValueError(f"invalid object key {key!r}")
     return key
+
+
+def safe_name(name: str, limit: int = 255) -> str:
+    """A document's original file name as the pipeline records it (metadata, warehouse, logs): its last
+    path component only, control characters (NUL, newlines, escapes) replaced by '_', at most `limit`
+    characters. Names never become keys (keys are content hashes); this keeps them from forging log lines
+    or reading as paths."""
+    base = re.split(r"[/\\]", name)[-1] if name else ""
+    cleaned = "".join("_" if unicodedata.category(ch) == "Cc" else ch for ch in base).strip()
+    if cleaned in ("", ".", ".."):
+        cleaned = "unnamed"
+    return cleaned[:limit]
 
 
 class LocalObjectStore:
@@ -78,7 +95,10 @@ class LocalObjectStore:
         self.root = Path(root)
 
     def _data_path(self, key: str) -> Path:
-        return self.root / _check_key(key)
+        path = self.root / _check_key(key)
+        if not path.resolve().is_relative_to(self.root.resolve()):  # e.g. a symlinked folder in the store
+            raise ValueError(f"object key {key!r} resolves outside the store {self.root}")
+        return path
 
     def _meta_path(self, key: str) -> Path:
         return self.root / self.META_DIR / (_check_key(key) + ".json")
@@ -160,8 +180,9 @@ class S3ObjectStore:
     def _unavailable(self, action: str, key: str, exc: Exception) -> ObjectStoreUnavailableError:
         attempts = getattr(self.client.meta.config, "retries", None) or {}
         endpoint = self.client.meta.endpoint_url
+        where = f"s3://{self.bucket}/{self.prefix + '/' if self.prefix else ''}{key}"
         return ObjectStoreUnavailableError(
-            f"object store {endpoint} unavailable: could not {action} {self.uri(key)} after "
+            f"object store {endpoint} unavailable: could not {action} {where} after "
             f"{attempts.get('total_max_attempts', '?')} attempts "
             f"({type(exc).__name__}: {exc})")
 
@@ -214,7 +235,7 @@ class S3ObjectStore:
         paginator = self.client.get_paginator("list_objects_v2")
         pages = iter(paginator.paginate(Bucket=self.bucket, Prefix=base + prefix))
         while True:
-            with self._failures_named("list", prefix or "."):
+            with self._failures_named("list", prefix):
                 page = next(pages, None)
             if page is None:
                 return
@@ -287,6 +308,7 @@ def land_raw(store: ObjectStore, data: bytes, original_name: str, arrived_at: st
     name and arrival time it first arrived with."""
     sha256 = hashlib.sha256(data).hexdigest()
     key = raw_key(sha256)
+    original_name = safe_name(original_name)
     existing = store.head(key)
     if existing is not None:
         return LandedObject(key, sha256, existing.get("original_name", original_name),
