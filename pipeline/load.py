@@ -1,9 +1,13 @@
 """Loading extraction results into the staging tables, leaving unchanged documents untouched.
 
 `staging.load_documents` is delete-then-insert and stamps `loaded_at`; reloading a document whose
-extraction did not change would only move that timestamp. So each result is first staged in an in-memory
-DuckDB with the same code, compared with the warehouse's rows (all columns but `loaded_at`), and only the
-documents that differ are loaded. A second run over the same inbox leaves the warehouse identical.
+extraction did not change would only move that timestamp. So the results are first staged in an
+in-memory database attached to the warehouse connection, with the same code, compared set-wise with the
+warehouse's rows (all columns but `loaded_at`), and only the documents that differ are loaded. A second
+run over the same inbox leaves the warehouse identical.
+
+The warehouse is opened for writing only when no other process holds it (`connect_for_write`: bounded
+wait, then WarehouseLockedError).
 """
 from __future__ import annotations
 
@@ -17,29 +21,41 @@ from . import staging
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_COLUMNS = "* exclude (loaded_at)"
-
-
-def _rows(con, doc_hash: str) -> tuple[list[tuple], list[tuple]]:
-    document = con.execute(
-        f"select {DOCUMENT_COLUMNS} from {staging.SCHEMA}.documents where document_hash = ?", [doc_hash]
-    ).fetchall()
-    cells = con.execute(
-        f"select * from {staging.SCHEMA}.cells where document_hash = ? order by cell_key", [doc_hash]
-    ).fetchall()
-    return document, cells
+COMPARED_DOCUMENT_COLUMNS = ", ".join(c for c in staging.DOCUMENT_COLUMNS if c != "loaded_at")
+SCRATCH = "load_scratch"
 
 
 def changed_documents(con, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The documents whose staged rows would differ from what `con` holds."""
-    import duckdb
-
+    """The documents whose staged rows would differ from what `con` holds: they are staged in an in-memory
+    database attached to `con`, and both sides are compared set-wise (a few queries for any number of
+    documents)."""
     if not documents:
         return []
-    with closing(duckdb.connect(":memory:")) as scratch:
-        staging.load_documents(scratch, documents)
-        staging.ensure_schema(con)
-        return [doc for doc in documents if _rows(scratch, doc["sha256"]) != _rows(con, doc["sha256"])]
+    staging.ensure_schema(con)
+    home = con.execute("select current_database()").fetchone()[0]
+    con.execute(f"attach ':memory:' as {SCRATCH}")
+    try:
+        con.execute(f"use {SCRATCH}")
+        try:
+            staging.load_documents(con, documents)
+        finally:
+            con.execute(f'use "{home.replace(chr(34), chr(34) * 2)}"')
+        differing = {doc_hash for (doc_hash,) in con.execute(f"""
+            with given as (select document_hash from {SCRATCH}.{staging.SCHEMA}.documents),
+            new_documents as (select {COMPARED_DOCUMENT_COLUMNS} from {SCRATCH}.{staging.SCHEMA}.documents),
+            old_documents as (select {COMPARED_DOCUMENT_COLUMNS} from {staging.SCHEMA}.documents
+                              where document_hash in (select document_hash from given)),
+            new_cells as (select * from {SCRATCH}.{staging.SCHEMA}.cells),
+            old_cells as (select * from {staging.SCHEMA}.cells
+                          where document_hash in (select document_hash from given))
+            select document_hash from (select * from new_documents except all select * from old_documents)
+            union select document_hash from (select * from old_documents except all select * from new_documents)
+            union select document_hash from (select * from new_cells except all select * from old_cells)
+            union select document_hash from (select * from old_cells except all select * from new_cells)
+        """).fetchall()}
+    finally:
+        con.execute(f"detach {SCRATCH}")
+    return [doc for doc in documents if doc["sha256"] in differing]
 
 
 class WarehouseLockedError(RuntimeError):

@@ -109,3 +109,31 @@ def test_a_load_that_fails_midway_leaves_the_previous_rows(tmp_path):
         with pytest.raises(duckdb.ConstraintException):
             staging.load_documents(con, [dict(documents[1], agency="changed"), broken])
         assert _contents(con) == before
+
+
+def test_only_documents_whose_rows_differ_are_reloaded(tmp_path):
+    from pipeline.load import load_results
+
+    documents = _varied_documents()
+    path = tmp_path / "warehouse.duckdb"
+    load_results(path, documents)
+    with closing(duckdb.connect(str(path), read_only=True)) as con:
+        loaded_at = dict(con.execute("select document_hash, loaded_at from landing.documents").fetchall())
+
+    one_cell = dict(documents[2], cells={**documents[2]["cells"], next(iter(documents[2]["cells"])): 999})
+    one_field = dict(documents[3], agency="改名后的机关")
+    one_provenance = dict(documents[0], provenance={**documents[0]["provenance"],
+                                                    next(iter(documents[0]["cells"])): {"line": 99}})
+    fewer_cells = dict(documents[4], cells=dict(list(documents[4]["cells"].items())[1:]))
+    again = [one_provenance, documents[1], one_cell, one_field, fewer_cells, *documents[5:]]
+    counts = load_results(path, again)
+
+    changed = {d["sha256"] for d in (one_provenance, one_cell, one_field, fewer_cells)}
+    assert counts == {"given": len(again), "loaded": 4, "unchanged": len(again) - 4,
+                      "documents_in_warehouse": len(documents)}
+    with closing(duckdb.connect(str(path), read_only=True)) as con:
+        after = dict(con.execute("select document_hash, loaded_at from landing.documents").fetchall())
+        reference = duckdb.connect(":memory:")
+        _row_by_row(reference, again, datetime(2026, 1, 1))
+        assert _contents(con) == _contents(reference)
+    assert {h for h in after if after[h] != loaded_at[h]} == changed
