@@ -24,10 +24,11 @@ statistical tables and tells maintainers when a report's printed numbers do not 
 5. **dbt_build** builds the dbt models (staging → intermediate → marts) and runs their tests.
 6. **validate_identities** checks the accounting identities (Great Expectations); a breach is a finding,
    never a failure of the run.
-7. **notify_maintainers** sends new findings to the alerts file, and to a webhook / SMTP when configured;
-   then records every check's findings (identities 1-5 and the plausibility warnings) with stable
-   fingerprints in `findings.fct_findings`, applies the maintainers' decisions (`REVIEW_DECISIONS_PATH`),
-   sends one digest of the new or reopened findings and writes the HTML quality report under var/.
+7. **notify_maintainers** records every check's findings (identities 1-5 and the plausibility warnings)
+   with stable fingerprints in `findings.fct_findings`, applies the maintainers' decisions
+   (`REVIEW_DECISIONS_PATH`), sends ONE digest of the new or reopened, non-dismissed findings to the alerts
+   file (one line per alert), and to a webhook / SMTP when configured, and writes the HTML quality report
+   under var/.
 
 A task that fails for a technical reason sends a technical alert through the same sinks (`on_failure_callback`).
 
@@ -36,7 +37,7 @@ Rerunning gives the same warehouse. Configuration: see `.env.example`.
 
 
 def alert_task_failure(context) -> None:
-    """A task that failed for a technical reason alerts the maintainers through the digest sinks."""
+    """A task that failed for a technical reason alerts the maintainers through the same sinks."""
     from pipeline.review import alert_task_failure as send_technical_alert
 
     send_technical_alert(context)
@@ -103,7 +104,7 @@ def transparency_reports():
 
     @task
     def notify_maintainers(validation: dict) -> dict:
-        """Send the new findings to the maintainers (alerts file, webhook, SMTP)."""
+        """Send one digest of the new findings to the maintainers (alerts file, webhook, SMTP)."""
         from pipeline import steps
 
         return steps.notify_maintainers(validation)

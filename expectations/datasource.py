@@ -38,8 +38,8 @@ class WarehouseNotReadyError(RuntimeError):
     """The warehouse has no identity checks table: dbt has not built it (an operational error)."""
 
 
-def read_identity_checks(warehouse_path: str | Path) -> pd.DataFrame:
-    """All rows of fct_identity_checks, in a stable order, read without locking out writers for long."""
+def read_mart(warehouse_path: str | Path, table: str, columns: str, order_by: str) -> pd.DataFrame:
+    """All rows of one mart, in a stable order, read without locking out writers for long."""
     import duckdb
 
     path = Path(warehouse_path)
@@ -48,15 +48,16 @@ def read_identity_checks(warehouse_path: str | Path) -> pd.DataFrame:
     con = duckdb.connect(str(path), read_only=True)
     try:
         try:
-            return con.execute(
-                f"select {', '.join(COLUMNS)} from {IDENTITY_CHECKS_TABLE} order by check_id"
-            ).df()
+            return con.execute(f"select {columns} from {table} order by {order_by}").df()
         except duckdb.CatalogException as exc:
-            raise WarehouseNotReadyError(
-                f"{IDENTITY_CHECKS_TABLE} is missing from {path}: run `dbt build` first ({exc})"
-            ) from exc
+            raise WarehouseNotReadyError(f"{table} is missing from {path}: run `dbt build` first ({exc})") from exc
     finally:
         con.close()
+
+
+def read_identity_checks(warehouse_path: str | Path) -> pd.DataFrame:
+    """All rows of fct_identity_checks, in a stable order."""
+    return read_mart(warehouse_path, IDENTITY_CHECKS_TABLE, ", ".join(COLUMNS), "check_id")
 
 
 def add_batch_definition(context: AbstractDataContext) -> BatchDefinition:

@@ -44,21 +44,9 @@ class PlausibilityResult:
 
 
 def read_check_results(warehouse_path: str | Path):
-    import duckdb
+    from .datasource import read_mart
 
-    from .datasource import WarehouseNotReadyError
-
-    path = Path(warehouse_path)
-    if not path.exists():
-        raise WarehouseNotReadyError(f"no warehouse at {path}")
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        try:
-            return con.execute(f"select * from {CHECK_RESULTS_TABLE} order by check_result_id").df()
-        except duckdb.CatalogException as exc:
-            raise WarehouseNotReadyError(f"{CHECK_RESULTS_TABLE} is missing from {path}: run `dbt build` first") from exc
-    finally:
-        con.close()
+    return read_mart(warehouse_path, CHECK_RESULTS_TABLE, "*", "check_result_id")
 
 
 def plausibility_suite(check_code: str):

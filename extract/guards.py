@@ -298,11 +298,11 @@ def timeout_seconds() -> float:
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[bool]:
     """Raise ExtractionTimeout in the body after `seconds` (SIGALRM). Yields whether the limit is armed:
-    it is not outside the main thread, nor when someone else already uses SIGALRM (an Airflow task's
-    execution_timeout): their deadline bounds the work then, and theirs must not be disturbed."""
+    it is not outside the main thread, nor while someone else's alarm is running (an Airflow task's
+    execution_timeout): their deadline bounds the work then, and theirs must not be disturbed. A handler
+    that is merely installed, with no alarm pending, is put back afterwards."""
     if (threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer")
-            or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-            or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, signal.SIG_IGN, None)):
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
         yield False
         return
 

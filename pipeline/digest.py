@@ -1,42 +1,41 @@
-"""One digest per run: the findings that are new or reopened (and not dismissed), grouped by agency, with
-counts by check and severity; and technical alerts when a task fails. Both go through the same sinks.
-
-Sinks (configured like pipeline/notify.py, from the same settings):
-  file     always on: the digest as text in `<var>/digests/<run>.txt` and one JSON line in
-           `<var>/digests/digests.jsonl` (the record of what was sent);
-  webhook  `ALERT_WEBHOOK_URL`, Slack-compatible: POST {"text": ..., "findings": [...]};
-  smtp     `SMTP_HOST` + `SMTP_TO`.
-Every sink is retried (`NOTIFY_RETRIES`, `NOTIFY_RETRY_DELAY_SECONDS`); a sink that still fails is logged,
-returned in the outcome (visible in the task's return value and log) and its digest appended to
-`<var>/digests/undelivered.jsonl`. Findings count as alerted once the file sink wrote them, so a failing
-webhook never loses a finding and a rerun does not repeat a digest.
+"""Building what maintainers read: one digest per run of the findings that are new or reopened (and not
+dismissed), grouped by agency, with counts by check and severity; a digest of identity breaches found on
+staging when no findings history could be recorded; and the technical alert of a failed task.
+Delivery (sinks, retries, undelivered messages) is pipeline/notify.py's.
 """
 from __future__ import annotations
 
-import json
-import logging
-import smtplib
-import urllib.request
+import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.message import EmailMessage
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from .config import Settings
 from .findings import CHECKS
+from .notify import Alert, Digest
 
-log = logging.getLogger(__name__)
+__all__ = ["Digest", "alert_from_finding", "alerts_digest", "build_digest", "finding_line", "location",
+           "technical_digest"]
 
 
-@dataclass(frozen=True)
-class Digest:
-    run_id: str
-    subject: str
-    text: str
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    kind: str = "findings"  # findings | technical
+def _identity_number(check_code: str | None) -> int | None:
+    match = re.fullmatch(r"identity_(\d+)", check_code or "")
+    return int(match.group(1)) if match else None
+
+
+def alert_from_finding(finding: dict[str, Any]) -> Alert:
+    """The alert line of a recorded finding (pipeline/findings.py): agency, year, check, row/column, lhs,
+    rhs and the raw object key."""
+    def number(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    return Alert(agency=finding.get("agency"), year=finding.get("year"),
+                 identity=_identity_number(finding.get("check_code")), scope=finding.get("scope"),
+                 lhs=number(finding.get("lhs")), rhs=number(finding.get("rhs")),
+                 object_key=finding.get("object_key"), document_hash=finding.get("document_hash"),
+                 original_name=finding.get("original_name"), scope_kind=finding.get("scope_kind"),
+                 check_code=finding.get("check_code"), severity=finding.get("severity"),
+                 fingerprint=finding.get("fingerprint"),
+                 compared_document_hash=finding.get("compared_document_hash"),
+                 message=f"{finding.get('agency') or '(agency not read)'}: {finding_line(finding)[2:]}")
 
 
 def _num(value: Any) -> str:
@@ -98,7 +97,7 @@ def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
     failures = by_severity.get("failure", 0)
     subject = (f"[transparency reports] {len(findings)} new finding(s)"
                + (f", {failures} failure(s)" if failures else ""))
-    return Digest(run_id, subject, "\n".join(lines), findings)
+    return Digest(run_id, subject, "\n".join(lines), [alert_from_finding(f) for f in findings])
 
 
 def technical_digest(run_id: str, dag_id: str, task_id: str, error: str, log_url: str | None = None) -> Digest:
@@ -107,108 +106,8 @@ def technical_digest(run_id: str, dag_id: str, task_id: str, error: str, log_url
     return Digest(run_id, f"[transparency reports] task {task_id} failed", text, kind="technical")
 
 
-class DigestSink(Protocol):
-    name: str
-
-    def send(self, digest: Digest) -> None: ...
-
-
-def _json_default(value: Any) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _safe_name(run_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)[:120]
-
-
-class DigestFileSink:
-    name = "file"
-
-    def __init__(self, directory: str | Path):
-        self.directory = Path(directory)
-
-    def send(self, digest: Digest) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        stem = f"{digest.kind}-{_safe_name(digest.run_id)}"
-        (self.directory / f"{stem}.txt").write_text(digest.text + "\n", encoding="utf-8")
-        record = {"run_id": digest.run_id, "kind": digest.kind, "subject": digest.subject,
-                  "sent_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-                  "fingerprints": [f["fingerprint"] for f in digest.findings], "text_file": f"{stem}.txt"}
-        with (self.directory / "digests.jsonl").open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-class DigestWebhookSink:
-    name = "webhook"
-
-    def __init__(self, url: str, timeout: float = 10.0):
-        self.url, self.timeout = url, timeout
-
-    def send(self, digest: Digest) -> None:
-        body = json.dumps({"text": digest.text, "kind": digest.kind, "findings": digest.findings},
-                          ensure_ascii=False, default=_json_default).encode("utf-8")
-        request = urllib.request.Request(self.url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            response.read()
-
-
-class DigestSmtpSink:
-    name = "smtp"
-
-    def __init__(self, host: str, port: int, sender: str, recipients: tuple[str, ...], starttls: bool,
-                 timeout: float = 10.0):
-        self.host, self.port, self.sender, self.recipients = host, port, sender, list(recipients)
-        self.starttls, self.timeout = starttls, timeout
-
-    def send(self, digest: Digest) -> None:
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = ", ".join(self.recipients)
-        message["Subject"] = digest.subject
-        message.set_content(digest.text)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            smtp.send_message(message)
-
-
-def digest_dir(settings: Settings) -> Path:
-    return settings.var_path / "digests"
-
-
-def sinks_from_settings(settings: Settings) -> list[DigestSink]:
-    sinks: list[DigestSink] = [DigestFileSink(digest_dir(settings))]
-    if settings.webhook_url:
-        sinks.append(DigestWebhookSink(settings.webhook_url))
-    if settings.smtp_host and settings.smtp_to:
-        sinks.append(DigestSmtpSink(settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_to,
-                                    settings.smtp_starttls))
-    return sinks
-
-
-def deliver(digest: Digest, sinks: list[DigestSink], undelivered_path: Path, attempts: int = 3,
-            retry_delay: float = 1.0) -> dict[str, Any]:
-    """Send to every sink with retries. Returns {"delivered": [names], "failed": {name: error}}."""
-    from .notify import _with_retries
-
-    outcome: dict[str, Any] = {"delivered": [], "failed": {}}
-    for sink in sinks:
-        error = _with_retries(lambda sink=sink: sink.send(digest), attempts, retry_delay, f"digest sink {sink.name}")
-        if error is None:
-            outcome["delivered"].append(sink.name)
-            continue
-        log.error("digest sink %s failed after %d attempts: %s", sink.name, attempts, error)
-        outcome["failed"][sink.name] = f"{type(error).__name__}: {error}"
-        undelivered_path.parent.mkdir(parents=True, exist_ok=True)
-        with undelivered_path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"sink": sink.name, "error": str(error), "run_id": digest.run_id,
-                                 "kind": digest.kind, "subject": digest.subject, "text": digest.text},
-                                ensure_ascii=False) + "\n")
-    return outcome
-
-
-def deliver_from_settings(digest: Digest, settings: Settings, sinks: list[DigestSink] | None = None) -> dict[str, Any]:
-    return deliver(digest, sinks if sinks is not None else sinks_from_settings(settings),
-                   digest_dir(settings) / "undelivered.jsonl", settings.notify_retries,
-                   settings.notify_retry_delay_seconds)
+def alerts_digest(alerts: list[Alert], run_id: str) -> Digest:
+    """A digest of identity breaches (no findings history): one line per alert."""
+    lines = [f"{len(alerts)} accounting identity breach(es) in government information disclosure reports:"]
+    lines += [f"- {a.message}" for a in alerts]
+    return Digest(run_id, f"[transparency reports] {len(alerts)} identity breach(es)", "\n".join(lines), alerts)

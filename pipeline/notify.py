@@ -1,33 +1,35 @@
-"""Alerts to maintainers: identity breaches found in a run, sent to one or more sinks.
+"""Messages to maintainers: the one path every alert takes, whatever produced it.
 
-Sinks: a JSON-lines file (always on, default `var/alerts.jsonl`), a Slack-compatible webhook
-(`ALERT_WEBHOOK_URL`) and SMTP (`SMTP_HOST`, `SMTP_TO`). Each delivery is retried with a delay; a sink that
-still fails is logged and its alerts are appended to `<alerts file>.undelivered.jsonl` with the error, so a
-failing sink never loses the findings; every later run first sends those alerts to their sink again and
-keeps in that file only the ones still undelivered.
+A run sends at most one `Digest` (its new or reopened findings, built by pipeline/digest.py), and a failing
+Airflow task sends a technical one; both go through the same sinks:
+  file     always on: one JSON line per alert in `ALERTS_PATH` (default `var/alerts.jsonl`; a technical
+           alert is one line of kind "technical"), plus the digest as text in `<var>/digests/<kind>-<run>.txt`
+           and one line in `<var>/digests/digests.jsonl` (the human-readable copy and its record);
+  webhook  `ALERT_WEBHOOK_URL`, Slack-compatible: one POST {"text": ..., "kind": ..., "alerts": [...]} per digest;
+  smtp     `SMTP_HOST` + `SMTP_TO`: one mail per digest.
+Each delivery is retried (`NOTIFY_RETRIES`, `NOTIFY_RETRY_DELAY_SECONDS`); a sink that still fails is logged,
+named in the outcome, and the digest it did not take is appended to `<alerts file stem>.undelivered.jsonl`.
+Every later delivery first sends those digests to their sink again and keeps only the ones still undelivered.
 
 The webhook URL usually carries a token: it never appears in errors, logs or the undelivered file (only its
 scheme and host do).
-
-The alerts file is also the ledger: an alert whose id is already in it was sent by an earlier run and is not
-sent again, so rerunning the pipeline does not page maintainers twice for the same breach.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import smtplib
-import time
 import os
+import smtplib
 import tempfile
+import time
 import urllib.request
-from urllib.parse import urlsplit
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
+from urllib.parse import urlsplit
 
 from .config import Settings
 
@@ -36,19 +38,22 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Alert:
-    """One failed identity of one document: what a maintainer needs to find and check it."""
+    """One failed check of one document: what a maintainer needs to find and check it."""
 
     agency: str | None
     year: int | None
-    identity: int
-    scope: str  # the row (identities 3, 4) or column (identities 1, 2) it was evaluated on
+    identity: int | None  # 1-5 for the accounting identities, None for the other checks
+    scope: str | None  # the row (identities 3, 4) or column (identities 1, 2) it was evaluated on
     lhs: float | None
     rhs: float | None
     object_key: str | None  # the raw document in object storage
-    document_hash: str
+    document_hash: str | None
     original_name: str | None = None
     scope_kind: str | None = None  # "row" or "column"
     check_name: str | None = None
+    check_code: str | None = None  # e.g. identity_1, narrative_8 (pipeline/findings.py CHECKS)
+    severity: str | None = None
+    fingerprint: str | None = None  # the finding's stable id in the findings history
     compared_document_hash: str | None = None  # identity 5: the previous year's report
     message: str = ""
     alert_id: str = field(default="")
@@ -56,7 +61,10 @@ class Alert:
     def __post_init__(self) -> None:
         if not self.alert_id:
             basis = f"{self.document_hash}|{self.identity}|{self.scope}|{self.lhs}|{self.rhs}"
-            object.__setattr__(self, "alert_id", hashlib.sha256(basis.encode()).hexdigest()[:16])
+            if self.check_code:
+                basis += f"|{self.check_code}"
+            object.__setattr__(self, "alert_id",
+                               self.fingerprint or hashlib.sha256(basis.encode()).hexdigest()[:16])
         if not self.message:
             object.__setattr__(self, "message", describe(self))
 
@@ -78,23 +86,60 @@ def _num(value: float | None) -> str:
 def describe(alert: Alert) -> str:
     who = f"{alert.agency or 'unknown agency'} {alert.year or 'unknown year'}"
     where = f"{alert.scope_kind} {alert.scope}" if alert.scope_kind else alert.scope
-    return (f"{who}: identity {alert.identity} fails on {where}: {_num(alert.lhs)} != {_num(alert.rhs)} "
+    check = f"identity {alert.identity}" if alert.identity is not None else (alert.check_code or "check")
+    return (f"{who}: {check} fails on {where}: {_num(alert.lhs)} != {_num(alert.rhs)} "
             f"(raw object {alert.object_key})")
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One message to the maintainers: a subject, a text, and the alerts it carries (none for a technical one)."""
+
+    run_id: str
+    subject: str
+    text: str
+    alerts: list[Alert] = field(default_factory=list)
+    kind: str = "findings"  # findings | technical
+
+    @property
+    def size(self) -> int:
+        """What the outcome counts: alerts, or 1 for a message without any (a technical alert)."""
+        return len(self.alerts) or 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "kind": self.kind, "subject": self.subject, "text": self.text,
+                "alerts": [a.to_dict() for a in self.alerts]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Digest":
+        return cls(run_id=str(data.get("run_id") or "unknown-run"), subject=str(data.get("subject") or ""),
+                   text=str(data.get("text") or ""), kind=str(data.get("kind") or "findings"),
+                   alerts=[Alert.from_dict(a) for a in data.get("alerts") or []])
 
 
 class Sink(Protocol):
     name: str
 
-    def send(self, alerts: list[Alert]) -> None: ...
+    def send(self, digest: Digest) -> None: ...
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _safe_name(run_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)[:120]
 
 
 class FileSink:
-    """One JSON object per line, appended."""
+    """One JSON object per alert, appended to the alerts file; with `digest_dir`, also the digest's text and
+    a record of it (run, kind, fingerprints) in `digests.jsonl`."""
 
     name = "file"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, digest_dir: str | Path | None = None):
         self.path = Path(path)
+        self.digest_dir = Path(digest_dir) if digest_dir is not None else None
 
     def sent_ids(self) -> set[str]:
         if not self.path.is_file():
@@ -107,16 +152,32 @@ class FileSink:
                 continue
         return ids
 
-    def send(self, alerts: list[Alert]) -> None:
+    def send(self, digest: Digest) -> None:
+        sent_at = _now_iso()
+        if self.digest_dir is not None:
+            self._write_copy(digest, sent_at)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        sent_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        if digest.alerts:
+            lines = [{**a.to_dict(), "run_id": digest.run_id, "sent_at": sent_at} for a in digest.alerts]
+        else:
+            lines = [{"kind": digest.kind, "run_id": digest.run_id, "subject": digest.subject,
+                      "message": digest.text, "sent_at": sent_at}]
         with self.path.open("a", encoding="utf-8") as fh:
-            for alert in alerts:
-                fh.write(json.dumps({**alert.to_dict(), "sent_at": sent_at}, ensure_ascii=False) + "\n")
+            for line in lines:
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def _write_copy(self, digest: Digest, sent_at: str) -> None:
+        self.digest_dir.mkdir(parents=True, exist_ok=True)
+        stem = f"{digest.kind}-{_safe_name(digest.run_id)}"
+        (self.digest_dir / f"{stem}.txt").write_text(digest.text + "\n", encoding="utf-8")
+        record = {"run_id": digest.run_id, "kind": digest.kind, "subject": digest.subject, "sent_at": sent_at,
+                  "fingerprints": [a.fingerprint or a.alert_id for a in digest.alerts], "text_file": f"{stem}.txt"}
+        with (self.digest_dir / "digests.jsonl").open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 class WebhookSink:
-    """A Slack-compatible incoming webhook: POST {"text": ..., "alerts": [...]} as JSON."""
+    """A Slack-compatible incoming webhook: POST {"text": ..., "kind": ..., "alerts": [...]} as JSON."""
 
     name = "webhook"
 
@@ -130,8 +191,8 @@ class WebhookSink:
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
 
-    def send(self, alerts: list[Alert]) -> None:
-        body = json.dumps({"text": summary_text(alerts), "alerts": [a.to_dict() for a in alerts]},
+    def send(self, digest: Digest) -> None:
+        body = json.dumps({"text": digest.text, "kind": digest.kind, "alerts": [a.to_dict() for a in digest.alerts]},
                           ensure_ascii=False).encode("utf-8")
         request = urllib.request.Request(self.url, data=body, method="POST",
                                          headers={"Content-Type": "application/json; charset=utf-8"})
@@ -145,6 +206,8 @@ class WebhookSink:
 
 
 class SmtpSink:
+    """One mail per digest."""
+
     name = "smtp"
 
     def __init__(self, host: str, port: int, sender: str, recipients: Iterable[str], starttls: bool = False,
@@ -154,27 +217,28 @@ class SmtpSink:
         self.starttls = starttls
         self.timeout = timeout
 
-    def send(self, alerts: list[Alert]) -> None:
+    def send(self, digest: Digest) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = ", ".join(self.recipients)
-        message["Subject"] = f"[transparency reports] {len(alerts)} identity breach(es)"
-        message.set_content(summary_text(alerts) + "\n\n" + json.dumps(
-            [a.to_dict() for a in alerts], ensure_ascii=False, indent=1))
+        message["Subject"] = digest.subject
+        message.set_content(digest.text)
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls()
             smtp.send_message(message)
 
 
-def summary_text(alerts: list[Alert]) -> str:
-    lines = [f"{len(alerts)} accounting identity breach(es) in government information disclosure reports:"]
-    lines += [f"- {a.message}" for a in alerts]
-    return "\n".join(lines)
+def digest_dir(settings: Settings) -> Path:
+    return settings.var_path / "digests"
+
+
+def undelivered_path(settings: Settings) -> Path:
+    return settings.alerts_path.with_name(settings.alerts_path.stem + ".undelivered.jsonl")
 
 
 def sinks_from_settings(settings: Settings) -> list[Sink]:
-    sinks: list[Sink] = [FileSink(settings.alerts_path)]
+    sinks: list[Sink] = [FileSink(settings.alerts_path, digest_dir(settings))]
     if settings.webhook_url:
         sinks.append(WebhookSink(settings.webhook_url))
     if settings.smtp_host and settings.smtp_to:
@@ -183,7 +247,7 @@ def sinks_from_settings(settings: Settings) -> list[Sink]:
     return sinks
 
 
-def _with_retries(action: Callable[[], None], attempts: int, delay: float, what: str) -> Exception | None:
+def with_retries(action: Callable[[], None], attempts: int, delay: float, what: str) -> Exception | None:
     """Run `action` up to `attempts` times; return the last error, or None on success."""
     error: Exception | None = None
     for attempt in range(1, attempts + 1):
@@ -198,31 +262,27 @@ def _with_retries(action: Callable[[], None], attempts: int, delay: float, what:
     return error
 
 
-def notify(alerts: list[Alert], sinks: list[Sink], undelivered_path: str | Path, attempts: int = 3,
-           retry_delay: float = 1.0) -> dict[str, Any]:
-    """Send the alerts not already in the ledger (the first FileSink) to every sink.
+def deliver(digest: Digest | None, sinks: list[Sink], undelivered: str | Path, attempts: int = 3,
+            retry_delay: float = 1.0) -> dict[str, Any]:
+    """Send what earlier runs could not deliver, then `digest` (if any) to every sink, each with retries.
 
-    Returns {"new": n, "already_sent": n, "delivered": [sink names], "failed": {sink name: error}}.
+    Returns {"delivered": [sink names], "failed": {sink name: error}, "redelivered": {sink name: alerts},
+    "still_undelivered": alerts}.
     """
-    ledger = next((s for s in sinks if isinstance(s, FileSink)), None)
-    already = ledger.sent_ids() if ledger else set()
-    unique = {a.alert_id: a for a in alerts}
-    new = [a for a in unique.values() if a.alert_id not in already]
-    outcome: dict[str, Any] = {"new": len(new), "already_sent": len(unique) - len(new), "delivered": [],
-                               "failed": {}}
-    outcome.update(retry_undelivered(sinks, Path(undelivered_path), attempts, retry_delay))
-    if not new:
+    undelivered = Path(undelivered)
+    outcome: dict[str, Any] = {"delivered": [], "failed": {}}
+    outcome.update(retry_undelivered(sinks, undelivered, attempts, retry_delay))
+    if digest is None:
         return outcome
-    # the ledger goes last: an alert is recorded as sent once the other sinks were tried
-    ordered = [s for s in sinks if s is not ledger] + ([ledger] if ledger else [])
-    for sink in ordered:
-        error = _with_retries(lambda sink=sink: sink.send(new), attempts, retry_delay, f"alert sink {sink.name}")
+    for sink in sinks:
+        error = with_retries(lambda sink=sink: sink.send(digest), attempts, retry_delay, f"alert sink {sink.name}")
         if error is None:
             outcome["delivered"].append(sink.name)
             continue
-        log.error("alert sink %s failed after %d attempts: %s", sink.name, attempts, error)
+        log.error("alert sink %s failed after %d attempts (kept in %s): %s", sink.name, attempts, undelivered,
+                  error)
         outcome["failed"][sink.name] = f"{type(error).__name__}: {error}"
-        _keep_undelivered(Path(undelivered_path), sink.name, error, new)
+        _keep_undelivered(undelivered, sink.name, error, digest)
     return outcome
 
 
@@ -235,7 +295,7 @@ def _read_undelivered(path: Path) -> list[dict[str, Any]]:
             entry = json.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and entry.get("sink") and entry.get("alert_id"):
+        if isinstance(entry, dict) and entry.get("sink") and entry.get("text"):
             entries.append(entry)
     return entries
 
@@ -253,46 +313,65 @@ def _rewrite(path: Path, entries: list[dict[str, Any]]) -> None:
 
 
 def retry_undelivered(sinks: list[Sink], path: Path, attempts: int = 3, retry_delay: float = 1.0) -> dict[str, Any]:
-    """Send the alerts an earlier run could not deliver to their sink again. Alerts of a sink that fails
-    again, or is no longer configured, stay in the file for the next run."""
+    """Send the digests an earlier run could not deliver to their sink again. Those of a sink that fails
+    again, or is no longer configured, stay in the file for the next run. Counts are in alerts."""
     entries = _read_undelivered(path)
     if not entries:
         return {"redelivered": {}, "still_undelivered": 0}
-    by_sink: dict[str, dict[str, dict[str, Any]]] = {}
-    for entry in entries:
-        by_sink.setdefault(entry["sink"], {})[entry["alert_id"]] = entry
     redelivered: dict[str, int] = {}
     remaining: list[dict[str, Any]] = []
-    for sink_name, pending in by_sink.items():
-        sink = next((s for s in sinks if s.name == sink_name), None)
+    for entry in entries:
+        sink = next((s for s in sinks if s.name == entry["sink"]), None)
+        digest = Digest.from_dict(entry)
         if sink is None:
-            log.warning("%d undelivered alert(s) for sink %s, which is not configured: kept", len(pending), sink_name)
-            remaining.extend(pending.values())
+            log.warning("an undelivered digest (%d alert(s)) for sink %s, which is not configured: kept",
+                        digest.size, entry["sink"])
+            remaining.append(entry)
             continue
-        alerts = [Alert.from_dict(entry) for entry in pending.values()]
-        error = _with_retries(lambda sink=sink: sink.send(alerts), attempts, retry_delay,
-                              f"undelivered alerts to sink {sink_name}")
+        error = with_retries(lambda sink=sink: sink.send(digest), attempts, retry_delay,
+                             f"undelivered digest to sink {sink.name}")
         if error is None:
-            redelivered[sink_name] = len(alerts)
-            log.info("delivered %d alert(s) an earlier run could not send to %s", len(alerts), sink_name)
+            redelivered[sink.name] = redelivered.get(sink.name, 0) + digest.size
+            log.info("delivered a digest (%d alert(s)) an earlier run could not send to %s", digest.size, sink.name)
         else:
-            log.error("alert sink %s still failing; %d alert(s) kept for the next run: %s",
-                      sink_name, len(alerts), error)
-            remaining.extend({**entry, "error": str(error)} for entry in pending.values())
+            log.error("alert sink %s still failing; a digest (%d alert(s)) kept for the next run: %s",
+                      sink.name, digest.size, error)
+            remaining.append({**entry, "error": str(error)})
     _rewrite(path, remaining)
-    return {"redelivered": redelivered, "still_undelivered": len(remaining)}
+    return {"redelivered": redelivered,
+            "still_undelivered": sum(Digest.from_dict(entry).size for entry in remaining)}
 
 
-def _keep_undelivered(path: Path, sink_name: str, error: Exception, alerts: list[Alert]) -> None:
+def _keep_undelivered(path: Path, sink_name: str, error: Exception, digest: Digest) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    failed_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     with path.open("a", encoding="utf-8") as fh:
-        for alert in alerts:
-            fh.write(json.dumps({**alert.to_dict(), "sink": sink_name, "error": str(error),
-                                 "failed_at": failed_at}, ensure_ascii=False) + "\n")
+        fh.write(json.dumps({"sink": sink_name, "error": str(error), "failed_at": _now_iso(), **digest.to_dict()},
+                            ensure_ascii=False) + "\n")
 
 
-def notify_from_settings(settings: Settings, alerts: list[Alert]) -> dict[str, Any]:
-    undelivered = settings.alerts_path.with_name(settings.alerts_path.stem + ".undelivered.jsonl")
-    return notify(alerts, sinks_from_settings(settings), undelivered, settings.notify_retries,
-                  settings.notify_retry_delay_seconds)
+def deliver_from_settings(digest: Digest | None, settings: Settings, sinks: list[Sink] | None = None) -> dict[str, Any]:
+    return deliver(digest, sinks if sinks is not None else sinks_from_settings(settings), undelivered_path(settings),
+                   settings.notify_retries, settings.notify_retry_delay_seconds)
+
+
+def notify(alerts: list[Alert], sinks: list[Sink], undelivered: str | Path, attempts: int = 3,
+           retry_delay: float = 1.0, run_id: str | None = None) -> dict[str, Any]:
+    """One digest of the alerts not already in the alerts file (the ledger of the first FileSink), for a run
+    whose findings history could not be recorded (no marts yet): the identity breaches found on staging.
+
+    Returns deliver()'s outcome plus {"new": n, "already_sent": n}.
+    """
+    from .digest import alerts_digest
+
+    ledger = next((s for s in sinks if isinstance(s, FileSink)), None)
+    already = ledger.sent_ids() if ledger else set()
+    unique = {a.alert_id: a for a in alerts}
+    new = [a for a in unique.values() if a.alert_id not in already]
+    digest = alerts_digest(new, run_id or datetime.now(timezone.utc).strftime("manual-%Y%m%dT%H%M%SZ")) if new else None
+    outcome = deliver(digest, sinks, undelivered, attempts, retry_delay)
+    return {"new": len(new), "already_sent": len(unique) - len(new), **outcome}
+
+
+def notify_from_settings(settings: Settings, alerts: list[Alert], run_id: str | None = None) -> dict[str, Any]:
+    return notify(alerts, sinks_from_settings(settings), undelivered_path(settings), settings.notify_retries,
+                  settings.notify_retry_delay_seconds, run_id)

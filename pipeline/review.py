@@ -4,7 +4,8 @@ And the technical alert a failing Airflow task sends through the same sinks (`al
 Configuration (environment): `FINDINGS_DB_PATH` (default `<var>/findings.duckdb`) holds the findings
 history (see pipeline/findings.py); `REVIEW_DECISIONS_PATH` (default `reviews/decisions.csv`, relative to the
 project root) is the maintainers' review file (see pipeline/findings.py); `QUALITY_REPORT_PATH` (default
-`<var>/quality-report/index.html`) the static HTML report. Sinks: see pipeline/digest.py.
+`<var>/quality-report/index.html`) the static HTML report. The digest's text: pipeline/digest.py; its
+delivery (sinks, retries, undelivered digests): pipeline/notify.py.
 """
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def quality_report_path(settings: Settings) -> Path:
 def review_findings(settings: Settings | None = None, run_id: str | None = None, sinks: list | None = None,
                     now: datetime | None = None) -> dict[str, Any]:
     """Record this run's findings, alert the new/reopened ones (one digest), write the quality report."""
-    from . import digest as digests
     from . import findings
+    from .digest import build_digest
+    from .notify import deliver_from_settings, undelivered_path
     from .quality_report import write_quality_report
 
     settings = settings or load_settings()
@@ -58,22 +60,24 @@ def review_findings(settings: Settings | None = None, run_id: str | None = None,
     with closing(findings.open_findings_db(findings_db_path(settings), settings.warehouse_path)) as con:
         counts = findings.record_findings(con, decisions, now=now)
         to_alert = findings.findings_to_alert(con)
-        digest = digests.build_digest(to_alert, run_id)
-        delivery: dict[str, Any] = {"delivered": [], "failed": {}}
-        if digest is not None:
-            delivery = digests.deliver_from_settings(digest, settings, sinks)
-            # the file sink is the record: once it holds the digest the findings were alerted; a failed
-            # webhook/SMTP delivery stays in undelivered.jsonl and in this step's outcome
-            if "file" in delivery["delivered"]:
-                findings.mark_alerted(con, [f["fingerprint"] for f in to_alert], now=now)
+        digest = build_digest(to_alert, run_id)
+        delivery: dict[str, Any] = {"delivered": [], "failed": {}, "redelivered": {}, "still_undelivered": 0}
+        if "skipped" not in counts:  # else the caller alerts the staging findings (pipeline/steps.py)
+            # also when there is nothing new: what earlier runs could not deliver is sent again
+            delivery = deliver_from_settings(digest, settings, sinks)
+        # the file sink is the record: once it holds the digest the findings were alerted; a failed
+        # webhook/SMTP delivery stays in the undelivered file and in this step's outcome
+        if digest is not None and "file" in delivery["delivered"]:
+            findings.mark_alerted(con, [f["fingerprint"] for f in to_alert], now=now)
         report_path = write_quality_report(con, quality_report_path(settings),
                                            data_docs_index=settings.data_docs_path / "index.html")
     outcome = {"status": "ok", "run_id": run_id, **counts, "alerted": len(to_alert) if digest else 0,
                "digest_delivered": delivery["delivered"], "digest_failed": delivery["failed"],
+               "redelivered": delivery["redelivered"], "still_undelivered": delivery["still_undelivered"],
                "quality_report": str(report_path), "decisions": len(decisions), "plausibility": plausibility}
     if delivery["failed"]:
         log.error("findings digest not delivered to %s (kept in %s)", sorted(delivery["failed"]),
-                  digests.digest_dir(settings) / "undelivered.jsonl")
+                  undelivered_path(settings))
     log.info("findings: %s", outcome)
     return outcome
 
@@ -129,9 +133,10 @@ def validate_plausibility(settings: Settings, run_id: str) -> dict[str, Any]:
 
 def alert_task_failure(context: dict[str, Any]) -> None:
     """Airflow `on_failure_callback`: a task that fails for a technical reason alerts the maintainers
-    through the digest sinks. Never raises (a callback error would hide the task's own)."""
+    through the same sinks as the findings digest. Never raises (a callback error would hide the task's own)."""
     try:
-        from .digest import deliver_from_settings, technical_digest
+        from .digest import technical_digest
+        from .notify import deliver_from_settings
 
         ti = context.get("task_instance") or context.get("ti")
         dag_run = context.get("dag_run")

@@ -217,14 +217,24 @@ def _finding_dict(finding: Any) -> dict[str, Any]:
 
 
 def notify_maintainers(validation: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
+    """One digest per run to the maintainers (pipeline/notify.py): the new or reopened findings of every
+    check, identity breaches included, from the findings history. Before dbt built the marts there is no
+    history: the digest then holds the identity breaches the validation found on staging, not yet sent."""
     from .notify import Alert, notify_from_settings
 
     settings = settings or load_settings()
-    alerts = [Alert.from_dict(f) for f in validation.get("findings", [])]
-    outcome = notify_from_settings(settings, alerts)
-    log.info("alerts: %d findings, %d new, delivered to %s, failed %s", len(alerts), outcome["new"],
+    found = validation.get("findings", [])
+    review = review_findings(validation, settings)
+    if review.get("status") == "ok" and "skipped" not in review:
+        outcome = {"new": review["alerted"], "delivered": review["digest_delivered"],
+                   "failed": review["digest_failed"], "redelivered": review["redelivered"],
+                   "still_undelivered": review["still_undelivered"]}
+    else:
+        alerts = [Alert.from_dict(f) for f in found]
+        outcome = notify_from_settings(settings, alerts, run_id=validation.get("run_name"))
+    log.info("alerts: %d identity findings, %d new, delivered to %s, failed %s", len(found), outcome["new"],
              outcome["delivered"], outcome["failed"])
-    return {**outcome, "findings": len(alerts), "review": review_findings(validation, settings)}
+    return {**outcome, "findings": len(found), "review": review}
 
 
 def review_findings(validation: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:

@@ -74,12 +74,12 @@ def test_alerts_the_webhook_missed_are_sent_by_the_next_run(pipeline_env, monkey
 
     assert down["delivered"] == ["file"] and "webhook" in down["failed"]
     assert [a["alert_id"] for a in _lines(settings.alerts_path)] == [BREACH.alert_id, OTHER.alert_id]
-    assert {(e["sink"], e["alert_id"]) for e in _lines(undelivered)} == {("webhook", BREACH.alert_id),
-                                                                         ("webhook", OTHER.alert_id)}
+    assert [(e["sink"], [a["alert_id"] for a in e["alerts"]]) for e in _lines(undelivered)] == [
+        ("webhook", [BREACH.alert_id, OTHER.alert_id])]  # one digest, kept whole
 
     still_down = notify_from_settings(settings, [BREACH, OTHER])
     assert still_down["redelivered"] == {} and still_down["still_undelivered"] == 2
-    assert len(_lines(undelivered)) == 2  # kept, not doubled
+    assert len(_lines(undelivered)) == 1  # kept, not doubled
 
     receiver = Receiver(port)
     try:
@@ -89,7 +89,7 @@ def test_alerts_the_webhook_missed_are_sent_by_the_next_run(pipeline_env, monkey
         receiver.close()
 
     assert up["redelivered"] == {"webhook": 2}
-    assert up["new"] == 1 and up["delivered"] == ["webhook", "file"]
+    assert up["new"] == 1 and up["delivered"] == ["file", "webhook"]
     assert sorted(receiver.received[0]) == sorted([BREACH.alert_id, OTHER.alert_id])
     assert receiver.received[1] == [LATER.alert_id]
     assert receiver.paths[0] == f"/hooks/{TOKEN}?token={TOKEN}"
@@ -113,5 +113,5 @@ def test_undelivered_alerts_of_a_sink_no_longer_configured_are_kept(pipeline_env
     outcome = notify_from_settings(settings, [BREACH])
 
     assert outcome["still_undelivered"] == 1
-    assert [e["alert_id"] for e in _lines(settings.alerts_path.with_name("alerts.undelivered.jsonl"))] == [
-        BREACH.alert_id]
+    assert [[a["alert_id"] for a in e["alerts"]]
+            for e in _lines(settings.alerts_path.with_name("alerts.undelivered.jsonl"))] == [[BREACH.alert_id]]

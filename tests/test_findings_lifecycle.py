@@ -24,6 +24,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
     monkeypatch.setenv("PIPELINE_VAR_PATH", str(tmp_path / "var"))
     monkeypatch.setenv("DATA_DOCS_PATH", str(tmp_path / "var" / "data-docs"))
+    monkeypatch.setenv("ALERTS_PATH", str(tmp_path / "var" / "alerts.jsonl"))
     monkeypatch.setenv("REVIEW_DECISIONS_PATH", str(tmp_path / "reviews" / "decisions.csv"))
     monkeypatch.setenv("NOTIFY_RETRY_DELAY_SECONDS", "0")
     monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
@@ -86,10 +87,12 @@ def test_the_first_run_sends_one_digest_grouped_by_agency_with_numbers_and_sourc
 def test_a_rerun_with_nothing_new_sends_no_digest_and_keeps_first_seen(env):
     review_findings(env, run_id="run-1")
     first = _findings(env)
+    alert_lines = env.alerts_path.read_text(encoding="utf-8")
     outcome = review_findings(env, run_id="run-2")
 
     assert (outcome["new"], outcome["reopened"], outcome["resolved"], outcome["alerted"]) == (0, 0, 0, 0)
     assert len(_digests(env)) == 1
+    assert env.alerts_path.read_text(encoding="utf-8") == alert_lines  # no message at all
     second = _findings(env)
     assert second.keys() == first.keys()
     assert all(second[fp]["first_seen"] == first[fp]["first_seen"] for fp in first)
@@ -146,6 +149,10 @@ def test_a_dismissed_finding_stays_dismissed_after_re_extraction_and_never_alert
     assert last["run_id"] == "run-4"
     assert breach["fingerprint"] in last["fingerprints"]  # confirmed, reopened: alerted again
     assert narrative["fingerprint"] not in last["fingerprints"]  # dismissed: never again
+    run_4_lines = [json.loads(l) for l in env.alerts_path.read_text(encoding="utf-8").splitlines()
+                   if json.loads(l)["run_id"] == "run-4"]
+    assert breach["fingerprint"] in {a["alert_id"] for a in run_4_lines}
+    assert narrative["fingerprint"] not in {a["alert_id"] for a in run_4_lines}
     text = (env.var_path / "digests" / last["text_file"]).read_text(encoding="utf-8")
     assert "reopened" in text
 
@@ -191,7 +198,11 @@ def test_the_webhook_receives_the_digest_text(env, webhook, monkeypatch):
     assert outcome["digest_delivered"] == ["file", "webhook"]
     [payload] = handler.received
     assert payload["text"].startswith("Government information disclosure reports, run run-1")
-    assert len(payload["findings"]) == outcome["alerted"]
+    assert len(payload["alerts"]) == outcome["alerted"]
+    # the file sink holds the same alerts, one line each, with what a maintainer needs to find them
+    lines = [json.loads(l) for l in env.alerts_path.read_text(encoding="utf-8").splitlines()]
+    assert [a["alert_id"] for a in lines] == [a["fingerprint"] for a in payload["alerts"]]
+    assert {"agency", "year", "check_code", "scope_kind", "scope", "lhs", "rhs", "object_key"} <= set(lines[0])
 
 
 def test_a_failing_webhook_is_retried_and_logged_and_loses_no_finding(env, webhook, monkeypatch):
@@ -203,7 +214,7 @@ def test_a_failing_webhook_is_retried_and_logged_and_loses_no_finding(env, webho
 
     assert len(handler.received) == 3  # retried
     assert outcome["digest_delivered"] == ["file"] and "webhook" in outcome["digest_failed"]
-    [undelivered] = [json.loads(l) for l in (env.var_path / "digests" / "undelivered.jsonl").read_text(
+    [undelivered] = [json.loads(l) for l in (env.var_path / "alerts.undelivered.jsonl").read_text(
         encoding="utf-8").splitlines()]
     assert undelivered["sink"] == "webhook" and "丙市财政局" in undelivered["text"]
     assert len(_digests(env)[0]["fingerprints"]) == outcome["alerted"] > 0
@@ -255,6 +266,10 @@ def test_a_task_that_fails_for_a_technical_reason_sends_a_technical_alert(env):
     assert record["kind"] == "technical" and record["run_id"] == "manual__2026-01-31"
     text = (env.var_path / "digests" / record["text_file"]).read_text(encoding="utf-8")
     assert "dbt_build" in text and "RuntimeError: dbt build failed (exit 2)" in text
+    # through the same file sink as the findings: one line in the alerts file
+    [line] = [json.loads(l) for l in env.alerts_path.read_text(encoding="utf-8").splitlines()]
+    assert (line["kind"], line["run_id"]) == ("technical", "manual__2026-01-31")
+    assert "RuntimeError: dbt build failed (exit 2)" in line["message"]
 
 
 def test_no_check_results_leaves_the_history_untouched(env, tmp_path):

@@ -160,8 +160,9 @@ def test_a_sink_that_keeps_failing_loses_no_finding(tmp_path, receiver):
     assert outcome["delivered"] == ["file"]
     assert "HTTP Error 500" in outcome["failed"]["webhook"]
     assert [a["alert_id"] for a in _lines(alerts_file)] == [BREACH.alert_id, OTHER.alert_id]
-    kept = _lines(undelivered)
-    assert [(a["sink"], a["alert_id"]) for a in kept] == [("webhook", BREACH.alert_id), ("webhook", OTHER.alert_id)]
+    [kept] = _lines(undelivered)  # the one digest the webhook did not take
+    assert kept["sink"] == "webhook" and kept["text"].splitlines()[1:] == [f"- {BREACH.message}", f"- {OTHER.message}"]
+    assert [a["alert_id"] for a in kept["alerts"]] == [BREACH.alert_id, OTHER.alert_id]
 
 
 def test_an_unreachable_smtp_server_is_reported_not_raised(tmp_path):
@@ -188,3 +189,22 @@ def test_smtp_delivers_one_mail_listing_every_alert(tmp_path, smtp_server):
     assert message["Subject"] == "[transparency reports] 2 identity breach(es)"
     body = email.message_from_string(message.as_string()).get_payload(decode=True).decode("utf-8")
     assert BREACH.message in body and OTHER.message in body
+
+
+def test_a_technical_alert_takes_the_same_sinks_as_the_findings(tmp_path, receiver):
+    from pipeline.digest import technical_digest
+    from pipeline.notify import deliver
+
+    hook = receiver()
+    digest = technical_digest("manual__2026-01-31", "transparency_reports", "dbt_build", "RuntimeError: boom")
+
+    outcome = deliver(digest, [FileSink(tmp_path / "alerts.jsonl", tmp_path / "digests"), WebhookSink(hook.url)],
+                      tmp_path / "undelivered.jsonl", attempts=1)
+
+    assert outcome["delivered"] == ["file", "webhook"]
+    (body,) = hook.bodies
+    assert (body["kind"], body["alerts"]) == ("technical", [])
+    assert "task dbt_build of DAG transparency_reports" in body["text"]
+    (line,) = _lines(tmp_path / "alerts.jsonl")
+    assert (line["kind"], line["run_id"]) == ("technical", "manual__2026-01-31")
+    assert (tmp_path / "digests" / "technical-manual__2026-01-31.txt").read_text(encoding="utf-8") == body["text"] + "\n"
