@@ -442,3 +442,60 @@ def test_counts_quoted_in_a_sentence_inside_table_four_are_not_cells():
         "#### 四、政府信息公开行政复议、行政诉讼情况\n\n本年度发生行政复议 2 件、行政诉讼 0 件。\n")
     result = parse_text(text)
     assert values(result) == gold("beiguan-gxj-2023")["cells"]
+
+
+MARKDOWN_T3_HEADER = """## 三、收到和处理政府信息公开申请情况
+
+| （本列数据的钩稽关系为：第一项加第二项之和，等于第三项加第四项之和） |  |  | 申请人情况 |  |  |  |  |  |  |
+|---|---|---|---|---|---|---|---|---|---|
+|  |  |  | 自 然人 | 法人或其他组织 |  |  |  |  | 总计 |
+|  |  |  |  | 商业 企业 | 科研 机构 | 社会公 益组织 | 法律服 务机构 | 其 他 |  |
+"""
+MARKDOWN_T3_ROWS = """| 一、本年新收政府信息公开申请数量 |  |  |  | 0 | 0 |  |  | 0 |  |
+| 二、上年结转政府信息公开申请数量 |  |  | 0 |  | 0 |  |  |  | 0 |
+| 三、本 年 度 办 理 结 果 | (一) 予以公开 |  |  | 0 | 0 | 0 | 0 |  |  |
+|  | (二) 部分公开（区分处理的，只计这一情形，不计其他情形） |  |  | 0 |  | 0 |  |  |  |
+|  | (三) 不予公开 | 1.属于国家秘密 | 0 |  |  |  |  | 0 |  |
+|  |  | 2.其他法律行政法规禁止公开 | 0 | 0 | 0 | 0 | 0 |  | 0 |
+|  |  | 3.危及“三安全一稳定” |  | 0 | 0 |  |  |  | 0 |
+|  |  | 4.保护第三方合法权益 |  | 0 |  |  |  |  | 0 |
+|  |  | 5.属于三类内部事务信息 | 0 | 0 |  |  | 0 |  |  |
+|  |  | 6.属于四类过程性信息 |  |  | 0 |  |  | 0 | 0 |
+|  |  | 7.属于行政执法案卷 |  | 0 | 0 |  | 0 |  |  |
+|  |  | 8.属于行政查询事项 |  |  |  | 0 |  |  |  |
+|  | (四) 无法提供 | 1.本机关不掌握相关政府信息 |  |  | 0 | 0 | 0 | 0 | 0 |
+|  |  | 2.没有现成信息需要另行制作 | 0 |  | 0 |  |  | 0 |  |
+|  |  | 3.补正后申请内容仍不明确 |  | 0 |  | 0 |  |  |  |
+|  | (五) 不予处理 | 1.信访举报投诉类申请 |  |  |  | 0 |  |  |  |
+|  |  | 2.重复申请 |  |  | 0 | 0 |  | 0 | 0 |
+|  |  | 3.要求提供公开出版物 | 0 |  |  |  |  | 0 |  |
+|  |  | 4.无正当理由大量反复申请 |  |  |  |  |  | 0 |  |
+|  |  | 5.要求行政机关确认或重新出具已获取信息 | 0 |  |  |  | 0 |  | 0 |
+|  | (六) 其他处理 |  |  | 0 |  | 0 |  |  |  |
+|  | (七) 总计 |  | 0 | 0 | 0 | 0 | 0 |  |  |
+| 四、结转下年度继续办理 |  |  |  | 0 |  | 0 |  |  |  |
+"""
+
+
+def t3_values(parsed, row_key: str) -> list:
+    return [parsed.cells[key(3, row_key, c)].value for c in T3_COLUMNS]
+
+
+def test_blank_markdown_cells_take_their_column_from_the_header_row():
+    parsed = parse_text(MARKDOWN_T3_HEADER + MARKDOWN_T3_ROWS)
+    assert [i.code for i in parsed.issues if i.severity == "error"] == []
+    assert t3_values(parsed, "new_received") == [None, 0, 0, None, None, 0, None]
+    assert t3_values(parsed, "granted") == [None, 0, 0, 0, 0, None, None]
+    assert t3_values(parsed, "partially_granted") == [None, 0, None, 0, None, None, None]
+    assert t3_values(parsed, "other_processing") == [None, 0, None, 0, None, None, None]
+    assert t3_values(parsed, "total_processed") == [0, 0, 0, 0, 0, None, None]
+    assert t3_values(parsed, "carried_forward") == [None, 0, None, 0, None, None, None]
+    assert parsed.cells["t3.granted.commercial_enterprise"].line == 9
+
+
+def test_markdown_rows_without_a_header_or_with_another_field_count_stay_flagged():
+    headerless = parse_text("## 三、收到和处理政府信息公开申请情况\n\n" + MARKDOWN_T3_ROWS)
+    assert "t3.granted.natural_person" in {i.key for i in headerless.issues if i.code == "ambiguous_split"}
+    one_field_short = MARKDOWN_T3_ROWS.replace("| (一) 予以公开 |  |  | 0 |", "| (一) 予以公开 |  | 0 |")
+    shifted = parse_text(MARKDOWN_T3_HEADER + one_field_short)
+    assert "t3.granted.natural_person" in {i.key for i in shifted.issues if i.code == "ambiguous_split"}

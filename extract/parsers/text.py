@@ -193,7 +193,7 @@ def parse_text(text: str) -> ParsedDocument:
     if t2_range and _assemble_t2(reader, _read_rows(reader, t2_range, table=2), template, t2_columns):
         tables_found.append(2)
     t3_rows = _read_rows(reader, regions.get(3), table=3)
-    if t3_rows and _assemble_t3(reader, t3_rows):
+    if t3_rows and _assemble_t3(reader, t3_rows, regions[3]):
         tables_found.append(3)
     if regions.get(4) and _assemble_t4(reader, regions[4]):
         tables_found.append(4)
@@ -506,9 +506,55 @@ def _assemble_t2(reader: Reader, rows: list[RowText], template: str, column_hits
     return bool(readings)
 
 
-def _assemble_t3(reader: Reader, rows: list[RowText]) -> bool:
+def header_starts(reader: Reader, region: tuple[int, int], columns: tuple[str, ...]) -> dict[int, int]:
+    """Where the first cell sits in the table's lines, by field count, read from the column headers printed
+    as table fields (markdown pipes, tabs) before the table's first row: a line with as many fields as the
+    header line has its cells under the header's column names. Only when at least two header names agree."""
+    starts: dict[int, set[int]] = {}
+    named: dict[int, int] = {}
+    for i in range(*region):
+        hit = reader.hits[i]
+        if hit.is_row:
+            break
+        if hit.kind != "column" or hit.key not in columns:
+            continue
+        offset = reader.hit_offset(hit)
+        line_start = reader.folded.rfind("\n", 0, offset) + 1
+        line_end = reader.folded.find("\n", offset)
+        line = reader.folded[line_start:line_end if line_end >= 0 else len(reader.folded)]
+        whole = split_fields(line)
+        if whole is None:
+            continue
+        separator = "\t" if "\t" in line else "|"
+        position = reader.folded[line_start:offset].count(separator)
+        starts.setdefault(len(whole), set()).add(position - columns.index(hit.key))
+        named[len(whole)] = named.get(len(whole), 0) + 1
+    return {n: next(iter(s)) for n, s in starts.items() if len(s) == 1 and named[n] >= 2}
+
+
+def header_layout(rows: list[RowText], starts: dict[int, int],
+                  learnt: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]:
+    """The learnt layout completed by the header's column positions (a shape where the two disagree is left
+    out: its position is not certain)."""
+    layout = dict(learnt)
+    for row in rows:
+        if row.line_shape is None or row.line_shape[1] not in starts:
+            continue
+        label_fields, total_fields = row.line_shape
+        start = starts[total_fields] - label_fields - 1
+        if start < 0:
+            continue
+        if learnt.get(row.line_shape, start) != start:
+            layout.pop(row.line_shape, None)
+        else:
+            layout[row.line_shape] = start
+    return layout
+
+
+def _assemble_t3(reader: Reader, rows: list[RowText], region: tuple[int, int]) -> bool:
     readings: list[tuple[digits.RowReading, RowText]] = []
-    layout = learn_layout(rows, lambda row: len(T3_COLUMNS))
+    layout = header_layout(rows, header_starts(reader, region, T3_COLUMNS),
+                           learn_layout(rows, lambda row: len(T3_COLUMNS)))
     for row in rows:
         keys = tuple(key(3, row.key, c) for c in T3_COLUMNS)
         reading = _row_reading(reader, keys, row, f"表三 {row.key}", layout=layout, group_size=len(T3_COLUMNS))
