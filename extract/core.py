@@ -79,6 +79,21 @@ def extract_bytes(data: bytes, name: str = "<bytes>") -> dict[str, Any]:
         return _failed(name, sha256, code, message, fmt=fmt, size=len(data))
 
 
+# Column labels only 表四 prints: when they are in the text, the table is there, even with every cell blank.
+_T4_HEADER_MARKERS = ("尚未审结", "复议后起诉")
+
+
+def _printed_but_unread_tables(parsed: ParsedDocument) -> list[Issue]:
+    """A table whose header is printed but whose cells were not read is a reading failure, never an
+    absence: without this, a fully blank 表四 would silently come back with no keys at all."""
+    if any(k.startswith("t4.") for k in parsed.cells) or any(i.code == "table_not_found" for i in parsed.issues):
+        return []
+    compact = "".join(parsed.text.split())
+    if all(marker in compact for marker in _T4_HEADER_MARKERS):
+        return [Issue("table_unread", "表四's header is printed but none of its cells could be read")]
+    return []
+
+
 def _result(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument) -> dict[str, Any]:
     agency, year = detect_agency_year(parsed.text)
     issues = list(parsed.issues)
@@ -92,6 +107,7 @@ def _result(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument)
         if agency is None:
             issues.append(Issue("agency_not_found", "the agency could not be read from the title",
                                 severity="info"))
+        issues.extend(_printed_but_unread_tables(parsed))
         status = "needs_review" if any(i.severity == "error" for i in issues) else "ok"
     values = {k: c.value for k, c in parsed.cells.items()}
     checks = check_identities(values)
