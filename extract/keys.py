@@ -1,4 +1,4 @@
-"""Canonical cell keys `t<table>.<row>.<col>` of ../shared/spec/annual-report.md.
+"""Canonical cell keys `t<table>.<row>.<col>` of docs/annual-report.md.
 
 These keys are the contract between the extractor, the staging tables, the dbt models, the expectations
 and the scoring tool. Order matters: it is the printed order of rows and columns in the template.
