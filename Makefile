@@ -24,7 +24,7 @@ lock: ## recompile requirements.lock after editing requirements.in
 	uv pip compile --quiet requirements.in --python-version $(PYTHON_VERSION) -o requirements.lock
 
 bench: setup ## extraction throughput by format (numbers go in the README)
-	$(PY) -m extract.bench
+	$(PY) -m tests.support.bench_extraction
 
 clean: ## remove everything a run wrote (warehouse, object store, Data Docs, alerts)
 	rm -rf var dbt_project/target dbt_project/logs

@@ -10,7 +10,7 @@ expectations (UnexpectedRowsExpectation), so the identity arithmetic is done in 
 (marts.fct_identity_checks: lhs, rhs per evaluation) and the suites assert on those rows. The frame is
 small (one row per document and row/column of an identity, ~140 per report).
 
-tests/test_expectations_datasource.py shows this path reporting a known failing row as failed and a
+tests/warehouse/test_expectations_datasource.py shows this path reporting a known failing row as failed and a
 passing one as passed.
 """
 from __future__ import annotations

@@ -5,10 +5,6 @@ import logging
 import os
 import pathlib
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-SAMPLES_DIR = ROOT / "data" / "samples"
-DEV_CORPUS_DIR = ROOT / "tests" / "data" / "dev-corpus" / "cases"
-
 # Airflow reads its configuration at import time; point it at a throwaway home before any test imports it.
 os.environ.setdefault("AIRFLOW_HOME", str(pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"airflow-tests-{os.getpid()}"))
 os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{os.environ['AIRFLOW_HOME']}/airflow.db")

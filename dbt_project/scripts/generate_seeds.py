@@ -1,6 +1,7 @@
-"""Write the reference seeds of the dbt project from the canonical keys in `extract/keys.py`.
+"""Write the reference seeds of the dbt project from the canonical keys in `extract/keys.py` and the check
+catalogue in `extract/check_catalogue.py`.
 
-The seeds are committed; `tests/test_warehouse_seeds.py` fails when they drift from `extract.keys`.
+The seeds are committed; `tests/warehouse/test_seeds.py` fails when they drift from `extract.keys`.
 Regenerate after changing the keys:  PYTHONPATH=. .venv/bin/python dbt_project/scripts/generate_seeds.py
 """
 from __future__ import annotations
@@ -9,6 +10,7 @@ import csv
 import io
 from pathlib import Path
 
+from extract.check_catalogue import CHECKS
 from extract.keys import (T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021,
                           T3_OUTCOME_ROWS, T3_ROWS, T4_COLUMNS, T4_ROWS, key)
 
@@ -119,7 +121,15 @@ def identity_terms() -> list[dict]:
     return terms
 
 
-SEEDS = {"identity_terms": identity_terms, "t3_rows": t3_rows, "t3_columns": t3_columns}
+def check_catalogue() -> list[dict]:
+    """Every check of the spec: code, family, severity, description, formula, what a maintainer should do."""
+    return [{"check_code": c.code, "spec_number": c.spec_number, "check_family": c.family, "severity": c.severity,
+             "description": c.description, "formula": c.formula, "maintainer_action": c.maintainer_action}
+            for c in CHECKS]
+
+
+SEEDS = {"identity_terms": identity_terms, "t3_rows": t3_rows, "t3_columns": t3_columns,
+         "check_catalogue": check_catalogue}
 
 
 def render(rows: list[dict]) -> str:

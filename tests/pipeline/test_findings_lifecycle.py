@@ -1,0 +1,294 @@
+"""Findings that survive reruns: fingerprints, history, decisions, one digest of what is new, sinks."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from pipeline import findings
+from pipeline.config import load_settings
+from pipeline.review import alert_task_failure, findings_db_path, review_findings
+from tests.support.check_cases import (
+    base_report, copy_warehouse, extracted, render_text, shared_warehouse, signed,
+)
+from tests.support.warehouse import load_staging, run_dbt
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """Settings for one test: its own copy of the scenario warehouse, var/ and review file."""
+    warehouse = copy_warehouse(tmp_path)
+    monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
+    monkeypatch.setenv("PIPELINE_VAR_PATH", str(tmp_path / "var"))
+    monkeypatch.setenv("DATA_DOCS_PATH", str(tmp_path / "var" / "data-docs"))
+    monkeypatch.setenv("ALERTS_PATH", str(tmp_path / "var" / "alerts.jsonl"))
+    monkeypatch.setenv("REVIEW_DECISIONS_PATH", str(tmp_path / "reviews" / "decisions.csv"))
+    monkeypatch.setenv("NOTIFY_RETRY_DELAY_SECONDS", "0")
+    monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.delenv("FINDINGS_DB_PATH", raising=False)
+    return load_settings()
+
+
+def _digests(settings) -> list[dict]:
+    ledger = settings.var_path / "digests" / "digests.jsonl"
+    if not ledger.is_file():
+        return []
+    return [json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines()]
+
+
+def _findings(settings) -> dict[str, dict]:
+    con = findings.open_findings_db(findings_db_path(settings), None)
+    try:
+        return {f["fingerprint"]: f for f in findings.all_findings(con)}
+    finally:
+        con.close()
+
+
+def _the(settings, agency: str, check_code: str, scope: str) -> dict:
+    [finding] = [f for f in _findings(settings).values()
+                 if (f["agency"], f["check_code"], f["scope"]) == (agency, check_code, scope)]
+    return finding
+
+
+def _rebuild_with(settings, *documents) -> None:
+    load_staging(settings.warehouse_path, list(documents))
+    completed = run_dbt(settings.warehouse_path, "build")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+
+
+def test_the_first_run_sends_one_digest_grouped_by_agency_with_numbers_and_source(env):
+    outcome = review_findings(env, run_id="run-1")
+
+    [digest] = _digests(env)
+    assert digest["run_id"] == "run-1" and len(digest["fingerprints"]) == outcome["new"] == outcome["alerted"]
+    text = (env.var_path / "digests" / digest["text_file"]).read_text(encoding="utf-8")
+    assert "== 丙市财政局" in text and "== 戊市财政局" in text
+    alerted = _findings(env).values()
+    by_check = next(l for l in text.splitlines() if l.startswith("By check: "))
+    assert f"narrative_8 {sum(f['check_code'] == 'narrative_8' for f in alerted)}" in by_check
+    assert f"identity_5 {sum(f['check_code'] == 'identity_5' for f in alerted)}" in by_check
+    failures = sum(f["severity"] == "failure" for f in alerted)
+    assert f"failure {failures}" in next(l for l in text.splitlines() if l.startswith("By severity: "))
+    narrative = _the(env, "丙市财政局", "narrative_8", "applications_received")
+    line = next(l for l in text.splitlines() if narrative["fingerprint"] in l)
+    received = narrative["rhs"]
+    assert f"{int(received) + 5} vs {int(received)}" in line  # the numbers
+    assert "narrative_8" in line and "broken.txt" in line and f"line {narrative['line']}" in line  # check, source
+    assert narrative["object_key"] in line
+    # identity 5 breach names the column and both sides
+    carry = _the(env, "戊市财政局", "identity_5", "natural_person")
+    assert (carry["lhs"], carry["rhs"], carry["severity"]) == (0.0, 1.0, "failure")
+
+
+def test_a_rerun_with_nothing_new_sends_no_digest_and_keeps_first_seen(env):
+    review_findings(env, run_id="run-1")
+    first = _findings(env)
+    alert_lines = env.alerts_path.read_text(encoding="utf-8")
+    outcome = review_findings(env, run_id="run-2")
+
+    assert (outcome["new"], outcome["reopened"], outcome["resolved"], outcome["alerted"]) == (0, 0, 0, 0)
+    assert len(_digests(env)) == 1
+    assert env.alerts_path.read_text(encoding="utf-8") == alert_lines  # no message at all
+    second = _findings(env)
+    assert second.keys() == first.keys()
+    assert all(second[fp]["first_seen"] == first[fp]["first_seen"] for fp in first)
+    assert all(second[fp]["last_seen"] >= first[fp]["last_seen"] for fp in first)
+
+
+def test_fingerprints_do_not_depend_on_the_document_or_the_numbers():
+    one = findings.fingerprint("甲局", 2023, "identity_1", "column", "total", "fail", "hash-a")
+    assert one == findings.fingerprint("甲局", 2023, "identity_1", "column", "total", "fail", "hash-b")
+    assert one != findings.fingerprint("甲局", 2024, "identity_1", "column", "total", "fail", "hash-a")
+    assert one != findings.fingerprint("甲局", 2023, "identity_1", "column", "total", "incomplete", "hash-a")
+
+
+def test_a_dismissed_finding_stays_dismissed_after_re_extraction_and_never_alerts_again(env, tmp_path):
+    review_findings(env, run_id="run-1")
+    narrative = _the(env, "丙市财政局", "narrative_8", "applications_received")
+    breach = _the(env, "丙市财政局", "identity_1", "natural_person")
+    findings.write_decision(tmp_path / "reviews" / "decisions.csv", findings.Decision(
+        narrative["fingerprint"], "dismissed", "the text counts applications by post too", "maintainer-a"))
+    findings.write_decision(tmp_path / "reviews" / "decisions.csv", findings.Decision(
+        breach["fingerprint"], "confirmed", "printed that way"))
+    _, docs = shared_warehouse()
+    broken = docs["broken"]
+
+    # re-extraction: the same report crawled again as another file arrives later (a new document hash)
+    again = extracted(broken["_text"] + "\n", "broken-recrawl.txt", broken["arrived_at"].replace(year=2027))
+    assert again["sha256"] != broken["sha256"]
+    _rebuild_with(env, again)
+    outcome = review_findings(env, run_id="run-2")
+    assert (outcome["new"], outcome["alerted"]) == (0, 0)
+    narrative_now = _the(env, "丙市财政局", "narrative_8", "applications_received")
+    assert narrative_now["fingerprint"] == narrative["fingerprint"]
+    assert narrative_now["document_hash"] == again["sha256"]
+    assert (narrative_now["decision"], narrative_now["decision_note"]) == (
+        "dismissed", "the text counts applications by post too")
+    assert _the(env, "丙市财政局", "identity_1", "natural_person")["decision"] == "confirmed"
+
+    # a corrected report resolves both; the broken one arriving once more reopens them
+    corrected = base_report("broken", "丙市财政局", 2023, activity=0.9)
+    fixed = extracted(signed(render_text(corrected, "fixed"), corrected.agency, "2024年1月30日"), "fixed.txt",
+                      broken["arrived_at"].replace(year=2028))
+    _rebuild_with(env, fixed)
+    outcome = review_findings(env, run_id="run-3")
+    assert outcome["resolved"] >= 2 and outcome["alerted"] == 0
+    assert _findings(env)[narrative["fingerprint"]]["status"] == "resolved"
+
+    _rebuild_with(env, {**again, "arrived_at": broken["arrived_at"].replace(year=2029)})
+    outcome = review_findings(env, run_id="run-4")
+    assert outcome["reopened"] >= 2
+    reopened = _findings(env)
+    assert reopened[narrative["fingerprint"]]["status"] == "open"
+    assert reopened[narrative["fingerprint"]]["times_reopened"] == 1
+    last = _digests(env)[-1]
+    assert last["run_id"] == "run-4"
+    assert breach["fingerprint"] in last["fingerprints"]  # confirmed, reopened: alerted again
+    assert narrative["fingerprint"] not in last["fingerprints"]  # dismissed: never again
+    run_4_lines = [json.loads(l) for l in env.alerts_path.read_text(encoding="utf-8").splitlines()
+                   if json.loads(l)["run_id"] == "run-4"]
+    assert breach["fingerprint"] in {a["alert_id"] for a in run_4_lines}
+    assert narrative["fingerprint"] not in {a["alert_id"] for a in run_4_lines}
+    text = (env.var_path / "digests" / last["text_file"]).read_text(encoding="utf-8")
+    assert "reopened" in text
+
+
+def test_an_unknown_decision_is_ignored_not_fatal(tmp_path, caplog):
+    path = tmp_path / "decisions.csv"
+    path.write_text("fingerprint,decision,note\nabc,dismissed,ok\ndef,dismised,typo\n", encoding="utf-8")
+    decisions = findings.read_decisions(path)
+    assert list(decisions) == ["abc"] and decisions["abc"].note == "ok"
+    assert "dismised" in caplog.text
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    status = 200
+    received: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append(json.loads(body))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook():
+    handler = type("Handler", (_Webhook,), {"received": [], "status": 200})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield handler, f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_webhook_receives_the_digest_text(env, webhook, monkeypatch):
+    handler, url = webhook
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", url)
+    outcome = review_findings(load_settings(), run_id="run-1")
+
+    assert outcome["digest_delivered"] == ["file", "webhook"]
+    [payload] = handler.received
+    assert payload["text"].startswith("Government information disclosure reports, run run-1")
+    assert len(payload["alerts"]) == outcome["alerted"]
+    # the file sink holds the same alerts, one line each, with what a maintainer needs to find them
+    lines = [json.loads(l) for l in env.alerts_path.read_text(encoding="utf-8").splitlines()]
+    assert [a["alert_id"] for a in lines] == [a["fingerprint"] for a in payload["alerts"]]
+    assert {"agency", "year", "check_code", "scope_kind", "scope", "lhs", "rhs", "object_key"} <= set(lines[0])
+
+
+def test_a_failing_webhook_is_retried_and_logged_and_loses_no_finding(env, webhook, monkeypatch):
+    handler, url = webhook
+    handler.status = 500
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", url)
+    monkeypatch.setenv("NOTIFY_RETRIES", "3")
+    outcome = review_findings(load_settings(), run_id="run-1")
+
+    assert len(handler.received) == 3  # retried
+    assert outcome["digest_delivered"] == ["file"] and "webhook" in outcome["digest_failed"]
+    [undelivered] = [json.loads(l) for l in (env.var_path / "alerts.undelivered.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert undelivered["sink"] == "webhook" and "丙市财政局" in undelivered["text"]
+    assert len(_digests(env)[0]["fingerprints"]) == outcome["alerted"] > 0
+
+
+def test_smtp_sends_the_digest(env, monkeypatch):
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    class Inbox(Message):
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def handle_message(self, message):
+            self.messages.append(message)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        monkeypatch.setenv("SMTP_TO", "maintainers@example.org")
+        outcome = review_findings(load_settings(), run_id="run-1")
+    finally:
+        controller.stop()
+    assert "smtp" in outcome["digest_delivered"]
+    [message] = inbox.messages
+    assert message["Subject"].startswith("[transparency reports]") and "new finding(s)" in message["Subject"]
+    assert "丙市财政局" in message.get_payload(decode=True).decode("utf-8")
+
+
+def test_a_task_that_fails_for_a_technical_reason_sends_a_technical_alert(env):
+    class TaskInstance:
+        dag_id, task_id, log_url = "transparency_reports", "dbt_build", None
+
+    class DagRun:
+        run_id = "manual__2026-01-31"
+
+    alert_task_failure({"task_instance": TaskInstance(), "dag_run": DagRun(),
+                        "exception": RuntimeError("dbt build failed (exit 2)")})
+    [record] = _digests(env)
+    assert record["kind"] == "technical" and record["run_id"] == "manual__2026-01-31"
+    text = (env.var_path / "digests" / record["text_file"]).read_text(encoding="utf-8")
+    assert "dbt_build" in text and "RuntimeError: dbt build failed (exit 2)" in text
+    # through the same file sink as the findings: one line in the alerts file
+    [line] = [json.loads(l) for l in env.alerts_path.read_text(encoding="utf-8").splitlines()]
+    assert (line["kind"], line["run_id"]) == ("technical", "manual__2026-01-31")
+    assert "RuntimeError: dbt build failed (exit 2)" in line["message"]
+
+
+def test_no_check_results_leaves_the_history_untouched(env, tmp_path):
+    review_findings(env, run_id="run-1")
+    before = _findings(env)
+    con = findings.open_findings_db(findings_db_path(env), tmp_path / "no-such-warehouse.duckdb")
+    try:
+        outcome = findings.record_findings(con, {})
+    finally:
+        con.close()
+    assert outcome["skipped"] == "no check results"
+    assert _findings(env) == before
+
+
+def test_every_task_of_the_dag_sends_a_technical_alert_when_it_fails():
+    from tests.support.pipeline_env import load_dag
+
+    dag = load_dag("transparency_reports")
+    for task in dag.tasks:
+        callbacks = task.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]
+        assert [getattr(c, "__name__", None) for c in callbacks] == ["alert_task_failure"], task.task_id
