@@ -14,9 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("file")
     ap.add_argument("--with-text", action="store_true", help="include the document's plain text")
     args = ap.parse_args(argv)
-    result = extract_file(args.file)
+    result = extract_file(args.file).to_dict()
     if not args.with_text:
-        result.pop("text", None)
+        del result["text"]
     try:
         json.dump(result, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -76,13 +76,6 @@ T2_LAYOUT = {
     ),
 }
 
-# Cells that hold amounts (decimals) rather than counts; everything else must be an integer.
-AMOUNT_KEYS = frozenset({"t2.administrative_fees.amount", "t2.centralized_procurement.total_amount"})
-# Cells that may legitimately be negative.
-SIGNED_COLUMNS = frozenset({"change"})
-
-TEMPLATES = ("2019", "2021")
-
 
 def key(table: int | str, row: str, col: str) -> str:
     return f"t{table}.{row}.{col}"
@@ -100,5 +93,3 @@ def template_keys(template: str) -> list[str]:
     keys += [key(4, row, col) for row in T4_ROWS for col in T4_COLUMNS]
     return keys
 
-
-ALL_KEYS = frozenset(template_keys("2019")) | frozenset(template_keys("2021"))

@@ -47,7 +47,6 @@ class Settings:
     smtp_starttls: bool
     notify_retries: int
     notify_retry_delay_seconds: float
-    extract_max_bytes: int
     warehouse_lock_timeout_seconds: float = 60.0
     s3_connect_timeout_seconds: float = 5.0
     s3_read_timeout_seconds: float = 30.0
@@ -95,7 +94,6 @@ def load_settings() -> Settings:
         smtp_starttls=_env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
         notify_retries=max(1, int(_env("NOTIFY_RETRIES", "3"))),
         notify_retry_delay_seconds=float(_env("NOTIFY_RETRY_DELAY_SECONDS", "1")),
-        extract_max_bytes=int(_env("EXTRACT_MAX_BYTES", str(50 * 1024 * 1024))),
         warehouse_lock_timeout_seconds=max(0.0, float(_env("WAREHOUSE_LOCK_TIMEOUT_SECONDS", "60"))),
         s3_connect_timeout_seconds=float(_env("S3_CONNECT_TIMEOUT_SECONDS", "5")),
         s3_read_timeout_seconds=float(_env("S3_READ_TIMEOUT_SECONDS", "30")),

@@ -5,14 +5,13 @@ extraction results travel through object storage, never through XCom.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -53,62 +52,46 @@ def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = 
     return batches(list(landed.values()), settings.batch_size)
 
 
-def _failure_reason(result: dict[str, Any]) -> str:
-    errors = [i for i in result.get("issues", []) if i.get("severity") == "error"] or result.get("issues", [])
-    return "; ".join(f"{i.get('code')}: {i.get('message')}" for i in errors) or "unknown"
-
-
 def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None = None) -> list[dict[str, Any]]:
     """Extract every landed document of a batch from object storage. A document that cannot be read ends
     with status failed and its raw copied under quarantine/; the batch goes on. Each result is stored
     under extracted/; the returned summaries name it."""
-    from extract.core import extract_bytes
+    from extract import ExtractOptions, extract_bytes
+
+    from .landing import ExtractedDocument
 
     settings = settings or load_settings()
     store = storage.make_store(settings)
+    options = ExtractOptions.from_env()
     summaries = []
     for raw in batch:
         landed = storage.LandedObject(**raw)
         data = store.get(landed.key)
-        result = extract_bytes(data, name=landed.original_name)
-        result.update(object_key=landed.key, original_name=landed.original_name, arrived_at=landed.arrived_at,
-                      quarantine_key=None)
-        if result["status"] == "failed":
-            reason = _failure_reason(result)
-            result["quarantine_key"] = storage.quarantine(store, landed, data, reason)
+        result = extract_bytes(data, landed.original_name, options)
+        document = ExtractedDocument(result, landed.key, landed.original_name,
+                                     datetime.fromisoformat(landed.arrived_at) if landed.arrived_at else None)
+        if result.status == "failed":
+            reason = result.failure_reason()
+            document.quarantine_key = storage.quarantine(store, landed, data, reason)
             log.warning("quarantined %s (%s): %s", landed.original_name, landed.key, reason)
         result_key = storage.extracted_key(landed.sha256)
-        store.put(result_key, json.dumps(result, ensure_ascii=False).encode("utf-8"),
-                  {"raw_key": landed.key, "status": result["status"]})
+        store.put(result_key, document.to_json().encode("utf-8"), {"raw_key": landed.key, "status": result.status})
         summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
-                          "original_name": landed.original_name, "status": result["status"],
-                          "quarantine_key": result["quarantine_key"]})
+                          "original_name": landed.original_name, "status": result.status,
+                          "quarantine_key": document.quarantine_key})
     return summaries
-
-
-def _as_utc_naive(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
 
 
 def load_staging(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[str, Any]],
                  settings: Settings | None = None) -> dict[str, Any]:
     """Read the extraction results named by the summaries (a flat list, or one list per mapped task) and
-    load them into the warehouse's staging tables."""
-    from .load import load_results
+    land them in the warehouse's landing tables."""
+    from .landing import ExtractedDocument, load_results
 
     settings = settings or load_settings()
     store = storage.make_store(settings)
     flat = _flatten(summaries)
-    documents = []
-    for summary in flat:
-        result = json.loads(store.get(summary["result_key"]))
-        result["arrived_at"] = _as_utc_naive(result.get("arrived_at"))
-        documents.append(result)
+    documents = [ExtractedDocument.from_json(store.get(summary["result_key"])) for summary in flat]
     counts = load_results(settings.warehouse_path, documents, settings.warehouse_lock_timeout_seconds)
     statuses: dict[str, int] = {}
     for summary in flat:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.paths import DEV_CASES_DIR
 from extract import keys
-from extract.core import extract_bytes
+from extract import ExtractOptions, extract_bytes
 from extract.model import ExtractionError
 from extract.parsers import pdf, pdf_borderless, pdf_layout
 from tests.support.pdf_reports import T3_LABELS_2021, print_pdf, report_html
@@ -158,25 +158,25 @@ def test_real_report_grids_hold_the_printed_numbers():
 def test_printed_report_extracts_every_cell(printed, name):
     data, values = printed[name]
     result = extract_bytes(data, f"{name}.pdf")
-    assert result["format"] == "pdf"
-    assert result["cells"] == values
-    assert result["status"] == "ok", result["issues"]
-    assert (result["agency"], result["year"], result["template"]) == ("示例县人民政府", 2023, "2021")
-    prov = result["provenance"]["t3.rejected_duplicate.total"]
+    assert result.format == "pdf"
+    assert result.cells == values
+    assert result.status == "ok", result.issues
+    assert (result.agency, result.year, result.template) == ("示例县人民政府", 2023, "2021")
+    prov = result.provenance["t3.rejected_duplicate.total"]
     assert prov["page"] >= 1 and len(prov["bbox"]) == 4
 
 
 def test_real_report_is_exact_or_flagged():
     gold = json.loads((HONGZE / "gold.json").read_text(encoding="utf-8"))["cells"]
     result = extract_bytes((HONGZE / "source.pdf").read_bytes(), "source.pdf")
-    wrong = {k: (result["cells"].get(k), v) for k, v in gold.items() if result["cells"].get(k) != v}
-    extra = set(result["cells"]) - set(gold)
-    if result["status"] == "ok":
+    wrong = {k: (result.cells.get(k), v) for k, v in gold.items() if result.cells.get(k) != v}
+    extra = set(result.cells) - set(gold)
+    if result.status == "ok":
         assert not wrong and not extra
     assert len(wrong) <= 5, wrong  # flagged is allowed, but the tables must still be read
-    assert (result["year"], result["template"]) == (2023, "2021")
-    breaches = {(i["details"]["identity"], i["details"]["scope"]) for i in result["issues"]
-                if i["code"] == "identity_breach"}
+    assert (result.year, result.template) == (2023, "2021")
+    breaches = {(i.details["identity"], i.details["scope"]) for i in result.issues
+                if i.code == "identity_breach"}
     assert breaches and all(identity == 4 for identity, _ in breaches)  # the agency's own 表四 totals
 
 
@@ -189,8 +189,8 @@ def test_encrypted_pdf_fails_with_a_reason(printed, tmp_path):
     src.write_bytes(printed["ruled"][0])
     subprocess.run([qpdf, "--encrypt", "user-secret", "owner-secret", "256", "--", str(src), str(out)], check=True)
     result = extract_bytes(out.read_bytes(), "locked.pdf")
-    assert result["status"] == "failed"
-    assert [i["code"] for i in result["issues"]] == ["encrypted"]
+    assert result.status == "failed"
+    assert [i.code for i in result.issues] == ["encrypted"]
 
 
 def test_pdf_encrypted_only_against_editing_is_read(printed, tmp_path):
@@ -206,8 +206,8 @@ def test_pdf_encrypted_only_against_editing_is_read(printed, tmp_path):
 def test_truncated_pdf_fails_as_corrupt(printed, cut):
     data = printed["ruled"][0]
     result = extract_bytes(data[: int(len(data) * cut)], "truncated.pdf")
-    assert result["status"] == "failed"
-    assert [i["code"] for i in result["issues"]] == ["corrupt_pdf"]
+    assert result.status == "failed"
+    assert [i.code for i in result.issues] == ["corrupt_pdf"]
 
 
 def test_garbage_after_pdf_magic_is_corrupt():
@@ -231,25 +231,24 @@ def scanned_page(printed, tmp_path_factory) -> pathlib.Path:
 def test_scanned_pdf_without_text_layer_fails_with_reason(scanned_page, tmp_path):
     html = f'<!doctype html><html><body style="margin:0"><img src="{scanned_page.as_uri()}" style="width:100%"></body></html>'
     result = extract_bytes(print_pdf(html, tmp_path), "scan.pdf")
-    assert result["status"] == "failed"
-    assert [i["code"] for i in result["issues"]] == ["no_text_layer"]
-    assert "no text layer" in result["issues"][0]["message"]
+    assert result.status == "failed"
+    assert [i.code for i in result.issues] == ["no_text_layer"]
+    assert "no text layer" in result.issues[0].message
 
 
 def test_report_with_a_scanned_page_is_flagged_for_review(scanned_page, tmp_path):
     html, values = report_html(style="ruled", seed=4)
     scan = f'<div style="break-before: page"><img src="{scanned_page.as_uri()}" style="width:100%"></div>'
     result = extract_bytes(print_pdf(html.replace("</body>", scan + "</body>"), tmp_path), "mixed.pdf")
-    assert result["cells"] == values
-    assert result["status"] == "needs_review"
-    scanned = [i for i in result["issues"] if i["code"] == "no_text_layer"]
-    assert len(scanned) == 1 and scanned[0]["severity"] == "error"
-    assert scanned[0]["details"]["pages"] == [4]
+    assert result.cells == values
+    assert result.status == "needs_review"
+    scanned = [i for i in result.issues if i.code == "no_text_layer"]
+    assert len(scanned) == 1 and scanned[0].severity == "error"
+    assert scanned[0].details["pages"] == [4]
 
 
-def test_page_limit_bounds_the_work_and_says_so(printed, monkeypatch):
-    monkeypatch.setenv("EXTRACT_MAX_PDF_PAGES", "1")
-    layouts, issues = pdf.read_layouts(printed["ruled"][0])
+def test_page_limit_bounds_the_work_and_says_so(printed):
+    layouts, issues = pdf.read_layouts(printed["ruled"][0], ExtractOptions(max_pdf_pages=1))
     assert [layout.number for layout in layouts] == [1]
     assert [i.code for i in issues] == ["page_limit"] and issues[0].severity == "error"
 
@@ -346,8 +345,8 @@ def test_pages_turned_sideways_are_read_upright(printed, tmp_path, angle):
     src.write_bytes(data)
     subprocess.run([shutil.which("qpdf"), f"--rotate={angle}", str(src), str(out)], check=True)
     result = extract_bytes(out.read_bytes(), "turned.pdf")
-    assert result["cells"] == values
-    assert result["status"] == "ok"
+    assert result.cells == values
+    assert result.status == "ok"
 
 
 def test_running_footer_does_not_stop_a_table_continuing_on_the_next_page():
