@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from extract.check_catalogue import CHECKS_BY_CODE
+from extract.check_catalogue import CHECKS_BY_CODE, CheckSpec
 
 from .messages import Alert, Digest
 
@@ -69,6 +69,10 @@ def finding_line(finding: dict[str, Any], with_status: bool = True) -> str:
             f"source {location(finding)}; {status}fingerprint {finding['fingerprint']}")
 
 
+def _check_line(check: CheckSpec) -> str:
+    return f"  {check.code}: {check.description} ({check.formula})"
+
+
 def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
     """None when there is nothing new: a rerun with nothing new sends nothing."""
     if not findings:
@@ -85,7 +89,7 @@ def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
         "By check: " + ", ".join(f"{c} {n}" for c, n in sorted(by_check.items())),
         "",
         "Checks:",
-        *[f"  {code}: {CHECKS_BY_CODE[code].description}" for code in sorted(by_check) if code in CHECKS_BY_CODE],
+        *[_check_line(CHECKS_BY_CODE[code]) for code in sorted(by_check) if code in CHECKS_BY_CODE],
     ]
     for agency in sorted(by_agency):
         items = by_agency[agency]
