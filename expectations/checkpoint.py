@@ -12,7 +12,8 @@ from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from .datasource import ASSET_NAME, INDEX_COLUMN, add_batch_definition, batch_parameters, read_check_results
+from .datasource import (ASSET_NAME, DATASOURCE_NAME, INDEX_COLUMN, add_batch_definition, batch_parameters,
+                         read_check_results)
 from .result import CheckCounts, ChecksValidation, ExpectationRunError
 from .suites import FAIL_KIND, INCOMPLETE_KIND, SUITE_NAMES, add_or_update_suites
 
@@ -53,25 +54,25 @@ def _validation_definition_name(suite_name: str) -> str:
 
 
 def build_checkpoint(context) -> gx.Checkpoint:
-    """Suites, validation definitions and the checkpoint, all add_or_update (reruns are idempotent); what an
-    earlier version of this module left in the context (other checkpoints, definitions, suites) goes."""
+    """Suites, validation definitions and the checkpoint, all add_or_update (reruns are idempotent)."""
+    remove_stale(context)
     batch_definition = add_batch_definition(context)
     validation_definitions = [
         context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=_validation_definition_name(suite.name), data=batch_definition, suite=suite))
         for suite in add_or_update_suites(context)
     ]
-    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+    return context.checkpoints.add_or_update(gx.Checkpoint(
         name=CHECKPOINT_NAME,
         validation_definitions=validation_definitions,
         actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE])],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": UNEXPECTED_ROW_COLUMNS},
     ))
-    _remove_stale(context)
-    return checkpoint
 
 
-def _remove_stale(context) -> None:
+def remove_stale(context) -> None:
+    """Remove what an earlier version left in the context (other checkpoints, validation definitions, suites,
+    datasources). Before anything is re-registered: a definition whose data asset is gone no longer loads."""
     for stale in [c.name for c in context.checkpoints.all() if c.name != CHECKPOINT_NAME]:
         context.checkpoints.delete(stale)
     ours = {_validation_definition_name(name) for name in SUITE_NAMES}
@@ -79,6 +80,8 @@ def _remove_stale(context) -> None:
         context.validation_definitions.delete(stale)
     for stale in [s.name for s in context.suites.all() if s.name not in SUITE_NAMES]:
         context.suites.delete(stale)
+    for stale in [name for name in context.data_sources.all() if name != DATASOURCE_NAME]:
+        context.data_sources.delete(stale)
 
 
 def validate_checks(warehouse_path: str | Path, data_docs_dir: str | Path, *,

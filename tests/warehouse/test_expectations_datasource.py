@@ -109,15 +109,29 @@ def test_a_warehouse_with_no_check_results_yet_validates_as_success(tmp_path):
 
 
 
-def test_suites_an_earlier_version_left_in_the_context_are_removed(tmp_path):
+def test_what_an_earlier_version_left_in_the_context_is_removed(tmp_path):
+    """The context of the version before the one checkpoint: identity suites over fct_identity_checks, the
+    plausibility suites over their own datasource, two checkpoints."""
     import great_expectations as gx
 
     context = gx.get_context(mode="file", project_root_dir=str(tmp_path / "gx"))
-    context.suites.add(gx.ExpectationSuite(name="plausibility_counts_6"))
-    suites = tmp_path / "gx" / "gx" / "expectations"
-    assert (suites / "plausibility_counts_6.json").is_file()
+    for datasource_name, asset_name, suite_name, checkpoint_name in (
+            ("warehouse", "fct_identity_checks", "identity_1", "identity_checks"),
+            ("warehouse_check_results", "fct_check_results", "plausibility_counts_6", "plausibility_checks")):
+        batch = (context.data_sources.add_pandas(name=datasource_name).add_dataframe_asset(name=asset_name)
+                 .add_batch_definition_whole_dataframe("all"))
+        suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{suite_name}_on_{asset_name}", data=batch, suite=suite))
+        context.checkpoints.add(gx.Checkpoint(name=checkpoint_name, validation_definitions=[definition]))
+    stored = tmp_path / "gx" / "gx"
 
     validate_checks(_warehouse(tmp_path / "warehouse.duckdb", ROWS[:1]), tmp_path / "data_docs",
                     context_dir=tmp_path / "gx")
 
-    assert sorted(p.stem for p in suites.glob("*.json")) == sorted(check.code for check in CHECKS)
+    assert sorted(p.stem for p in (stored / "expectations").glob("*.json")) == sorted(c.code for c in CHECKS)
+    assert sorted(p.stem for p in (stored / "validation_definitions").glob("*.json")) == sorted(
+        f"{c.code}_on_fct_check_results" for c in CHECKS)
+    assert [p.stem for p in (stored / "checkpoints").glob("*.json")] == ["check_results"]
+    assert list(gx.get_context(mode="file", project_root_dir=str(tmp_path / "gx")).data_sources.all()) == [
+        "warehouse"]
