@@ -114,8 +114,10 @@ def summary(settings: Settings) -> str:
         f"warehouse:  {settings.warehouse_path}",
         f"raw store:  {raw_store}",
         f"data docs:  {_data_docs_index(settings)}",
-        f"alerts:     {settings.alerts_path}",
-        f"digests:    {settings.var_path / 'digests'}",
+        f"alerts:     {settings.alerts_path}" if settings.alerts_path.exists() else
+        f"alerts:     none yet (nothing new to alert; {settings.alerts_path} and "
+        f"{settings.var_path / 'digests'} appear when a run finds something)",
+        *([f"digests:    {settings.var_path / 'digests'}"] if (settings.var_path / "digests").exists() else []),
         f"quality:    {_quality_report(settings)}",
         f"log:        {settings.log_path / 'pipeline.log'}",
     ]
