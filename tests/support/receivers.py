@@ -75,7 +75,7 @@ class RobotReceiver:
     service does: the token in the URL, the message format, its size, and (with `secret`) the signature and the
     age of its timestamp (under an hour). It answers HTTP 200 with the service's JSON ({"errcode": 0} or, Feishu,
     {"code": 0}); a request it refuses gets a non-zero code and is recorded in `refused`. `refuse` lists codes to
-    answer in turn before accepting (a rate limit, say). `texts` are the accepted messages' texts."""
+    answer in turn to valid requests (0 accepts; a rate limit, say). `texts` are the accepted messages' texts."""
 
     def __init__(self, channel: str, secret: str = "", token: str = "T0KEN-robot-6c1f", refuse=()):
         assert channel in ("dingtalk", "wecom", "feishu"), channel
@@ -91,11 +91,15 @@ class RobotReceiver:
             def do_POST(self):  # noqa: N802 (http.server's name)
                 receiver.calls += 1
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
-                code, message = receiver._check(self.path, raw)
-                if code == 0 and receiver.refuse:
-                    code, message = receiver.refuse.pop(0), "refused as asked by the test"
+                code, message, body, text = receiver._check(self.path, raw)
+                if code == 0 and receiver.refuse:  # a 0 in `refuse` accepts that request
+                    code = receiver.refuse.pop(0)
+                    message = "refused as asked by the test (a rate limit, say)" if code else ""
                 if code:
                     receiver.refused.append((code, message))
+                else:
+                    receiver.texts.append(text)
+                    receiver.bodies.append(body)
                 field, text = ("code", "msg") if receiver.channel == "feishu" else ("errcode", "errmsg")
                 answer = json.dumps({field: code, text: message or ("success" if field == "code" else "ok")})
                 self.send_response(200)
@@ -117,54 +121,53 @@ class RobotReceiver:
         self.server.shutdown()
         self.server.server_close()
 
-    def _check(self, path: str, raw: bytes) -> tuple[int, str]:
+    def _check(self, path: str, raw: bytes) -> tuple[int, str, dict | None, str]:
+        """(code, message, body, text): code 0 for a request the service would accept."""
         url = urlsplit(path)
         query = parse_qs(url.query)  # decodes %2B to "+"; an unencoded "+" would arrive as " "
         try:
             body = json.loads(raw.decode("utf-8"))
         except ValueError:
-            return 400, "body is not JSON"
+            return 400, "body is not JSON", None, ""
         if self.channel == "dingtalk":
             if url.path != "/robot/send" or query.get("access_token") != [self.token]:
-                return 300001, "token is not exist"
+                return 300001, "token is not exist", None, ""
             if self.secret:
                 timestamp, sign = query.get("timestamp", [""])[0], query.get("sign", [""])[0]
                 expected = base64.b64encode(hmac.new(self.secret.encode(), f"{timestamp}\n{self.secret}".encode(),
                                                      hashlib.sha256).digest()).decode()
                 if not timestamp.isdigit() or abs(time.time() * 1000 - int(timestamp)) > 3600_000:
-                    return 310000, "sign not match: timestamp missing or more than an hour away"
+                    return 310000, "sign not match: timestamp missing or more than an hour away", None, ""
                 if not hmac.compare_digest(sign, expected):
-                    return 310000, "sign not match"
+                    return 310000, "sign not match", None, ""
             if body.get("msgtype") != "text" or not isinstance((body.get("text") or {}).get("content"), str):
-                return 40035, "msgtype text with text.content expected"
+                return 40035, "msgtype text with text.content expected", None, ""
             text = body["text"]["content"]
         elif self.channel == "wecom":
             if url.path != "/cgi-bin/webhook/send" or query.get("key") != [self.token]:
-                return 93000, "invalid webhook url"
+                return 93000, "invalid webhook url", None, ""
             if body.get("msgtype") != "markdown" or not isinstance((body.get("markdown") or {}).get("content"), str):
-                return 40008, "msgtype markdown with markdown.content expected"
+                return 40008, "msgtype markdown with markdown.content expected", None, ""
             text = body["markdown"]["content"]
         else:
             if url.path != f"/open-apis/bot/v2/hook/{self.token}":
-                return 19001, "param invalid: incoming webhook access token invalid"
+                return 19001, "param invalid: incoming webhook access token invalid", None, ""
             if len(raw) > FEISHU_BODY_LIMIT:
-                return 9499, f"request body of {len(raw)} bytes, over {FEISHU_BODY_LIMIT}"
+                return 9499, f"request body of {len(raw)} bytes, over {FEISHU_BODY_LIMIT}", None, ""
             if self.secret:
                 timestamp, sign = str(body.get("timestamp") or ""), str(body.get("sign") or "")
                 key = f"{timestamp}\n{self.secret}".encode()
                 expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
                 if (not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 3600
                         or not hmac.compare_digest(sign, expected)):
-                    return 19021, "sign match fail or timestamp is not within one hour from current time"
+                    return 19021, "sign match fail or timestamp is not within one hour from current time", None, ""
             if body.get("msg_type") != "text" or not isinstance((body.get("content") or {}).get("text"), str):
-                return 9499, "msg_type text with content.text expected"
+                return 9499, "msg_type text with content.text expected", None, ""
             text = body["content"]["text"]
         limit = ROBOT_TEXT_LIMITS.get(self.channel)
         if limit is not None and len(text.encode("utf-8")) > limit:
-            return 40058, f"content of {len(text.encode('utf-8'))} bytes, over {limit}"
-        self.texts.append(text)
-        self.bodies.append(body)
-        return 0, ""
+            return 40058, f"content of {len(text.encode('utf-8'))} bytes, over {limit}", None, ""
+        return 0, "", body, text
 
 
 class SmtpInbox:
