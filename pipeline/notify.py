@@ -211,18 +211,16 @@ class WebhookSink(ChatSink):
 
     def payload(self, digest: Digest, text: str, part: int, parts: int) -> dict[str, Any]:
         if parts == 1:
-            alerts = digest.alerts
-            return {"text": text, "kind": digest.kind, "alerts": [a.to_dict() for a in alerts]}
+            return {"text": text, "kind": digest.kind, "alerts": [a.to_dict() for a in digest.alerts]}
         texts = self.texts(digest)
-        alerts = [a for a in digest.alerts if _part_of(a, texts) == part]
-        return {"text": text, "kind": digest.kind, "alerts": [a.to_dict() for a in alerts], "part": part + 1,
-                "parts": parts}
+        alerts = [a.to_dict() for a in digest.alerts if _part_of(a, texts) == part]
+        return {"text": text, "kind": digest.kind, "alerts": alerts, "part": part + 1, "parts": parts}
 
 
 def _part_of(alert: Any, texts: list[str]) -> int:
     """The part whose text holds the alert's line (the first part when none does)."""
-    mark = f"fingerprint {alert.fingerprint or alert.alert_id}"
-    return next((i for i, text in enumerate(texts) if mark in text), 0)
+    mark = f"fingerprint {alert.fingerprint or alert.alert_id}\n"  # a digest line ends with the fingerprint
+    return next((i for i, text in enumerate(texts) if mark in text + "\n"), 0)
 
 
 class _RobotSink(ChatSink):
