@@ -153,8 +153,15 @@ class ChatSink:
         raise NotImplementedError
 
     def text_limit(self, digest: Digest) -> int:
-        """What is left of `limit` for the text (a channel limiting the whole body subtracts the envelope)."""
-        return self.limit
+        """What is left of `limit` for the text: all of it, or (`cost` measuring JSON bytes) what the rest of the
+        body leaves."""
+        if self.cost is not _json_bytes:
+            return self.limit
+        return self.limit - len(json.dumps(self.envelope(digest), ensure_ascii=False).encode("utf-8"))
+
+    def envelope(self, digest: Digest) -> dict[str, Any]:
+        """The body around an empty text, at its largest."""
+        return self.payload(digest, "", 0, 1)
 
     def texts(self, digest: Digest) -> list[str]:
         return message_parts(digest, self.cost, self.text_limit(digest), self.max_parts, self.full_digest_at)
@@ -244,8 +251,8 @@ class DingTalkSink(_RobotSink):
     (ms) and `sign` = urlencode(base64(HMAC-SHA256(secret, "timestamp\\nsecret"))) in its query."""
 
     name = "dingtalk"
-    limit = 20_000  # UTF-8 bytes of the text
-    cost = staticmethod(_utf8_bytes)
+    limit = 20_000  # bytes of the JSON body (so that the text, a little shorter, fits too)
+    cost = staticmethod(_json_bytes)
 
     def __init__(self, url: str, secret: str = "", **kwargs: Any):
         super().__init__(url, **kwargs)
@@ -291,11 +298,11 @@ class FeishuSink(_RobotSink):
         super().__init__(url, **kwargs)
         self.secret = secret
 
-    def text_limit(self, digest: Digest) -> int:
-        envelope = self.payload(digest, "", 0, 1)
-        if self.secret:
+    def envelope(self, digest: Digest) -> dict[str, Any]:
+        envelope = super().envelope(digest)
+        if self.secret:  # what post() adds: a 10-digit timestamp, a base64 SHA-256
             envelope.update(timestamp="9" * 10, sign="=" * 44)
-        return self.limit - len(json.dumps(envelope, ensure_ascii=False).encode("utf-8"))
+        return envelope
 
     def payload(self, digest: Digest, text: str, part: int, parts: int) -> dict[str, Any]:
         return {"msg_type": "text", "content": {"text": text}}
