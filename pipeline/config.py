@@ -84,7 +84,7 @@ class Settings:
     smtp_ssl: bool = False
     smtp_user: str = ""
     smtp_password: str = ""
-    smtp_ca_file: str = ""  # extra CA bundle for the SMTP server's certificate; empty: the system's
+    smtp_ca_file: str = ""  # a CA bundle (PEM) trusted instead of the system's CAs
     dingtalk_webhook_url: str = ""
     dingtalk_secret: str = ""
     wecom_webhook_url: str = ""

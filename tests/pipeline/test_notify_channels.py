@@ -15,7 +15,8 @@ import pytest
 
 from pipeline.config import SettingsError, load_settings
 from pipeline.digest import build_digest
-from pipeline.notify import DingTalkSink, WebhookSink, deliver, deliver_from_settings, dingtalk_sign, sinks_from_settings
+from pipeline.notify import (DingTalkSink, WebhookSink, deliver, deliver_from_settings, dingtalk_sign,
+                             sinks_from_settings)
 from tests.support.paths import ROOT
 from tests.support.receivers import RobotReceiver, WebhookReceiver, finding
 
@@ -70,7 +71,8 @@ def _unlabelled(texts):
 
 def test_the_dingtalk_signature_matches_a_published_example():
     # the value the `dingding` Rust crate's tests hold for timestamp 1700000000000 and secret "secret"
-    assert quote_plus(dingtalk_sign("1700000000000", "secret")) == "OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D"
+    published = "OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D"
+    assert quote_plus(dingtalk_sign("1700000000000", "secret")) == published
 
 
 @pytest.mark.parametrize("channel, secret", [("dingtalk", SECRET), ("dingtalk", ""), ("wecom", ""),
@@ -122,7 +124,7 @@ def test_a_digest_over_slacks_limit_goes_in_parts_each_with_its_alerts(tmp_path)
     assert outcome["delivered"] == ["webhook"]
     texts = [body["text"] for body in hook.bodies]
     assert 2 <= len(texts) <= 5 and all(len(text) <= 40_000 for text in texts)
-    assert [(body["part"], body["parts"]) for body in hook.bodies] == [(i, len(texts)) for i in range(1, len(texts) + 1)]
+    assert [(b["part"], b["parts"]) for b in hook.bodies] == [(i, len(texts)) for i in range(1, len(texts) + 1)]
     assert "\n".join(_unlabelled(texts)) == LARGE.text  # split at line ends, nothing lost
     sent = [alert["alert_id"] for body in hook.bodies for alert in body["alerts"]]
     assert sorted(sent) == sorted(a.alert_id for a in LARGE.alerts)  # every alert once
