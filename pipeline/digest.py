@@ -171,10 +171,13 @@ def _cut(line: str, cost: Cost, limit: int) -> list[str]:
 def digest_summary(digest: Digest, cost: Cost, limit: int, full_digest_at: str) -> str:
     """A digest too long for a channel, told in one message within `limit`: the counts, the agencies with the most
     findings, and where the full digest is (the quality report)."""
+    if not digest.alerts:  # a technical alert: its start and its last line (the log's address), cut between
+        *body, last = digest.text.split("\n")
+        tail = f"\n… (cut to fit this channel: the whole text is in the digests folder of the pipeline's host)\n{last}"
+        if not body or cost(tail) > limit // 2:
+            body, tail = [digest.text], "\n… (cut to fit this channel)"
+        return _cut("\n".join(body), cost, max(0, limit - cost(tail)))[0] + tail
     pointer = f"The full digest is too long for this channel; read it in the quality report: {full_digest_at}"
-    if not digest.alerts:  # a technical alert: its text, cut to fit
-        head = _cut(digest.text, cost, max(0, limit - cost(pointer) - cost("\n…\n")))[0]
-        return f"{head}\n…\n{pointer}"
     by_agency: dict[str, Counter] = defaultdict(Counter)
     for alert in digest.alerts:
         by_agency[alert.agency or "(agency not read)"][alert.severity or "?"] += 1

@@ -253,3 +253,22 @@ def test_every_configured_channel_is_a_sink(pipeline_env, monkeypatch):
 
     assert [s.name for s in sinks] == ["file", "webhook", "dingtalk", "wecom", "feishu", "smtp"]
     assert {s.max_parts for s in sinks if hasattr(s, "max_parts")} == {3}
+
+
+def test_a_technical_alert_too_long_for_wecom_is_cut_in_the_middle_keeping_the_log_address(pipeline_env, monkeypatch,
+                                                                                            robots):
+    from pipeline.digest import technical_digest
+
+    receiver = robots("wecom")
+    _configure(monkeypatch, "wecom", receiver)
+    log_url = "http://airflow.example.org/log?dag_id=transparency_reports&task_id=extract_documents"
+    digest = technical_digest("manual__1", "transparency_reports", "extract_documents", "解析失败" * 3000, log_url)
+
+    outcome = deliver_from_settings(digest, load_settings())
+
+    assert outcome["delivered"] == ["file", "wecom"]
+    (text,) = receiver.texts
+    assert len(text.encode("utf-8")) <= 4096
+    assert text.startswith("Pipeline failure (technical, not a finding): task extract_documents")
+    assert "\n… (cut to fit this channel: the whole text is in the digests folder" in text
+    assert text.endswith(f"\nLog: {log_url}")
