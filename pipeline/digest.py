@@ -1,6 +1,7 @@
 """Writing what maintainers read: one digest per run of the findings that are new or reopened (and not
 dismissed), grouped by agency, with counts by check and severity, each check explained by the catalogue
-(extract/check_catalogue.py); and the technical alert of a failed task.
+(extract/check_catalogue.py); the technical alert of a failed task; and a digest fitted to a chat channel's size
+limit (`message_parts`: in parts, or one summary pointing to the quality report).
 Delivery (sinks, retries, undelivered messages) is pipeline/notify.py's.
 """
 from __future__ import annotations
