@@ -22,7 +22,7 @@ from typing import Iterator
 
 from . import steps, storage
 from .airflow_local import configure_environment, run_dag_once
-from .config import Settings, load_settings
+from .config import Settings, SettingsError, load_settings
 from .summary import summary
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--verbose", action="store_true", help="show Airflow's output instead of logging it")
     sub.add_parser("rebuild", help="rebuild the warehouse from the raw documents in object storage")
     args = parser.parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 78  # EX_CONFIG
     if args.command == "run":
         return run(settings, quiet=not args.verbose)
     return rebuild(settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +17,36 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 def _env(name: str, default: str = "") -> str:
     value = os.getenv(name)
     return default if value is None or value.strip() == "" else value.strip()
+
+
+# the settings that make the notifier send somewhere outside the machine (the tests clear them all)
+ALERT_CHANNEL_SETTINGS = (
+    "ALERT_WEBHOOK_URL", "DINGTALK_WEBHOOK_URL", "DINGTALK_SECRET", "WECOM_WEBHOOK_URL", "FEISHU_WEBHOOK_URL",
+    "FEISHU_SECRET", "SMTP_HOST", "SMTP_PORT", "SMTP_TO", "SMTP_FROM", "SMTP_SSL", "SMTP_STARTTLS", "SMTP_USER",
+    "SMTP_PASSWORD", "SMTP_CA_FILE",
+)
+
+
+class SettingsError(ValueError):
+    """A setting whose value cannot work; the message names the setting (and never quotes a secret)."""
+
+
+def _flag(name: str, default: str = "false") -> bool:
+    return _env(name, default).lower() in ("1", "true", "yes")
+
+
+def _webhook_url(name: str) -> str:
+    """An http(s) URL with a host, or empty. Checked here so that a typo fails the run at once, not the first
+    alert; the URL itself is not quoted (its path and query are the webhook's secret)."""
+    value = _env(name)
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name} must be an http:// or https:// URL with a host "
+                            f"(it has scheme {parts.scheme.lower() or 'none'!r}"
+                            f"{'' if parts.hostname else ' and no host'})")
+    return value
 
 
 def _path(root: Path, value: str) -> Path:
@@ -50,6 +81,17 @@ class Settings:
     smtp_starttls: bool
     notify_retries: int
     notify_retry_delay_seconds: float
+    smtp_ssl: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_ca_file: str = ""  # a CA bundle (PEM) trusted instead of the system's CAs
+    dingtalk_webhook_url: str = ""
+    dingtalk_secret: str = ""
+    wecom_webhook_url: str = ""
+    feishu_webhook_url: str = ""
+    feishu_secret: str = ""
+    quality_report_url: str = ""  # where maintainers open the quality report; the summary of a long digest links it
+    notify_max_parts: int = 5
     warehouse_lock_timeout_seconds: float = 60.0
     s3_connect_timeout_seconds: float = 5.0
     s3_read_timeout_seconds: float = 30.0
@@ -89,6 +131,13 @@ def load_settings() -> Settings:
     if not inbox.startswith("s3://"):
         inbox = str(_path(root, inbox))
     var = _path(root, _env("PIPELINE_VAR_PATH", "var"))
+    smtp_ssl, smtp_starttls, smtp_user = _flag("SMTP_SSL"), _flag("SMTP_STARTTLS"), _env("SMTP_USER")
+    if smtp_ssl and smtp_starttls:
+        raise SettingsError("SMTP_SSL and SMTP_STARTTLS are both set: choose one (SMTP_SSL for implicit TLS, "
+                            "usually port 465; SMTP_STARTTLS to upgrade a plain connection, usually port 587)")
+    if smtp_user and not (smtp_ssl or smtp_starttls):
+        raise SettingsError("SMTP_USER is set but neither SMTP_SSL nor SMTP_STARTTLS: the password would cross "
+                            "the network in clear text")
     return Settings(
         project_root=root,
         warehouse_path=_path(root, _env("WAREHOUSE_PATH", "var/warehouse.duckdb")),
@@ -107,12 +156,23 @@ def load_settings() -> Settings:
         s3_endpoint_url=_env("S3_ENDPOINT_URL"),
         s3_region=_env("AWS_DEFAULT_REGION", "us-east-1"),
         aws_conn_id=_env("S3_AIRFLOW_CONN_ID"),
-        webhook_url=_env("ALERT_WEBHOOK_URL"),
+        webhook_url=_webhook_url("ALERT_WEBHOOK_URL"),
         smtp_host=_env("SMTP_HOST"),
-        smtp_port=int(_env("SMTP_PORT", "25")),
+        smtp_port=int(_env("SMTP_PORT", "465" if smtp_ssl else "25")),
         smtp_from=_env("SMTP_FROM", "pipeline@localhost"),
         smtp_to=tuple(a.strip() for a in _env("SMTP_TO").split(",") if a.strip()),
-        smtp_starttls=_env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
+        smtp_starttls=smtp_starttls,
+        smtp_ssl=smtp_ssl,
+        smtp_user=smtp_user,
+        smtp_password=os.getenv("SMTP_PASSWORD") or "",  # not stripped: a password may end in a space
+        smtp_ca_file=str(_path(root, _env("SMTP_CA_FILE"))) if _env("SMTP_CA_FILE") else "",
+        dingtalk_webhook_url=_webhook_url("DINGTALK_WEBHOOK_URL"),
+        dingtalk_secret=_env("DINGTALK_SECRET"),
+        wecom_webhook_url=_webhook_url("WECOM_WEBHOOK_URL"),
+        feishu_webhook_url=_webhook_url("FEISHU_WEBHOOK_URL"),
+        feishu_secret=_env("FEISHU_SECRET"),
+        quality_report_url=_env("QUALITY_REPORT_URL"),
+        notify_max_parts=max(1, int(_env("NOTIFY_MAX_PARTS", "5"))),
         notify_retries=max(1, int(_env("NOTIFY_RETRIES", "3"))),
         notify_retry_delay_seconds=float(_env("NOTIFY_RETRY_DELAY_SECONDS", "1")),
         warehouse_lock_timeout_seconds=max(0.0, float(_env("WAREHOUSE_LOCK_TIMEOUT_SECONDS", "60"))),

@@ -1,12 +1,13 @@
 """Writing what maintainers read: one digest per run of the findings that are new or reopened (and not
 dismissed), grouped by agency, with counts by check and severity, each check explained by the catalogue
-(extract/check_catalogue.py); and the technical alert of a failed task.
+(extract/check_catalogue.py); the technical alert of a failed task; and a digest fitted to a chat channel's size
+limit (`message_parts`: in parts, or one summary pointing to the quality report).
 Delivery (sinks, retries, undelivered messages) is pipeline/notify.py's.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, Callable
 
 from extract.check_catalogue import CHECKS_BY_CODE, CheckSpec
 
@@ -73,6 +74,13 @@ def _check_line(check: CheckSpec) -> str:
     return f"  {check.code}: {check.description} ({check.formula})"
 
 
+def _headline(run_id: str, findings: int, agencies: int, by_severity: Counter, by_check: Counter) -> list[str]:
+    return [f"Government information disclosure reports, run {run_id}: {findings} new or reopened finding(s) "
+            f"in {agencies} agenc{'y' if agencies == 1 else 'ies'}.",
+            "By severity: " + ", ".join(f"{s} {n}" for s, n in sorted(by_severity.items())),
+            "By check: " + ", ".join(f"{c} {n}" for c, n in sorted(by_check.items()))]
+
+
 def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
     """None when there is nothing new: a rerun with nothing new sends nothing."""
     if not findings:
@@ -83,10 +91,7 @@ def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
     for finding in findings:
         by_agency[finding.get("agency") or "(agency not read)"].append(finding)
     lines = [
-        f"Government information disclosure reports, run {run_id}: {len(findings)} new or reopened finding(s) "
-        f"in {len(by_agency)} agenc{'y' if len(by_agency) == 1 else 'ies'}.",
-        "By severity: " + ", ".join(f"{s} {n}" for s, n in sorted(by_severity.items())),
-        "By check: " + ", ".join(f"{c} {n}" for c, n in sorted(by_check.items())),
+        *_headline(run_id, len(findings), len(by_agency), by_severity, by_check),
         "",
         "Checks:",
         *[_check_line(CHECKS_BY_CODE[code]) for code in sorted(by_check) if code in CHECKS_BY_CODE],
@@ -108,3 +113,87 @@ def technical_digest(run_id: str, dag_id: str, task_id: str, error: str, log_url
             f"failed: {error}" + (f"\nLog: {log_url}" if log_url else ""))
     return Digest(run_id, f"[transparency reports] task {task_id} failed", text, kind="technical")
 
+
+
+# Splitting a digest for a chat channel. `cost` measures text as the channel limits it (characters, UTF-8 bytes,
+# bytes of the JSON-escaped string) and must be additive: cost(a + b) == cost(a) + cost(b).
+Cost = Callable[[str], int]
+
+
+def _part_label(part: int, parts: int) -> str:
+    return f"(part {part}/{parts})\n"
+
+
+def message_parts(digest: Digest, cost: Cost, limit: int, max_parts: int, full_digest_at: str) -> list[str]:
+    """The digest's text as messages of at most `limit` each: the whole text when it fits; else split at line
+    ends into at most `max_parts` messages, each headed "(part i/n)"; else one summary (counts by severity,
+    check and agency) that says where the full digest is."""
+    if cost(digest.text) <= limit:
+        return [digest.text]
+    chunks = _split_lines(digest.text, cost, limit - cost(_part_label(max_parts, max_parts)))
+    if len(chunks) <= max_parts:
+        return [_part_label(i, len(chunks)) + chunk for i, chunk in enumerate(chunks, start=1)]
+    return [digest_summary(digest, cost, limit, full_digest_at)]
+
+
+def _split_lines(text: str, cost: Cost, limit: int) -> list[str]:
+    """Whole lines per chunk where they fit; a line longer than `limit` is cut between characters."""
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    newline = cost("\n")
+    for line in text.split("\n"):
+        for piece in _cut(line, cost, limit):
+            size = cost(piece)
+            if current and used + newline + size > limit:
+                chunks.append("\n".join(current))
+                current, used = [], 0
+            used += (newline if current else 0) + size
+            current.append(piece)
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
+
+
+def _cut(line: str, cost: Cost, limit: int) -> list[str]:
+    if cost(line) <= limit:
+        return [line]
+    pieces, start, used = [], 0, 0
+    for i, ch in enumerate(line):
+        size = cost(ch)
+        if used + size > limit:
+            pieces.append(line[start:i])
+            start, used = i, 0
+        used += size
+    pieces.append(line[start:])
+    return pieces
+
+
+def digest_summary(digest: Digest, cost: Cost, limit: int, full_digest_at: str) -> str:
+    """A digest too long for a channel, told in one message within `limit`: the counts, the agencies with the most
+    findings, and where the full digest is (the quality report)."""
+    if not digest.alerts:  # a technical alert: its start and its last line (the log's address), cut between
+        *body, last = digest.text.split("\n")
+        tail = f"\n… (cut to fit this channel: the whole text is in the digests folder of the pipeline's host)\n{last}"
+        if not body or cost(tail) > limit // 2:
+            body, tail = [digest.text], "\n… (cut to fit this channel)"
+        return _cut("\n".join(body), cost, max(0, limit - cost(tail)))[0] + tail
+    pointer = f"The full digest is too long for this channel; read it in the quality report: {full_digest_at}"
+    by_agency: dict[str, Counter] = defaultdict(Counter)
+    for alert in digest.alerts:
+        by_agency[alert.agency or "(agency not read)"][alert.severity or "?"] += 1
+    lines = [*_headline(digest.run_id, len(digest.alerts), len(by_agency),
+                        Counter(a.severity or "?" for a in digest.alerts),
+                        Counter(a.check_code or "?" for a in digest.alerts)),
+             "", pointer, "", "Findings by agency:"]
+    ranked = sorted(by_agency.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    agency_lines = [f"- {agency}: {sum(counts.values())} ("
+                    + ", ".join(f"{s} {n}" for s, n in sorted(counts.items())) + ")" for agency, counts in ranked]
+    shown = len(agency_lines)
+    while shown >= 0:
+        rest = len(agency_lines) - shown
+        text = "\n".join(lines + agency_lines[:shown] + ([f"- … and {rest} more agencies"] if rest else []))
+        if cost(text) <= limit:
+            return text
+        shown -= 1
+    return _cut(text, cost, limit)[0]  # not even the counts fit: the channel's limit is tiny

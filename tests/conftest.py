@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import ALERT_CHANNEL_SETTINGS
 from tests.support import system_tools
 from tests.support.paths import ROOT
 
@@ -29,6 +30,10 @@ os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{os.env
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+# no test sends a real alert through a channel configured in the developer's own environment
+for _name in ALERT_CHANNEL_SETTINGS:
+    os.environ.pop(_name, None)
 
 # what a run writes inside the checkout (see .gitignore); tests must use their temporary folders instead
 CHECKOUT_OUTPUTS = (ROOT / "var", ROOT / "dbt_project" / "target", ROOT / "dbt_project" / "logs", ROOT / "logs")
