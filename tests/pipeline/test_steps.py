@@ -184,7 +184,7 @@ def test_the_steps_run_in_the_order_of_the_list_without_airflow(inbox, pipeline_
     assert list(outputs) == ["discover_documents", "land_raw_files", "extract_documents", "load_landing"]
     assert [[s["original_name"] for s in batch] for batch in outputs["extract_documents"]] == [[QIANXINAN]]
     assert outputs["load_landing"]["by_status"] == {"ok": 1}
-    assert [s.stage for s in steps.STEPS] == ["intake"] * 2 + ["warehouse"] * 3 + ["checks"] * 4
+    assert [s.stage for s in steps.STEPS] == ["intake"] * 2 + ["warehouse"] * 3 + ["checks"] * 5
 
 
 def test_building_the_warehouse_without_a_dbt_project_fails_the_step(pipeline_env, tmp_path, monkeypatch):
