@@ -42,23 +42,17 @@ def _has_relation(con, schema: str, name: str) -> bool:
                             "table_schema = ? and table_name = ?", [WAREHOUSE, schema, name]).fetchone()[0])
 
 
-def _has_column(con, schema: str, table: str, column: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.columns where table_catalog = ? and "
-                            "table_schema = ? and table_name = ? and column_name = ?",
-                            [WAREHOUSE, schema, table, column]).fetchone()[0])
-
-
 def series_labels(con) -> dict[str, str]:
     """The label of each series as the report prints it: the row's label, or its group's (不予公开) when the
     series sums a group."""
     if not _has_relation(con, "reference", "t3_rows"):
         return {name: name for name, _, _ in APPLICATION_SERIES}
-    group_label = "group_label_zh" if _has_column(con, "reference", "t3_rows", "group_label_zh") else "label_zh"
     labels = {}
     for name, _, row in APPLICATION_SERIES:
-        column = group_label if name == "denied" else "label_zh"
-        found = con.execute(f"select {column} from {WAREHOUSE}.reference.t3_rows where row_key = ?", [row]).fetchone()
-        labels[name] = found[0] if found and found[0] else name
+        found = con.execute(f"select label_zh from {WAREHOUSE}.reference.t3_rows where row_key = ?", [row]).fetchone()
+        label = found[0] if found and found[0] else name
+        # a group's rows print as "（三）不予公开 1.属于国家秘密": the group's label is the part before the item
+        labels[name] = label.split(" ")[0] if name == "denied" else label
     return labels
 
 
