@@ -52,12 +52,12 @@ def report(tmp_path_factory):
             store.put(document["object_key"], document["_text"].encode("utf-8"))
         steps.record_findings({"run_name": "pictures-run"}, settings)
         steps.publish_quality_report(None, settings)
-    return warehouse, var / "quality-report" / "index.html"
+    return warehouse, var / "quality-report" / "index.html", var / "findings.duckdb"
 
 
 def test_the_charts_draw_one_mark_per_report_and_per_printed_count_with_nothing_from_the_network(report,
                                                                                                  tmp_path):
-    warehouse, page = report
+    warehouse, page, _ = report
     drawn, requests = probe(page, DRAWN, tmp_path)
 
     assert requests == []
@@ -82,23 +82,22 @@ def test_the_charts_draw_one_mark_per_report_and_per_printed_count_with_nothing_
 
 
 def test_the_legend_names_the_series_as_the_report_prints_them(report):
-    _, page = report
+    _, page, _ = report
     html = page.read_text(encoding="utf-8")
     assert "一、本年新收政府信息公开申请数量" in html and "（一）予以公开" in html and "（三）不予公开<" in html
 
 
 def test_each_finding_has_its_place_in_the_source_or_says_why_not(report, tmp_path):
-    warehouse, page = report
+    _, page, findings_db = report
     drawn, _ = probe(page, DRAWN, tmp_path)
-    open_findings = query(warehouse, "select count(*) from marts.fct_check_results "
-                                     "where is_latest_for_agency_year and result <> 'pass'")[0][0]
+    open_findings = query(findings_db, "select count(*) from fct_findings where status = 'open'")[0][0]
     assert drawn["sources"] == open_findings
     # the generated reports' findings are drawn from their raw text, the cells' lines highlighted
     assert drawn["source_views"] > 0
 
 
 def test_a_screenshot_shows_the_pictures(report, tmp_path):
-    _, page = report
+    _, page, _ = report
     picture = tmp_path / "report.png"
     requests = screenshot(page, picture, tmp_path, window="1400,1400")
     assert requests == []
