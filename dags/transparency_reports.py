@@ -1,5 +1,5 @@
 """Government information disclosure annual reports: inbox → object storage → extraction → DuckDB → dbt → GX
-→ findings → one digest to the maintainers.
+→ findings → one digest to the maintainers → the quality report and the snapshot BI tools read.
 
 Thin by design: one task per step of `pipeline.steps.STEPS`, in that order; the work happens in the steps,
 which import their heavy libraries (duckdb, great_expectations, the parsers) only when they run.
@@ -22,7 +22,8 @@ statistical tables and tells maintainers when a report's printed numbers do not 
 
 Who does what: dbt computes every check of the spec (`marts.fct_check_results`); Great Expectations validates
 those results (one suite per check of the catalogue) and publishes Data Docs; the findings history decides what
-is new; one notifier sends one digest. The tasks, one per step of `pipeline/steps.py`, in order:
+is new; one notifier sends one digest; BI tools read the snapshot published last (`PUBLISH_PATH`). The tasks,
+one per step of `pipeline/steps.py`, in order:
 
 {tasks}
 

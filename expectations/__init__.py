@@ -27,7 +27,9 @@ rows. A failed check never raises. `validate_checks` raises only for operational
 (GX could not evaluate an expectation).
 
 Modules: `datasource` (the one place that knows how GX reads the warehouse: pandas, and why), `suites` (one
-suite per check, from the catalogue), `checkpoint` (context, checkpoint, summary), `result` (types).
+suite per check, from the catalogue), `checkpoint` (context, checkpoint, summary), `result` (types),
+`offline_docs` (the pages' CDN assets served from copies in the site: `data_docs_assets/`, vendored with their
+licences).
 """
 from __future__ import annotations
 

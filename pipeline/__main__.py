@@ -5,7 +5,7 @@ run      runs the real Airflow DAG once over the inbox (`dag.test()`, local SQLi
 rebuild  rebuilds the warehouse from the raw documents already in object storage (no inbox, no Airflow):
          the warehouse steps of pipeline/steps.py (extraction, landing, dbt) run into a new DuckDB file that
          replaces the old one only when they all succeeded; then the check steps (validation, findings,
-         digest, quality report) run over it, as in a DAG run.
+         digest, quality report, the snapshot BI tools read) run over it, as in a DAG run.
 """
 from __future__ import annotations
 

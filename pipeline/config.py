@@ -66,6 +66,7 @@ class Settings:
     findings_db_path: Path
     review_decisions_path: Path
     quality_report_path: Path
+    publish_path: Path  # the snapshot BI tools read (pipeline/publish.py)
     dbt_project_dir: Path
     batch_size: int
     s3_bucket: str  # empty: use the local object store
@@ -114,6 +115,11 @@ class Settings:
         return self.var_path / "gx"
 
     @property
+    def dbt_docs_path(self) -> Path:
+        """dbt's documentation site (one static page), published next to the quality report."""
+        return self.quality_report_path.parent / "dbt-docs" / "index.html"
+
+    @property
     def digests_path(self) -> Path:
         """The human-readable copy of every digest sent, and its record (digests.jsonl)."""
         return self.var_path / "digests"
@@ -149,6 +155,7 @@ def load_settings() -> Settings:
         findings_db_path=_path(root, _env("FINDINGS_DB_PATH", str(var / "findings.duckdb"))),
         review_decisions_path=_path(root, _env("REVIEW_DECISIONS_PATH", "reviews/decisions.csv")),
         quality_report_path=_path(root, _env("QUALITY_REPORT_PATH", str(var / "quality-report" / "index.html"))),
+        publish_path=_path(root, _env("PUBLISH_PATH", str(var / "publish"))),
         dbt_project_dir=_path(root, _env("DBT_PROJECT_DIR", "dbt_project")),
         batch_size=max(1, int(_env("EXTRACT_BATCH_SIZE", "10"))),
         s3_bucket=_env("S3_BUCKET"),

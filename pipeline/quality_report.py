@@ -1,8 +1,10 @@
-"""A static HTML quality report a maintainer opens in a browser: agencies × years, pass / fail / incomplete
-per check family, and every open finding (linked from its cell) with its numbers, source and decision.
+"""A static HTML quality report a maintainer opens in a browser: pictures (agencies × years of check results,
+applications over the years, each finding in its source document: pipeline/report_pictures.py), agencies ×
+years, pass / fail / incomplete per check family, and every open finding (linked from its cell) with its numbers,
+source and decision.
 
-One self-contained file (inline CSS, no script), written atomically; rebuilt at the end of every run from
-marts.fct_check_results and findings.fct_findings.
+One self-contained file (inline CSS and SVG, no script, nothing loaded from the network), written atomically;
+rebuilt at the end of every run from marts.fct_check_results, findings.fct_findings and the raw documents.
 """
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ import os
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from extract.check_catalogue import CHECKS, CHECKS_BY_CODE, CheckSpec
 
 from .digest import format_number
 from .findings import CHECK_RESULTS_TABLE, all_findings, has_check_results
+from .report_pictures import Pictures, gather, overview_html, sources_html
 
 
 def _families(checks: tuple[CheckSpec, ...]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -44,6 +47,19 @@ td.fail { background: #fde2e1; } td.incomplete { background: #fff4d6; } td.pass 
 td.none { color: #8e8e93; }
 a { color: #0a58ca; }
 .dismissed { color: #8e8e93; text-decoration: line-through; }
+.note { color: #555; font-size: 0.9rem; }
+figure { margin: 0.5rem 0 1rem; }
+.small-multiples { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; }
+.small-multiples figure { margin: 0; }
+figure.source { border-top: 1px solid #c8c8cc; padding-top: 0.5rem; overflow-x: auto; }
+figcaption { font-size: 0.85rem; color: #333; margin-top: 0.3rem; }
+table.source-lines, table.source-table { margin: 0; font-size: 0.85rem; }
+table.source-lines td { border: none; padding: 0 0.5rem; white-space: pre; }
+table.source-lines td.ln { color: #8e8e93; text-align: right; }
+mark { background: #fde2a1; }
+tr.hl td { background: #fff4d6; }
+td.hl { background: #fde2a1; outline: 2px solid #d9534f; }
+.no-picture { color: #8e8e93; }
 """
 
 
@@ -86,7 +102,8 @@ def _cell_html(counts: dict[str, int] | None, anchor: str | None) -> str:
 
 
 def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str, Any]],
-                          generated_at: datetime | None = None, data_docs_index: Path | None = None) -> str:
+                          generated_at: datetime | None = None, data_docs_index: Path | None = None,
+                          dbt_docs_link: str | None = None, pictures: Pictures | None = None) -> str:
     generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
     grid = family_cells(results)
     open_findings = [f for f in findings if f["status"] == "open"]
@@ -109,6 +126,10 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
     if data_docs_index is not None:
         parts.append(f'<p>Great Expectations Data Docs: <a href="{_e(data_docs_index.resolve().as_uri())}">'
                      f'{_e(data_docs_index)}</a></p>')
+    if dbt_docs_link is not None:
+        parts.append(f'<p>The marts, their columns and lineage (dbt docs): <a href="{_e(dbt_docs_link)}">'
+                     f'{_e(dbt_docs_link)}</a></p>')
+    parts.append(overview_html(pictures or Pictures()))
     parts += ['<h2>Reports × checks</h2>', '<table id="grid"><thead><tr><th>Agency</th><th>Year</th>']
     parts += [f'<th title="{_e(", ".join(codes))}">{_e(title)}</th>' for _, title, codes in FAMILIES]
     parts.append("</tr></thead><tbody>")
@@ -129,6 +150,8 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
             source += f", page {f['page']}"
         if f.get("line") is not None:
             source += f", line {f['line']}"
+        source_html = _e(source) + (f' <a href="#source-{_e(f["fingerprint"])}">(in the source)</a>'
+                                    if pictures and pictures.sources.get(f["fingerprint"], (None,))[0] else "")
         decision = f.get("decision") or "—"
         if f.get("decision_note"):
             decision += f": {f['decision_note']}"
@@ -138,9 +161,9 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
             f'<td title="{_e(_description(f["check_code"]))}">{_e(f["check_code"])}</td>'
             f'<td>{_e(f["scope_kind"])} {_e(f["scope"])}</td><td>{_e(f["severity"])}</td><td>{_e(f["result"])}</td>'
             f'<td>{_e(format_number(f["lhs"]))}</td><td>{_e(format_number(f["rhs"]))}</td><td>{_e(f["detail"])}</td>'
-            f'<td>{_e(source)}</td><td>{_e(f["first_seen"])}</td><td>{_e(f["last_seen"])}</td>'
+            f'<td>{source_html}</td><td>{_e(f["first_seen"])}</td><td>{_e(f["last_seen"])}</td>'
             f'<td>{_e(decision)}</td></tr>')
-    parts += ["</tbody></table>", "<h2>Checks</h2>",
+    parts += ["</tbody></table>", sources_html(pictures or Pictures(), open_findings), "<h2>Checks</h2>",
               '<table id="checks"><thead><tr><th>Check</th><th>Severity</th><th>What it verifies</th>'
               "<th>Formula</th><th>What to do with a finding</th></tr></thead><tbody>"]
     parts += [f"<tr><td><code>{_e(c.code)}</code></td><td>{_e(c.severity)}</td><td>{_e(c.description)}</td>"
@@ -149,13 +172,32 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
     return "\n".join(parts)
 
 
-def write_quality_report(con, path: str | Path, data_docs_index: Path | None = None) -> Path:
+def write_quality_report(con, path: str | Path, data_docs_index: Path | None = None,
+                         dbt_docs_index: Path | None = None,
+                         read_raw: Callable[[str], bytes] | None = None) -> Path:
+    """Render the report from `con` (the findings file with the warehouse attached) and write it to `path`.
+    `read_raw(object_key)` returns a raw document's bytes, for the pictures of the findings in their sources."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = render_quality_report(_check_results(con), all_findings(con),
+    results, findings = _check_results(con), all_findings(con)
+    open_findings = [f for f in findings if f["status"] == "open"]
+    pictures = gather(con, results, open_findings, _first_findings_by_report(open_findings), read_raw)
+    dbt_docs_link = None
+    if dbt_docs_index is not None and dbt_docs_index.is_file():
+        dbt_docs_link = Path(os.path.relpath(dbt_docs_index, path.parent)).as_posix()
+    document = render_quality_report(results, findings,
                                      data_docs_index=data_docs_index if data_docs_index and
-                                     data_docs_index.is_file() else None)
+                                     data_docs_index.is_file() else None,
+                                     dbt_docs_link=dbt_docs_link, pictures=pictures)
     partial = path.with_name(path.name + ".partial")
     partial.write_text(document, encoding="utf-8")
     os.replace(partial, path)
     return path
+
+
+def _first_findings_by_report(open_findings: list[dict[str, Any]]) -> dict[tuple[str, int | None], str]:
+    first: dict[tuple[str, int | None], str] = {}
+    for finding in open_findings:
+        first.setdefault((finding["agency"] or f"(document {finding['document_hash'][:12]})", finding["year"]),
+                         f"finding-{finding['fingerprint']}")
+    return first

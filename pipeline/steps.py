@@ -7,7 +7,8 @@ extraction results travel through object storage, never through XCom.
 
 Who does what: dbt computes every check (marts.fct_check_results); Great Expectations validates those results
 and publishes Data Docs (validate_checks); the findings history decides what is new (record_findings); one
-notifier sends one digest (notify_maintainers); the quality report shows it all (publish_quality_report).
+notifier sends one digest (notify_maintainers); the quality report shows it all (publish_quality_report); BI
+tools read the snapshot of the marts published last (publish_snapshot).
 
 The DAG file imports this module when the scheduler parses it: the libraries that take seconds to import
 (great_expectations, duckdb, boto3, the parsers) are imported by the functions that use them, never here.
@@ -28,7 +29,7 @@ from typing import Any, Callable, Iterable
 import expectations
 from extract import ExtractOptions, extract_bytes
 
-from . import findings, storage
+from . import findings, publish, storage
 from .config import Settings, load_settings
 from .digest import build_digest
 from .inbox import InboxItem, discover, read_item
@@ -128,7 +129,8 @@ def dbt_executable() -> str:
 
 def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """`dbt build` over the landing tables: staging → intermediate → marts, with every check of the spec
-    computed into marts.fct_check_results, and the models' tests.
+    computed into marts.fct_check_results, and the models' tests; then `dbt docs generate`, whose one-page site
+    is published next to the quality report.
 
     dbt runs as a subprocess (in-process dbt keeps the DuckDB file open and breaks later steps). Its output
     goes to var/logs/dbt.log, its artifacts to var/dbt-target (so that runs with different settings do not
@@ -137,20 +139,38 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():
         raise FileNotFoundError(f"no dbt project at {project} (DBT_PROJECT_DIR): the warehouse cannot be built")
+    settings.log_path.mkdir(parents=True, exist_ok=True)
+    log_file = settings.log_path / "dbt.log"
+    log_file.write_text("", encoding="utf-8")
+    _run_dbt(["build"], settings, log_file)
+    _run_dbt(["docs", "generate", "--static"], settings, log_file)
+    docs = _publish_file(settings.var_path / "dbt-target" / "static_index.html", settings.dbt_docs_path)
+    return {"status": "ok", "log": str(log_file), "dbt_docs": str(docs)}
+
+
+def _run_dbt(arguments: list[str], settings: Settings, log_file: Path) -> None:
+    project = settings.dbt_project_dir
     env = {**os.environ, "WAREHOUSE_PATH": str(settings.warehouse_path)}
     # dbt imports any module on sys.path named dbt_*: keep the project root off it
     env.pop("PYTHONPATH", None)
-    settings.log_path.mkdir(parents=True, exist_ok=True)
-    log_file = settings.log_path / "dbt.log"
-    command = [dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
+    command = [dbt_executable(), *arguments, "--project-dir", str(project), "--profiles-dir", str(project),
                "--log-path", str(settings.log_path / "dbt"),
                "--target-path", str(settings.var_path / "dbt-target")]
     completed = subprocess.run(command, cwd=settings.project_root, env=env, capture_output=True, text=True)
-    log_file.write_text(completed.stdout + completed.stderr, encoding="utf-8")
+    with log_file.open("a", encoding="utf-8") as fh:
+        fh.write(f"$ dbt {' '.join(arguments)}\n{completed.stdout}{completed.stderr}")
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
-        raise RuntimeError(f"dbt build failed (exit {completed.returncode}); full log in {log_file}:\n{tail}")
-    return {"status": "ok", "log": str(log_file)}
+        raise RuntimeError(f"dbt {arguments[0]} failed (exit {completed.returncode}); full log in {log_file}:\n{tail}")
+
+
+def _publish_file(source: Path, target: Path) -> Path:
+    """Copy `source` to `target` through a temporary file and one rename (a reader never sees half of it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+    return target
 
 
 def validate_checks(built: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
@@ -212,13 +232,30 @@ def notify_maintainers(recorded: dict[str, Any] | None = None, settings: Setting
 
 
 def publish_quality_report(notified: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
-    """Write the static HTML quality report (`QUALITY_REPORT_PATH`): agencies × years × check families and
-    every open finding with its numbers, source and decision."""
+    """Write the static HTML quality report (`QUALITY_REPORT_PATH`): pictures of the check results and of the
+    applications over the years, agencies × years × check families, and every open finding with its numbers,
+    decision and a picture of where it sits in its source document (read from object storage)."""
     settings = settings or load_settings()
     data_docs_index = settings.data_docs_path / "index.html"
+    store = storage.make_store(settings)
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
-        path = write_quality_report(con, settings.quality_report_path, data_docs_index=data_docs_index)
+        path = write_quality_report(con, settings.quality_report_path, data_docs_index=data_docs_index,
+                                    dbt_docs_index=settings.dbt_docs_path, read_raw=store.get)
     return {"quality_report": str(path)}
+
+
+def publish_snapshot(reported: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Publish the marts, reference tables and findings for BI tools (`PUBLISH_PATH`): one Parquet file each
+    and a DuckDB catalog of views over them that DuckDB 1.x opens, swapped in at once, so readers see the
+    previous snapshot or this one and never block a run; with S3, the files also go under publish/.
+
+    See pipeline/publish.py."""
+    settings = settings or load_settings()
+    snapshot = publish.publish_snapshot(settings.warehouse_path, settings.publish_path, settings.findings_db_path)
+    outcome = snapshot.to_dict()
+    if settings.uses_s3:
+        outcome["uploaded"] = publish.upload_snapshot(storage.make_store(settings), snapshot)
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -226,7 +263,8 @@ class Step:
     """One step of a run, as the DAG makes it a task and `rebuild` runs it."""
 
     run: Callable[..., Any]  # run(what the previous step returned, settings=None); the first: run(settings=None)
-    stage: str  # intake: inbox → object storage; warehouse: object storage → warehouse; checks: over the warehouse
+    stage: str  # intake: inbox → object storage; warehouse: object storage → warehouse; checks: over the
+    # warehouse (validation, findings, alerts, the quality report and the snapshot published for BI tools)
     mapped: bool = False  # one task per item of what the previous step returned (dynamic task mapping)
     trigger_rule: str = "all_success"
 
@@ -251,6 +289,7 @@ STEPS: tuple[Step, ...] = (
     Step(record_findings, "checks"),
     Step(notify_maintainers, "checks"),
     Step(publish_quality_report, "checks"),
+    Step(publish_snapshot, "checks"),
 )
 
 

@@ -91,6 +91,9 @@ def summary(settings: Settings) -> str:
         f"{settings.digests_path} appear when a run finds something)",
         *([f"digests:    {settings.digests_path}"] if settings.digests_path.exists() else []),
         f"quality:    {settings.quality_report_path}",
+        *([f"dbt docs:   {settings.dbt_docs_path}"] if settings.dbt_docs_path.exists() else []),
+        *([f"for BI:     {settings.publish_path} (Parquet files, catalog.duckdb)"]
+          if settings.publish_path.exists() else []),
         f"log:        {settings.log_path / 'pipeline.log'}",
     ]
     return "\n".join(lines)

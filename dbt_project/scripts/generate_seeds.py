@@ -12,7 +12,7 @@ from pathlib import Path
 
 from extract.check_catalogue import CHECKS
 from extract.identities import WITHIN_REPORT
-from extract.keys import T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_ROWS
+from extract.keys import T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_ROWS, T4_COLUMNS, T4_ROWS
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -54,6 +54,32 @@ T3_COLUMN_LABELS = {
     "total": ("总计", "total"),
 }
 
+# 表二 as printed (docs/annual-report.md): the 2019 and 2021 templates name some rows and measures differently
+T2_ROW_LABELS = {
+    "2021": {"regulations": "规章", "normative_documents": "行政规范性文件", "administrative_licensing": "行政许可",
+             "administrative_penalty": "行政处罚", "administrative_coercion": "行政强制",
+             "administrative_fees": "行政事业性收费"},
+    "2019": {"regulations": "规章", "normative_documents": "规范性文件", "administrative_licensing": "行政许可",
+             "other_external_services": "其他对外管理服务事项", "administrative_penalty": "行政处罚",
+             "administrative_coercion": "行政强制", "administrative_fees": "行政事业性收费",
+             "centralized_procurement": "政府集中采购"},
+}
+T2_COLUMN_LABELS = {
+    "2021": {"issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
+             "decisions": "本年处理决定数量", "amount": "本年收费金额（单位：万元）"},
+    "2019": {"new_made": "本年新制作数量", "new_published": "本年新公开数量", "total_published": "对外公开总数量",
+             "prev_year_items": "上一年项目数量", "change": "本年增/减", "decisions": "处理决定数量",
+             "projects": "采购项目数量", "total_amount": "采购总金额"},
+}
+T2_AMOUNT_COLUMNS = ("amount", "total_amount")  # money, not a count
+T4_ROW_LABELS = {
+    "reconsideration": "行政复议",
+    "litigation_direct": "行政诉讼 未经复议直接起诉",
+    "litigation_after_reconsideration": "行政诉讼 复议后起诉",
+}
+T4_COLUMN_LABELS = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结",
+                    "total": "总计"}
+
 
 def _outcome_group(row: str) -> str:
     if row in ("new_received", "carried_over"):
@@ -84,6 +110,30 @@ def t3_columns() -> list[dict]:
              "label_zh": T3_COLUMN_LABELS[c][0]} for i, c in enumerate(T3_COLUMNS)]
 
 
+def t2_rows() -> list[dict]:
+    """表二's rows (categories) per template, in printed order."""
+    return [{"template": template, "row_key": row, "row_order": i + 1, "label_zh": T2_ROW_LABELS[template][row]}
+            for template, layout in sorted(T2_LAYOUT.items()) for i, (row, _) in enumerate(layout)]
+
+
+def t2_columns() -> list[dict]:
+    """表二's measures per template, in printed order (a measure is printed for some of the rows only)."""
+    columns = []
+    for template, layout in sorted(T2_LAYOUT.items()):
+        measures = list(dict.fromkeys(col for _, cols in layout for col in cols))
+        columns += [{"template": template, "col_key": col, "col_order": i + 1, "is_count": col not in T2_AMOUNT_COLUMNS,
+                     "label_zh": T2_COLUMN_LABELS[template][col]} for i, col in enumerate(measures)]
+    return columns
+
+
+def t4_rows() -> list[dict]:
+    return [{"row_key": r, "row_order": i + 1, "label_zh": T4_ROW_LABELS[r]} for i, r in enumerate(T4_ROWS)]
+
+
+def t4_columns() -> list[dict]:
+    return [{"col_key": c, "col_order": i + 1, "label_zh": T4_COLUMN_LABELS[c]} for i, c in enumerate(T4_COLUMNS)]
+
+
 def identity_terms() -> list[dict]:
     """Identities 1-4 of the spec as rows, from their declarations in `extract.identities`: which printed
     cells make up each side of each identity in each scope.
@@ -112,8 +162,8 @@ def check_catalogue() -> list[dict]:
             for c in CHECKS]
 
 
-SEEDS = {"identity_terms": identity_terms, "t3_rows": t3_rows, "t3_columns": t3_columns,
-         "check_catalogue": check_catalogue}
+SEEDS = {"identity_terms": identity_terms, "t2_rows": t2_rows, "t2_columns": t2_columns, "t3_rows": t3_rows,
+         "t3_columns": t3_columns, "t4_rows": t4_rows, "t4_columns": t4_columns, "check_catalogue": check_catalogue}
 
 
 def render(rows: list[dict]) -> str:

@@ -1,5 +1,6 @@
 -- 表三 long: one row per agency, year, applicant type and row of the table (intake, outcome, totals,
--- carried forward), from the latest report per agency and year. A cell printed blank keeps a null count.
+-- carried forward), from the latest report per agency and year, with the labels the table prints. A cell printed
+-- blank keeps a null count.
 
 with
 
@@ -22,12 +23,14 @@ outcomes as (
         report_cells.template,
         report_cells.document_hash,
         report_cells.row_key as outcome,
+        t3_rows.label_zh as outcome_label_zh,
         t3_rows.outcome_group,
         t3_rows.row_order as outcome_order,
         report_cells.col_key as applicant_type,
+        t3_columns.label_zh as applicant_type_label_zh,
         t3_columns.applicant_group,
         t3_columns.col_order as applicant_order,
-        report_cells.value as application_count
+        cast(report_cells.value as bigint) as application_count  -- printed counts are whole numbers
 
     from report_cells
     left join t3_rows

@@ -11,20 +11,31 @@ report_cells as (
 
 ),
 
+t2_rows as (select * from {{ ref('t2_rows') }}),
+t2_columns as (select * from {{ ref('t2_columns') }}),
+
 disclosures as (
 
     select
-        document_hash || ':' || cell_key as cell_id,
-        agency,
-        year,
-        template,
-        document_hash,
-        row_key as category,
-        col_key as measure,
-        value,
-        unit
+        report_cells.document_hash || ':' || report_cells.cell_key as cell_id,
+        report_cells.agency,
+        report_cells.year,
+        report_cells.template,
+        report_cells.document_hash,
+        report_cells.row_key as category,
+        t2_rows.label_zh as category_label_zh,
+        report_cells.col_key as measure,
+        t2_columns.label_zh as measure_label_zh,
+        report_cells.value,
+        report_cells.unit,
+        -- the measures that count items (all but the amounts of money) as whole numbers
+        case when t2_columns.is_count then cast(report_cells.value as bigint) end as item_count
 
     from report_cells
+    left join t2_rows
+        on report_cells.template = t2_rows.template and report_cells.row_key = t2_rows.row_key
+    left join t2_columns
+        on report_cells.template = t2_columns.template and report_cells.col_key = t2_columns.col_key
 
 )
 

@@ -11,19 +11,28 @@ report_cells as (
 
 ),
 
+t4_rows as (select * from {{ ref('t4_rows') }}),
+t4_columns as (select * from {{ ref('t4_columns') }}),
+
 cases as (
 
     select
-        document_hash || ':' || cell_key as cell_id,
-        agency,
-        year,
-        template,
-        document_hash,
-        row_key as proceeding,
-        col_key as result,
-        value as case_count
+        report_cells.document_hash || ':' || report_cells.cell_key as cell_id,
+        report_cells.agency,
+        report_cells.year,
+        report_cells.template,
+        report_cells.document_hash,
+        report_cells.row_key as proceeding,
+        t4_rows.label_zh as proceeding_label_zh,
+        report_cells.col_key as result,
+        t4_columns.label_zh as result_label_zh,
+        cast(report_cells.value as bigint) as case_count  -- printed counts are whole numbers
 
     from report_cells
+    left join t4_rows
+        on report_cells.row_key = t4_rows.row_key
+    left join t4_columns
+        on report_cells.col_key = t4_columns.col_key
 
 )
 

@@ -1,0 +1,261 @@
+"""The snapshot BI tools read: every mart and reference table of the warehouse (and the findings) as one
+Parquet file each, plus a small DuckDB catalog of views over them, published under `PUBLISH_PATH` at the end
+of every successful run.
+
+Why not let BI tools read the warehouse: in DuckDB a reader holding the file open (even read-only) blocks the
+next load, and the warehouse is written in DuckDB 2.0's storage format, which the DuckDB 1.x inside BI drivers
+cannot read. Parquet files are read by any version; the catalog is written in an older storage format
+(CATALOG_STORAGE_VERSION) and holds only views.
+
+Layout (PUBLISH_PATH default var/publish):
+
+    var/publish.snapshots/<snapshot id>/   one complete snapshot: <table>.parquet ..., catalog.duckdb,
+                                           manifest.json (row counts, columns)
+    var/publish -> publish.snapshots/<id>  a symlink, swapped to the new snapshot with one os.replace
+
+A snapshot is written in full beside the published one, then the symlink is swapped: a reader opening
+var/publish/fct_reports.parquet gets the previous file or the new one, never a half-written one, and a reader
+holding files open never blocks the run (the run writes only new files; on Linux a file deleted while open
+stays readable to whoever holds it). The catalog's views read `PUBLISH_PATH/<table>.parquet`, through the
+symlink, so a connection kept open by a BI tool reads each run's data without reconnecting. The last
+SNAPSHOTS_KEPT snapshots are kept; older ones are deleted.
+
+The views name PUBLISH_PATH as the pipeline sees it (absolute): a BI tool on another machine or in a container
+must see the snapshot at that same path, or read the Parquet files directly.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PUBLISHED_SCHEMAS = ("marts", "reference")  # every table of these warehouse schemas is published
+FINDINGS_SCHEMA = "findings"  # fct_findings, from the findings history (FINDINGS_DB_PATH)
+FINDINGS_TABLE = "fct_findings"
+CATALOG_NAME = "catalog.duckdb"
+MANIFEST_NAME = "manifest.json"
+# DuckDB 1.0 and later open a file written with this storage version (DuckDB 2.0 writes a newer one by default)
+CATALOG_STORAGE_VERSION = "v1.0.0"
+SNAPSHOTS_KEPT = 3
+PARTIAL_SUFFIX = ".partial"
+ABANDONED_PARTIAL_SECONDS = 3600  # a .partial folder older than this was left by a run that died
+S3_PREFIX = "publish/"
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    schema: str  # the schema of the catalog view, as in the warehouse (marts, reference, findings)
+    name: str
+    rows: int
+    columns: tuple[str, ...]
+    comment: str | None = None
+    column_comments: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.parquet"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": self.schema, "name": self.name, "file": self.file_name, "rows": self.rows,
+                "columns": list(self.columns)}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    snapshot_id: str
+    publish_path: Path  # the symlink readers open
+    directory: Path  # the snapshot folder it points to
+    tables: tuple[PublishedTable, ...]
+    created_at: str
+
+    def manifest(self) -> dict[str, Any]:
+        return {"snapshot_id": self.snapshot_id, "created_at": self.created_at, "catalog": CATALOG_NAME,
+                "catalog_storage_version": CATALOG_STORAGE_VERSION,
+                "tables": [table.to_dict() for table in self.tables]}
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the step returns (small, JSON-ready)."""
+        return {"snapshot_id": self.snapshot_id, "publish_path": str(self.publish_path),
+                "tables": {table.name: table.rows for table in self.tables}}
+
+
+def snapshots_root(publish_path: Path) -> Path:
+    return publish_path.with_name(publish_path.name + ".snapshots")
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _identifier(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _published_tables(con, schemas: tuple[str, ...], as_schema: str | None = None) -> list[PublishedTable]:
+    """The base tables of `schemas` in the database of `con`, with their comments (dbt's persist_docs)."""
+    placeholders = ", ".join("?" for _ in schemas)
+    tables = con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() "
+        f"where database_name = current_database() and schema_name in ({placeholders}) order by 1, 2",
+        list(schemas)).fetchall()
+    published = []
+    for schema, name, comment in tables:
+        columns = con.execute("select column_name, comment from duckdb_columns() where database_name = "
+                              "current_database() and schema_name = ? and table_name = ? order by column_index",
+                              [schema, name]).fetchall()
+        rows = con.execute(f"select count(*) from {_identifier(schema)}.{_identifier(name)}").fetchone()[0]
+        published.append(PublishedTable(as_schema or schema, name, rows, tuple(c for c, _ in columns), comment,
+                                        {c: text for c, text in columns if text}))
+    return published
+
+
+def _export(con, schema: str, table: PublishedTable, directory: Path) -> None:
+    source = f"{_identifier(schema)}.{_identifier(table.name)}"
+    con.execute(f"copy (select * from {source}) to {_sql_string(str(directory / table.file_name))} "
+                "(format parquet, compression zstd)")
+
+
+def export_tables(warehouse_path: Path, directory: Path, findings_db_path: Path | None) -> list[PublishedTable]:
+    """Write every table of PUBLISHED_SCHEMAS (and the findings' fct_findings) as `<table>.parquet`."""
+    import duckdb
+
+    tables: list[PublishedTable] = []
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        for table in _published_tables(con, PUBLISHED_SCHEMAS):
+            _export(con, table.schema, table, directory)
+            tables.append(table)
+    if findings_db_path is not None and findings_db_path.exists():
+        with duckdb.connect(str(findings_db_path), read_only=True) as con:
+            for table in _published_tables(con, ("main",), as_schema=FINDINGS_SCHEMA):
+                if table.name == FINDINGS_TABLE:
+                    _export(con, "main", table, directory)
+                    tables.append(table)
+    names = [table.name for table in tables]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise ValueError(f"two published tables share a file name: {duplicated} (schemas {PUBLISHED_SCHEMAS})")
+    return tables
+
+
+def write_catalog(path: Path, tables: list[PublishedTable] | tuple[PublishedTable, ...], view_root: Path) -> None:
+    """A DuckDB file readable by DuckDB 1.0+ holding one view per table, `<schema>.<table>` as in the warehouse,
+    over `view_root/<table>.parquet`, with the tables' and columns' comments. Written to `path` in full (the
+    caller renames it into place). Only tables whose file exists under view_root get a view (DuckDB reads the
+    file when it creates a view)."""
+    import duckdb
+
+    path.unlink(missing_ok=True)
+    with duckdb.connect() as con:
+        con.execute(f"attach {_sql_string(str(path))} as catalog (storage_version {_sql_string(CATALOG_STORAGE_VERSION)})")
+        for schema in sorted({table.schema for table in tables}):
+            con.execute(f"create schema if not exists catalog.{_identifier(schema)}")
+        for table in tables:
+            file = view_root / table.file_name
+            if not file.exists():
+                continue
+            view = f"catalog.{_identifier(table.schema)}.{_identifier(table.name)}"
+            con.execute(f"create view {view} as select * from read_parquet({_sql_string(str(file))})")
+            if table.comment:
+                con.execute(f"comment on view {view} is {_sql_string(table.comment)}")
+            for column, text in table.column_comments.items():
+                con.execute(f"comment on column {view}.{_identifier(column)} is {_sql_string(text)}")
+        con.execute("detach catalog")
+
+
+def _swap_symlink(link: Path, target: Path) -> None:
+    """Point `link` at `target` in one rename (readers see the old target or the new one)."""
+    temporary = link.with_name(f".{link.name}.{uuid.uuid4().hex}.link")
+    os.symlink(os.path.relpath(target, link.parent), temporary)
+    try:
+        os.replace(temporary, link)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _adopt_plain_folder(publish_path: Path, root: Path) -> None:
+    """PUBLISH_PATH is a real folder (made by hand, or by an older version): move it into the snapshots so a
+    symlink can take its place."""
+    if publish_path.is_dir() and not publish_path.is_symlink():
+        destination = root / f"adopted-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+        log.warning("%s is a folder, not a published snapshot: moved to %s", publish_path, destination)
+        os.replace(publish_path, destination)
+    elif publish_path.exists() and not publish_path.is_symlink():
+        raise FileExistsError(f"PUBLISH_PATH {publish_path} is a file: the snapshot cannot be published there")
+
+
+def prune(root: Path, current: Path, kept: int = SNAPSHOTS_KEPT) -> list[Path]:
+    """Delete all but the `kept` newest snapshots (never the current one), and .partial folders left by runs
+    that died. Returns the folders deleted."""
+    removed = []
+    snapshots = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.endswith(PARTIAL_SUFFIX)),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in snapshots if p.resolve() != current.resolve()][max(0, kept - 1):]:
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old)
+    for partial in root.glob(f"*{PARTIAL_SUFFIX}"):
+        if time.time() - partial.stat().st_mtime > ABANDONED_PARTIAL_SECONDS:
+            shutil.rmtree(partial, ignore_errors=True)
+            removed.append(partial)
+    return removed
+
+
+def publish_snapshot(warehouse_path: str | Path, publish_path: str | Path,
+                     findings_db_path: str | Path | None = None) -> Snapshot:
+    """Export the warehouse's marts and reference tables (and the findings) to a new snapshot and publish it
+    at `publish_path` (see the module docstring)."""
+    warehouse_path, publish_path = Path(warehouse_path), Path(publish_path).absolute()
+    if not warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse_path}: nothing to publish")
+    root = snapshots_root(publish_path)
+    root.mkdir(parents=True, exist_ok=True)
+    created = datetime.now(timezone.utc)
+    snapshot_id = f"{created:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:6]}"
+    building = root / (snapshot_id + PARTIAL_SUFFIX)
+    building.mkdir()
+    try:
+        tables = tuple(export_tables(warehouse_path, building, Path(findings_db_path) if findings_db_path else None))
+        snapshot = Snapshot(snapshot_id, publish_path, root / snapshot_id, tables,
+                            created.replace(microsecond=0).isoformat())
+        (building / MANIFEST_NAME).write_text(json.dumps(snapshot.manifest(), ensure_ascii=False, indent=2),
+                                              encoding="utf-8")
+        # until the swap, the views can only be created over the files already published: the new snapshot
+        # starts with a catalog of those (it reads the new files once published) and gets its own just after
+        write_catalog(building / CATALOG_NAME, tables, publish_path)
+        os.replace(building, snapshot.directory)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _adopt_plain_folder(publish_path, root)
+    _swap_symlink(publish_path, snapshot.directory)
+    catalog_partial = snapshot.directory / (CATALOG_NAME + PARTIAL_SUFFIX)
+    write_catalog(catalog_partial, tables, publish_path)
+    os.replace(catalog_partial, snapshot.directory / CATALOG_NAME)
+    removed = prune(root, snapshot.directory)
+    log.info("published snapshot %s at %s: %s; %d older snapshot(s) removed", snapshot_id, publish_path,
+             ", ".join(f"{t.name} {t.rows}" for t in tables), len(removed))
+    return snapshot
+
+
+def upload_snapshot(store, snapshot: Snapshot) -> list[str]:
+    """Copy the snapshot's Parquet files and manifest under publish/ in the object store (S3). Each object is
+    replaced atomically; the manifest goes last and names the snapshot the files belong to. The catalog
+    stays local: its views name local paths."""
+    keys = []
+    for table in snapshot.tables:
+        key = S3_PREFIX + table.file_name
+        store.put(key, (snapshot.directory / table.file_name).read_bytes(),
+                  {"snapshot_id": snapshot.snapshot_id, "rows": str(table.rows)})
+        keys.append(key)
+    manifest_key = S3_PREFIX + MANIFEST_NAME
+    store.put(manifest_key, (snapshot.directory / MANIFEST_NAME).read_bytes(), {"snapshot_id": snapshot.snapshot_id})
+    return keys + [manifest_key]

@@ -1,0 +1,137 @@
+"""The pictures of the quality report, gathered from the warehouse and the raw documents (drawn by
+pipeline/charts.py and pipeline/source_views.py):
+
+- the check results of every report, agencies × years (from marts.fct_check_results, as the grid below it);
+- applications received / granted / denied per agency over the years (marts.fct_application_outcomes, the
+  表三 总计 column; the legend is the printed label of each row, from reference.t3_rows);
+- for each open finding, where it sits in its source document (at most MOST_SOURCE_VIEWS, the rest are listed).
+"""
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from . import charts
+from .source_views import source_view
+
+WAREHOUSE = "warehouse"  # the alias under which the findings connection attaches the warehouse
+MOST_SOURCE_VIEWS = 40
+# (series, how it is read from the 总计 column of 表三, the row whose printed label names it)
+APPLICATION_SERIES = (
+    ("received", "outcome = 'new_received'", "new_received"),
+    ("granted", "outcome = 'granted'", "granted"),
+    ("denied", "outcome_group = 'denied'", "denied_state_secret"),
+)
+
+
+@dataclass
+class Pictures:
+    heatmap: str = ""
+    applications: list[str] = field(default_factory=list)
+    sources: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # fingerprint -> (view, why none)
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _has_relation(con, schema: str, name: str) -> bool:
+    return bool(con.execute("select count(*) from information_schema.tables where table_catalog = ? and "
+                            "table_schema = ? and table_name = ?", [WAREHOUSE, schema, name]).fetchone()[0])
+
+
+def series_labels(con) -> dict[str, str]:
+    """The label of each series as the report prints it: the row's label, or its group's (不予公开) when the
+    series sums a group."""
+    if not _has_relation(con, "reference", "t3_rows"):
+        return {name: name for name, _, _ in APPLICATION_SERIES}
+    labels = {}
+    for name, _, row in APPLICATION_SERIES:
+        found = con.execute(f"select label_zh from {WAREHOUSE}.reference.t3_rows where row_key = ?", [row]).fetchone()
+        label = found[0] if found and found[0] else name
+        # a group's rows print as "（三）不予公开 1.属于国家秘密": the group's label is the part before the item
+        labels[name] = label.split(" ")[0] if name == "denied" else label
+    return labels
+
+
+def application_series(con) -> dict[str, dict[str, dict[int, float | None]]]:
+    """agency -> series -> {year: count} (None: the cells were printed blank)."""
+    if not _has_relation(con, "marts", "fct_application_outcomes"):
+        return {}
+    sums = ", ".join(f"sum(application_count) filter (where {condition}) as {name}"
+                     for name, condition, _ in APPLICATION_SERIES)
+    rows = con.execute(f"select agency, year, {sums} from {WAREHOUSE}.marts.fct_application_outcomes "
+                       "where applicant_type = 'total' and year is not null group by agency, year "
+                       "order by agency, year").fetchall()
+    by_agency: dict[str, dict[str, dict[int, float | None]]] = defaultdict(lambda: defaultdict(dict))
+    for agency, year, *values in rows:
+        for (name, _, _), value in zip(APPLICATION_SERIES, values):
+            by_agency[agency][name][int(year)] = None if value is None else float(value)
+    return by_agency
+
+
+def report_cells(results: list[dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, int]]:
+    cells: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: {"pass": 0, "fail": 0, "incomplete": 0})
+    for row in results:
+        who = row["agency"] or f"(document {row['document_hash'][:12]})"
+        cells[(who, row["year"])][row["result"]] += 1
+    return cells
+
+
+def gather(con, results: list[dict[str, Any]], open_findings: list[dict[str, Any]],
+           links: Mapping[tuple[str, int | None], str], read_raw: Callable[[str], bytes] | None) -> Pictures:
+    pictures = Pictures()
+    if results:
+        pictures.heatmap = charts.check_heatmap(report_cells(results), links)
+    labels = series_labels(con) if results else {}
+    for index, (agency, series) in enumerate(sorted(application_series(con).items()) if results else []):
+        years = sorted({year for points in series.values() for year in points})
+        pictures.applications.append(charts.applications_chart(
+            agency, years, [(name, labels[name], series.get(name, {})) for name, _, _ in APPLICATION_SERIES],
+            chart_id=f"applications-{index}"))
+    if read_raw is None or not open_findings:
+        return pictures
+    formats = {}
+    if _has_relation(con, "marts", "fct_reports"):
+        formats = dict(con.execute(f"select document_hash, format from {WAREHOUSE}.marts.fct_reports").fetchall())
+    cells_table = f"{WAREHOUSE}.landing.cells"
+    for finding in open_findings[:MOST_SOURCE_VIEWS]:
+        pictures.sources[finding["fingerprint"]] = source_view(
+            finding, formats.get(finding["document_hash"]), read_raw, con, cells_table)
+    return pictures
+
+
+def overview_html(pictures: Pictures) -> str:
+    if not pictures.heatmap:
+        return ""
+    parts = ['<section id="pictures"><h2>Check results by agency and year</h2>',
+             '<p class="note">Each square is one report (the latest per agency and year), coloured by its worst '
+             "check result; the number counts its failing evaluations. Click a red square for its findings.</p>",
+             f'<figure class="heatmap">{pictures.heatmap}</figure>']
+    if pictures.applications:
+        parts += ["<h2>Applications by year</h2>",
+                  "<p class=\"note\">表三, column 总计: applications received, granted and denied, as printed "
+                  "(a blank cell draws no dot).</p>",
+                  '<div class="small-multiples">' + "".join(f"<figure>{svg}</figure>"
+                                                            for svg in pictures.applications) + "</div>"]
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def sources_html(pictures: Pictures, open_findings: list[dict[str, Any]]) -> str:
+    if not open_findings:
+        return ""
+    parts = ['<section id="sources"><h2>Where the findings sit in their sources</h2>']
+    for finding in open_findings:
+        fingerprint = finding["fingerprint"]
+        view, why = pictures.sources.get(fingerprint, (None, f"only the first {MOST_SOURCE_VIEWS} findings are drawn"))
+        caption = (f'{_e(finding.get("agency"))} {_e(finding.get("year"))} · <code>{_e(finding["check_code"])}</code> '
+                   f'{_e(finding.get("scope_kind"))} {_e(finding.get("scope"))} · {_e(finding.get("original_name"))} '
+                   f'<a href="#finding-{_e(fingerprint)}">finding</a>')
+        body = view if view else f'<p class="no-picture">No picture: {_e(why)}.</p>'
+        parts.append(f'<figure class="source" id="source-{_e(fingerprint)}">{body}<figcaption>{caption}'
+                     "</figcaption></figure>")
+    parts.append("</section>")
+    return "".join(parts)
