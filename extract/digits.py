@@ -275,6 +275,9 @@ class RowReading:
 class Resolution:
     values: dict[str, Value]
     unresolved: list[dict] = field(default_factory=list)  # one entry per row the identities could not settle
+    # every reading still possible for each unresolved row (by its keys), most plausible first; the entries
+    # of `unresolved` list only the first ten
+    candidates: dict[tuple[str, ...], list[tuple[Value, ...]]] = field(default_factory=dict)
 
 
 def _zero_nulls(values: Mapping[str, Value]) -> dict[str, float]:
@@ -340,6 +343,7 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
         else:
             filtered.append(_local_filter(row))
     unresolved: list[dict] = []
+    candidates: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
     if not filtered:
         return Resolution(values, unresolved)
 
@@ -390,7 +394,8 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
                 "n_alternatives": len(alternatives),
                 "reason": reason,
             })
-    return Resolution(values, unresolved)
+            candidates[row.keys] = alternatives
+    return Resolution(values, unresolved, candidates)
 
 
 # ------------------------------------------------------------------------------------------- 表三
@@ -534,6 +539,7 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
         survivors = {n: set(candidates[n]) for n in present}
 
     unresolved: list[dict] = []
+    all_candidates: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
     for name, row in by_name.items():
         if name not in ambiguous:
             values.update(zip(row.keys, candidates[name][0]))
@@ -557,7 +563,8 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
         values.update(zip(row.keys, alternatives[0]))
         unresolved.append({"keys": list(row.keys), "alternatives": [list(a) for a in alternatives[:10]],
                            "n_alternatives": len(alternatives), "reason": reason})
-    return Resolution(values, unresolved)
+        all_candidates[row.keys] = alternatives
+    return Resolution(values, unresolved, all_candidates)
 
 
 _FIELD_BITS = 25  # 24 bits of value and a guard bit per column
