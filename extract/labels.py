@@ -161,7 +161,7 @@ _SPECS: list[_Spec] = [
     _Spec(_sub(8) + r"属于行政查询事项", "row", 3, "denied_admin_query", group="denied"),
     _Spec(_grp("四") + r"无法提供", "group", 3, None, group="unavailable"),
     _Spec(_sub(1) + r"本机关不掌握(?:相关)?(?:的)?(?:政府信息)?", "row", 3, "unavailable_not_held", group="unavailable"),
-    _Spec(_sub(2) + r"没有现成(?:的)?信息(?:需要)?(?:另行制作)?", "row", 3, "unavailable_needs_creation",
+    _Spec(_sub(2) + r"没有现成(?:的)?信息(?:需要?)?(?:另行制作)?", "row", 3, "unavailable_needs_creation",
           group="unavailable"),
     _Spec(_sub(3) + r"补正后申请内容仍?不明确", "row", 3, "unavailable_unclear", group="unavailable"),
     _Spec(_grp("五") + r"不予处理", "group", 3, None, group="rejected"),

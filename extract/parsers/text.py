@@ -13,7 +13,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from .. import digits, labels
+from .. import digits, label_variants, labels
 from ..keys import T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2021, T3_ROWS, T4_COLUMNS, T4_ROWS, key
 from ..labels import Compact, LabelHit
 from ..encoding import decode_bytes
@@ -195,9 +195,11 @@ def parse_text(text: str) -> ParsedDocument:
     """Read 表二, 表三 and 表四 from a decoded text (newlines already unified)."""
     folded = blank_chrome(labels.fold(text, keep_layout=True))
     comp = labels.compact(text)
-    hits = labels.scan(comp.text)
+    hits, variants = label_variants.find_in_text(comp.text, labels.scan(comp.text))
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     reader = Reader(text, folded, comp, hits, line_starts)
+    for hit, variant in variants:
+        reader.issues.append(label_variants.variant_issue(variant, line=reader.line_of(reader.hit_offset(hit))))
     regions = _regions(hits)
 
     t2_range = regions.get(2)
