@@ -373,6 +373,11 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
             if not readings and pruned:  # the printed totals do not add up under any split: keep them all
                 readings = digits.splits(tokens, len(keys))
                 pruned = len(readings) > 1  # one reading by syntax is certain, whatever it sums to
+            if not readings and all(t.splittable or t.is_null for t in tokens):
+                # too few digits for the row: blank cells printed nothing (placed by the identities)
+                readings = digits.splits_with_blanks(tokens, len(keys), group_size, digits.total_is_sum) \
+                    or digits.splits_with_blanks(tokens, len(keys))
+                pruned = len(readings) > 1
         except digits.TooManyReadings as exc:
             reader.issues.append(Issue("row_unreadable", f"{label}: {exc}", key=keys[0],
                                        details={"line": reader.line_of(tokens[0].offset)}))
@@ -449,14 +454,21 @@ def _cell_sources(tokens: list[digits.Token], values: tuple) -> list[tuple[str, 
         return sources
     remaining = list(values)
     for token in tokens:
+        while remaining and remaining[0] is None and not token.is_null:
+            sources.append(("", None, None))  # a blank cell that printed nothing before this token
+            remaining.pop(0)
         if not token.splittable:
             sources.append((token.text, token.offset, token.unit))
-            remaining.pop(0)
+            if remaining:
+                remaining.pop(0)
             continue
         consumed, pos = 0, 0
         body = token.text.lstrip("+-")
         while remaining and consumed < len(body):
             value = remaining.pop(0)
+            if value is None:  # a blank cell that printed nothing inside the run
+                sources.append(("", None, None))
+                continue
             piece = str(abs(value)) if isinstance(value, int) else str(value).lstrip("-")
             last = consumed + len(piece) >= len(body) or not remaining
             sources.append((piece if not last else token.text[token.text.find(body) + consumed:],
