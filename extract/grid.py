@@ -54,6 +54,11 @@ _SPACES_RE = re.compile(r"[ \t\r\f\v\xa0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _NO_T4_RE = re.compile(r"(?:未发生|没有发生|未有|无)[^。\n]{0,12}行政(?:法)?复议")
 
 
+def says_no_table_four(text: str) -> bool:
+    """The report states it had no reconsideration or litigation, which is why it may print no 表四."""
+    return _NO_T4_RE.search(text) is not None
+
+
 def clean_cell_text(text: str) -> str:
     """Collapse the whitespace of a cell (nbsp, ideographic spaces, line breaks) to single spaces."""
     lines = (_SPACES_RE.sub(" ", line).strip() for line in text.splitlines())
@@ -253,8 +258,9 @@ class _Interpreter:
         """Cells mapped from one data row (0 when the row was recognised but could not be read), or None
         when the row is not one of the template's."""
         match = self._match_labels(row.labels)
-        if match is None or match.row is None or match.row in self.rows_read.get(match.table, ()):
-            # no row, or one already read: "4.无正当理由大量重复申请" holds 重复申请's words
+        if match is None or match.kind != "row" or match.row in self.rows_read.get(match.table, ()):
+            # no row, a group heading merged beside the label ("(六)其他处理"), or a row already read
+            # ("4.无正当理由大量重复申请" holds 重复申请's words): a near-miss of the row left open?
             match = self._near_miss(row) or match
         if match is not None and match.row is None and match.kind == "group":
             self.context = match
@@ -424,7 +430,7 @@ class _Interpreter:
         if found and 2 not in found:
             self.issues.append(model.Issue("table_not_found", "表二 (proactive disclosure) was not found "
                                            "among the tables"))
-        if found and 4 not in found and not _NO_T4_RE.search(text):
+        if found and 4 not in found and not says_no_table_four(text):
             self.issues.append(model.Issue("table_not_found", "表四 (reconsideration and litigation) was not "
                                            "found among the tables and the text does not say there were none"))
         if 3 in found and template:

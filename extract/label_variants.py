@@ -206,15 +206,31 @@ def _in_order(hits: list[LabelHit], indices: list[int], order: tuple[str, ...]) 
     """The longest run of row hits in the template's order (a row named in the narrative before the table,
     or a row's words inside another label's near-miss, "4.无正当理由大量重复申请", fall out)."""
     rank = {row: i for i, row in enumerate(order)}
-    best: list[list[int]] = []
+    # the best chain ending on each row of the template: a chain is extended by its last row only, so
+    # this stays linear in the hits however many times a row's words recur (a page of repeated rows)
+    best_ending_on: dict[int, list[int]] = {}
 
     def longest_then_tightest(chain: list[int]) -> tuple[int, int]:
         return len(chain), chain[0]
 
+    def better(chain: list[int], than: list[int] | None) -> bool:  # ties: the chain found first
+        return than is None or longest_then_tightest(chain) > longest_then_tightest(than) or (
+            longest_then_tightest(chain) == longest_then_tightest(than) and chain[-1] < than[-1])
+
     for i in indices:
-        chains = [chain for chain in best if rank[hits[chain[-1]].key] < rank[hits[i].key]]
-        best.append(max(chains, key=longest_then_tightest, default=[]) + [i])
-    return max(best, key=longest_then_tightest, default=[])
+        row_rank = rank[hits[i].key]
+        before: list[int] | None = None
+        for earlier_rank, chain in best_ending_on.items():
+            if earlier_rank < row_rank and better(chain, before):
+                before = chain
+        chain = (before or []) + [i]
+        if longest_then_tightest(chain) > longest_then_tightest(best_ending_on.get(row_rank, [-1])):
+            best_ending_on[row_rank] = chain
+    best: list[int] = []
+    for chain in best_ending_on.values():
+        if not best or better(chain, best):
+            best = chain
+    return best
 
 
 def find_in_text(compact_text: str, hits: list[LabelHit]) -> tuple[list[LabelHit], list[tuple[LabelHit, Variant]]]:

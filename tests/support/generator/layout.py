@@ -31,6 +31,9 @@ class Style:
     # row key -> the words printed for its label instead of the template's (a near-miss such as
     # "属于行政执法案件" for 属于行政执法案卷; numbering and position stay the template's)
     relabel: tuple[tuple[str, str], ...] = ()
+    t4_heading: str = "政府信息公开行政复议、行政诉讼情况"  # section 四's title as the report words it
+    after_t2: str = ""  # a paragraph printed right after 表二 ("（二）主动公开政府信息的主要类别…")
+    states_t2: bool = False  # the narrative restates 表二's numbers ("制发规范性文件6件", "作出行政处罚决定784件")
 
     def label(self, row: str, words: str) -> str:
         return dict(self.relabel).get(row, words)
