@@ -168,6 +168,7 @@ def printed_pdfs():
 
 
 @pytest.mark.integration
+@pytest.mark.needs("chromium")
 @pytest.mark.parametrize("case_id", WRAPPED_CASES)
 def test_a_long_label_wrapped_over_lines_of_a_printed_table_is_joined_before_mapping(printed_pdfs, case_id):
     doc = printed_pdfs[case_id]
