@@ -96,14 +96,14 @@ _T4_HEADER_MARKERS = ("尚未审结", "复议后起诉")
 def _printed_but_unread_tables(parsed: ParsedDocument) -> list[Issue]:
     """A table whose header is printed but whose cells were not read is a reading failure, never an
     absence: without this, a fully blank 表四 would silently come back with no keys at all. 表四 missing
-    altogether (a page cut off after its heading) is an absence only when the text says there were no
+    under its section (a page cut off after the heading) is an absence only when the text says there were no
     reconsiderations or lawsuits, whatever the format."""
     if any(k.startswith("t4.") for k in parsed.cells) or any(i.code == "table_not_found" for i in parsed.issues):
         return []
     compact = "".join(parsed.text.split())
     if all(marker in compact for marker in _T4_HEADER_MARKERS):
         return [Issue("table_unread", "表四's header is printed but none of its cells could be read")]
-    if not says_no_table_four(parsed.text):
+    if "行政复议" in compact and not says_no_table_four(parsed.text):  # its section is there, its table is not
         return [Issue("table_not_found", "表四 (reconsideration and litigation) was not found and the text does "
                                          "not say there were none")]
     return []
