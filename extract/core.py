@@ -10,6 +10,8 @@ from pathlib import Path
 
 from . import guards, registry
 from .identities import FAIL, check_identities
+from .evidence import Evidence, settle
+from .grid import says_no_table_four
 from .metadata import detect_agency_year
 from .model import ExtractionError, Issue, ParsedDocument
 from .narrative import narrative
@@ -20,12 +22,14 @@ from .sniff import sniff_format
 log = logging.getLogger(__name__)
 
 
-def extract_file(path: str | os.PathLike[str], options: ExtractOptions | None = None) -> ExtractionResult:
+def extract_file(path: str | os.PathLike[str], options: ExtractOptions | None = None,
+                 evidence: Evidence | None = None) -> ExtractionResult:
     """Extract one file; never raises for a bad document (status `failed` with the reason instead).
 
     A file over the size limit (`options.max_bytes`) is not loaded: it is hashed in chunks so that the failed
     result still carries the sha256 the pipeline quarantines by. Without `options`, the limits are read from
-    the environment (ExtractOptions.from_env)."""
+    the environment (ExtractOptions.from_env). `evidence` (optional: the same agency's previous report) may
+    settle glued digit runs the document alone leaves open (see evidence.py)."""
     options = options or ExtractOptions.from_env()
     path = Path(path)
     name = guards.display_name(path.name or str(path))
@@ -47,12 +51,14 @@ def extract_file(path: str | os.PathLike[str], options: ExtractOptions | None = 
     except OSError as exc:
         return ExtractionResult.failed(name, None, "unreadable",
                                        f"cannot read the file: {guards.one_line(exc.strerror or exc)}")
-    return extract_bytes(data, name, options)
+    return extract_bytes(data, name, options, evidence)
 
 
-def extract_bytes(data: bytes, name: str = "<bytes>", options: ExtractOptions | None = None) -> ExtractionResult:
+def extract_bytes(data: bytes, name: str = "<bytes>", options: ExtractOptions | None = None,
+                  evidence: Evidence | None = None) -> ExtractionResult:
     """Extract a document from its bytes; never raises for a bad document (status `failed` instead).
-    Without `options`, the limits are read from the environment (ExtractOptions.from_env)."""
+    Without `options`, the limits are read from the environment (ExtractOptions.from_env); `evidence` as
+    for extract_file."""
     options = options or ExtractOptions.from_env()
     name = guards.display_name(name)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -70,7 +76,7 @@ def extract_bytes(data: bytes, name: str = "<bytes>", options: ExtractOptions | 
             parsed = spec.parse(data, options)
             if not isinstance(parsed, ParsedDocument):
                 raise TypeError(f"the {fmt} parser returned {type(parsed).__name__}, not a ParsedDocument")
-            return _judged(name, sha256, fmt, len(data), parsed)
+            return _judged(name, sha256, fmt, len(data), parsed, evidence)
     except ExtractionError as exc:
         return ExtractionResult.failed(name, sha256, exc.code, guards.one_line(exc.message), fmt, len(data))
     except guards.ExtractionTimeout as exc:
@@ -89,18 +95,27 @@ _T4_HEADER_MARKERS = ("尚未审结", "复议后起诉")
 
 def _printed_but_unread_tables(parsed: ParsedDocument) -> list[Issue]:
     """A table whose header is printed but whose cells were not read is a reading failure, never an
-    absence: without this, a fully blank 表四 would silently come back with no keys at all."""
+    absence: without this, a fully blank 表四 would silently come back with no keys at all. 表四 missing
+    under its section (a page cut off after the heading) is an absence only when the text says there were no
+    reconsiderations or lawsuits, whatever the format."""
     if any(k.startswith("t4.") for k in parsed.cells) or any(i.code == "table_not_found" for i in parsed.issues):
         return []
     compact = "".join(parsed.text.split())
     if all(marker in compact for marker in _T4_HEADER_MARKERS):
         return [Issue("table_unread", "表四's header is printed but none of its cells could be read")]
+    if "行政复议" in compact and not says_no_table_four(parsed.text):  # its section is there, its table is not
+        return [Issue("table_not_found", "表四 (reconsideration and litigation) was not found and the text does "
+                                         "not say there were none")]
     return []
 
 
-def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument) -> ExtractionResult:
-    """The result of a parsed document: its status from its issues, and its identities evaluated."""
+def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument,
+            evidence: Evidence | None = None) -> ExtractionResult:
+    """The result of a parsed document: glued runs settled by the evidence the report gives, its status from
+    its issues, and its identities evaluated."""
     agency, year = detect_agency_year(parsed.text)
+    stated = narrative(parsed.text)
+    settle(parsed, stated.stated_numbers, evidence, year)
     issues = list(parsed.issues)
     if not parsed.cells:
         issues.insert(0, Issue("not_a_report", f"{guards.single_line(name)}: no statistical table of an annual "
@@ -129,7 +144,7 @@ def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument)
         template=parsed.template, tables_found=list(parsed.tables_found), cells=values,
         provenance={k: c.provenance() for k, c in parsed.cells.items()},
         issues=[_one_line_issue(i) for i in issues], identity_checks=checks, text=parsed.text,
-        narrative=narrative(parsed.text),
+        narrative=stated,
     )
 
 

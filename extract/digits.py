@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import operator
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ def splits(tokens: Sequence[Token], cells: int) -> list[tuple[Value, ...]]:
 
 
 MAX_STEPS = 100000  # cells tried while enumerating one row's readings
+MAX_BLANK_PLACEMENTS = 2000  # readings of a short run with its vanished blank cells placed
 MAX_CELL_DIGITS = 12  # no count or amount in these tables has more digits (¥ amounts reach 11)
 
 
@@ -251,6 +253,44 @@ def _single_total_splits(tokens: Sequence[Token], cells: int) -> tuple[list[tupl
     return readings, complete > len(readings)
 
 
+def most_cells(tokens: Sequence[Token]) -> int:
+    """The most cells the tokens can print: one per digit of a run, one per other token."""
+    return sum(len(run[1]) if (run := _parts(t) if t.splittable else None) else 1 for t in tokens)
+
+
+def splits_with_blanks(tokens: Sequence[Token], cells: int, group_size: int | None = None,
+                       group_ok: Callable[[tuple[Value, ...]], bool] | None = None) -> list[tuple[Value, ...]]:
+    """Readings of a glued run too short for its row: blank cells print nothing, so when the digits cannot
+    fill `cells` the blanks vanished somewhere ("0" for a row of seven, "33" for 3|_|_|_|_|_|3). Every
+    placement of the blanks (None) around every split of the printed values, kept when each group passes
+    `group_ok` (blanks count as 0), for the table's identities to choose from. Empty when the run can fill
+    the row without blanks; raises TooManyReadings past MAX_READINGS."""
+    most = most_cells(tokens)
+    if not tokens or most >= cells or any(not t.splittable and not t.is_null and t.value is None for t in tokens):
+        return []
+    placements = sum(math.comb(cells, cells - printed) for printed in range(len(tokens), most + 1))
+    if placements > MAX_BLANK_PLACEMENTS:  # before any split is tried: each placement has at least one
+        raise TooManyReadings(f"a run of {most} digits for {cells} cells has too many placements of blanks")
+    readings: list[tuple[Value, ...]] = []
+    tried = 0
+    for printed in range(most, len(tokens) - 1, -1):  # fewest blanks first
+        values = splits(tokens, printed)
+        tried += len(values) * math.comb(cells, cells - printed)
+        if tried > MAX_BLANK_PLACEMENTS:
+            raise TooManyReadings(f"a run of {most} digits for {cells} cells has too many placements of blanks")
+        for blanks in itertools.combinations(range(cells), cells - printed):
+            for reading in values:
+                filled = iter(reading)
+                candidate = tuple(None if i in blanks else next(filled) for i in range(cells))
+                if group_size and group_ok is not None and not all(
+                        group_ok(candidate[g:g + group_size]) for g in range(0, cells, group_size)):
+                    continue
+                readings.append(candidate)
+                if len(readings) > MAX_READINGS:
+                    raise TooManyReadings(f"a run of {most} digits has too many readings with blank cells")
+    return readings
+
+
 def total_is_sum(group: tuple[Value, ...]) -> bool:
     """A row's last cell is the sum of the others (blanks count as 0)."""
     values = [0 if v is None else v for v in group]
@@ -275,6 +315,9 @@ class RowReading:
 class Resolution:
     values: dict[str, Value]
     unresolved: list[dict] = field(default_factory=list)  # one entry per row the identities could not settle
+    # every reading still possible for each unresolved row (by its keys), most plausible first; the entries
+    # of `unresolved` list only the first ten
+    candidates: dict[tuple[str, ...], list[tuple[Value, ...]]] = field(default_factory=dict)
 
 
 def _zero_nulls(values: Mapping[str, Value]) -> dict[str, float]:
@@ -340,6 +383,7 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
         else:
             filtered.append(_local_filter(row))
     unresolved: list[dict] = []
+    candidates: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
     if not filtered:
         return Resolution(values, unresolved)
 
@@ -390,7 +434,8 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
                 "n_alternatives": len(alternatives),
                 "reason": reason,
             })
-    return Resolution(values, unresolved)
+            candidates[row.keys] = alternatives
+    return Resolution(values, unresolved, candidates)
 
 
 # ------------------------------------------------------------------------------------------- 表三
@@ -456,7 +501,7 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
     them; otherwise the row is listed in `unresolved` with the surviving alternatives."""
     by_name = {_row_name(r): r for r in rows}
     values: dict[str, Value] = {}
-    candidates: dict[str, list[tuple[Value, ...]]] = {}
+    full: dict[str, list[tuple[Value, ...]]] = {}
     row_failed: set[str] = set()
     for name, row in by_name.items():
         readings = row.readings
@@ -466,11 +511,18 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
                 readings = passing
             else:
                 row_failed.add(name)
-        candidates[name] = readings
+        full[name] = readings
+    # the identities see blanks as 0: readings that differ only in where a blank and a 0 sit are one
+    # candidate for them (tried once), told apart by nothing
+    candidates = {name: list(dict.fromkeys(_vec(c) for c in readings)) for name, readings in full.items()}
+
+    def readings_of(name: str, vecs) -> list[tuple[Value, ...]]:
+        return [c for c in full[name] if _vec(c) in vecs]
+
     ambiguous = {n for n, row in by_name.items() if len(row.readings) > 1 or not row.certain}
     if not ambiguous:
         for name, row in by_name.items():
-            values.update(zip(row.keys, candidates[name][0]))
+            values.update(zip(row.keys, full[name][0]))
         return Resolution(values, [])
 
     present = set(by_name)
@@ -534,13 +586,14 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
         survivors = {n: set(candidates[n]) for n in present}
 
     unresolved: list[dict] = []
+    all_candidates: dict[tuple[str, ...], list[tuple[Value, ...]]] = {}
     for name, row in by_name.items():
         if name not in ambiguous:
-            values.update(zip(row.keys, candidates[name][0]))
+            values.update(zip(row.keys, full[name][0]))
             continue
-        alive = sorted(survivors[name], key=plausibility_rank)
+        alive = sorted(readings_of(name, survivors[name]), key=plausibility_rank)
         if gave_up:
-            alive = sorted(candidates[name], key=plausibility_rank)
+            alive = sorted(full[name], key=plausibility_rank)
             reason = "too many possible readings to check against the identities"
         elif name in row_failed:
             reason = "no reading makes the row's total equal the sum of its columns"
@@ -553,11 +606,12 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
             reason = "no identity constrains these cells"
         else:
             reason = "several readings satisfy the identities"
-        alternatives = alive or sorted(candidates[name], key=plausibility_rank)
+        alternatives = alive or sorted(full[name], key=plausibility_rank)
         values.update(zip(row.keys, alternatives[0]))
         unresolved.append({"keys": list(row.keys), "alternatives": [list(a) for a in alternatives[:10]],
                            "n_alternatives": len(alternatives), "reason": reason})
-    return Resolution(values, unresolved)
+        all_candidates[row.keys] = alternatives
+    return Resolution(values, unresolved, all_candidates)
 
 
 _FIELD_BITS = 25  # 24 bits of value and a guard bit per column

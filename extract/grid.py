@@ -28,7 +28,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from . import labels, model
+from . import label_variants, labels, model
 from .keys import T2_LAYOUT, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, template_keys
 from .numbers import parse_value
 
@@ -52,6 +52,11 @@ _match_row = functools.lru_cache(maxsize=8192)(labels.match_row)
 
 _SPACES_RE = re.compile(r"[ \t\r\f\v\xa0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _NO_T4_RE = re.compile(r"(?:未发生|没有发生|未有|无)[^。\n]{0,12}行政(?:法)?复议")
+
+
+def says_no_table_four(text: str) -> bool:
+    """The report states it had no reconsideration or litigation, which is why it may print no 表四."""
+    return _NO_T4_RE.search(text) is not None
 
 
 def clean_cell_text(text: str) -> str:
@@ -154,16 +159,27 @@ class _Interpreter:
         self.context: labels.RowMatch | None = None
         self.header = _Header()
         self.after_data = True
+        self.previous_row: tuple[int, str] | None = None  # (table, row) of the last data row read
+        self.rows_read: dict[int, set[str]] = {}
+        self.printed_rows: set[tuple[int, str]] = set()  # rows the labels name anywhere in the document
+        self.following: dict[int, labels.RowMatch | None] = {}  # unmatched data row -> the next matched row
 
     # -- driving ---------------------------------------------------------------------------------------
     def read(self, tables: list[GridTable]) -> None:
-        for t, table in enumerate(tables):
+        split = [[split_row(cells, r, t) for r, cells in enumerate(table)] for t, table in enumerate(tables)]
+        data_rows = [row for rows in split for row in rows if row.slots and row.labels]
+        plain = [self._plain_match(row) for row in data_rows]
+        self.printed_rows = {(m.table, m.row) for m in plain if m is not None}
+        following: labels.RowMatch | None = None
+        for row, match in zip(reversed(data_rows), reversed(plain)):
+            self.following[id(row)] = following
+            following = match if match is not None else following
+        for t, rows in enumerate(split):
             self.header = _Header()  # header columns are positions in their own table's grid
             self.after_data = False
             unmapped: list[_Row] = []
             mapped = 0
-            for r, cells in enumerate(table):
-                row = split_row(cells, r, t)
+            for row in rows:
                 if not row.labels and not any(s.text for s in row.slots):
                     continue  # an empty row (Word's spacer row of zero-width cells): neither header nor data
                 if not row.slots:
@@ -204,10 +220,48 @@ class _Interpreter:
         joined = _match_row(" ".join(texts), context=self.context)
         return joined if joined is not None else match
 
+    @staticmethod
+    def _plain_match(row: _Row) -> labels.RowMatch | None:
+        """The template row a data row's labels name on their own (no context), for looking ahead."""
+        if not row.labels:
+            return None
+        for text in (row.labels[-1], " ".join(row.labels)):
+            match = _match_row(text)
+            if match is not None and match.row is not None and match.table in (2, 3):
+                return match
+        return None
+
+    def _near_miss(self, row: _Row) -> labels.RowMatch | None:
+        """The row a label a character or two from the template's names, when the rows before and after it
+        are that row's neighbours in the template (label_variants); recorded as an info issue."""
+        if not row.labels or not any(s.text for s in row.slots if not s.covered):
+            return None
+        following = self.following.get(id(row))
+        for table in (3, 2):
+            before = self.previous_row[1] if self.previous_row and self.previous_row[0] == table else None
+            after = following.row if following is not None and following.table == table else None
+            if before is None and after is None:
+                continue
+            printed = {r for t, r in self.printed_rows if t == table} | self.rows_read.get(table, set())
+            candidate = label_variants.row_between(table, before, after, printed)
+            if candidate is None:
+                continue
+            for text in (row.labels[-1], " ".join(row.labels)):
+                variant = label_variants.near_miss(text, table, candidate)
+                if variant is not None:
+                    self.issues.append(label_variants.variant_issue(variant, table=row.table, row_index=row.index))
+                    return labels.RowMatch(table, candidate, label_variants.templates_of(candidate), "row",
+                                           label_variants.group_of(table, candidate))
+        return None
+
     def _data_row(self, row: _Row) -> int | None:
         """Cells mapped from one data row (0 when the row was recognised but could not be read), or None
         when the row is not one of the template's."""
         match = self._match_labels(row.labels)
+        if match is None or match.kind != "row" or match.row in self.rows_read.get(match.table, ()):
+            # no row, a group heading merged beside the label ("(六)其他处理"), or a row already read
+            # ("4.无正当理由大量重复申请" holds 重复申请's words): a near-miss of the row left open?
+            match = self._near_miss(row) or match
         if match is not None and match.row is None and match.kind == "group":
             self.context = match
             if any(s.text and not s.covered for s in row.slots):
@@ -229,6 +283,9 @@ class _Interpreter:
         if match.kind != "row" and all(not s.text or s.covered for s in row.slots):
             return 0  # "(六)其他处理" heading its 2021 sub-rows, printed with empty cells beside it
         self.row_matches.append(match)
+        if match.table in (2, 3):
+            self.previous_row = (match.table, match.row)
+            self.rows_read.setdefault(match.table, set()).add(match.row)
         if match.table == 3:
             return self._t3_row(row, match)
         if match.table == 4:
@@ -373,7 +430,7 @@ class _Interpreter:
         if found and 2 not in found:
             self.issues.append(model.Issue("table_not_found", "表二 (proactive disclosure) was not found "
                                            "among the tables"))
-        if found and 4 not in found and not _NO_T4_RE.search(text):
+        if found and 4 not in found and not says_no_table_four(text):
             self.issues.append(model.Issue("table_not_found", "表四 (reconsideration and litigation) was not "
                                            "found among the tables and the text does not say there were none"))
         if 3 in found and template:

@@ -161,7 +161,7 @@ _SPECS: list[_Spec] = [
     _Spec(_sub(8) + r"属于行政查询事项", "row", 3, "denied_admin_query", group="denied"),
     _Spec(_grp("四") + r"无法提供", "group", 3, None, group="unavailable"),
     _Spec(_sub(1) + r"本机关不掌握(?:相关)?(?:的)?(?:政府信息)?", "row", 3, "unavailable_not_held", group="unavailable"),
-    _Spec(_sub(2) + r"没有现成(?:的)?信息(?:需要)?(?:另行制作)?", "row", 3, "unavailable_needs_creation",
+    _Spec(_sub(2) + r"没有现成(?:的)?信息(?:需要?)?(?:另行制作)?", "row", 3, "unavailable_needs_creation",
           group="unavailable"),
     _Spec(_sub(3) + r"补正后申请内容仍?不明确", "row", 3, "unavailable_unclear", group="unavailable"),
     _Spec(_grp("五") + r"不予处理", "group", 3, None, group="rejected"),
@@ -202,7 +202,7 @@ _SPECS: list[_Spec] = [
     _Spec(r"行政处罚", "row", 2, "administrative_penalty"),
     _Spec(r"行政强制", "row", 2, "administrative_coercion"),
     _Spec(r"行政事业性收费", "row", 2, "administrative_fees"),
-    _Spec(r"政府集中采购", "row", 2, "centralized_procurement", T2019),
+    _Spec(r"政府集中采购(?:\((?P<unit>万元|元)\))?", "row", 2, "centralized_procurement", T2019),
     _Spec(r"本年制发(?:件数|数量)", "column", 2, "issued", T2021),
     _Spec(r"本年废[止纸](?:件数|数量)", "column", 2, "repealed", T2021),
     _Spec(r"现行有效(?:件数|数量)", "column", 2, "in_force", T2021),
@@ -217,7 +217,7 @@ _SPECS: list[_Spec] = [
     _Spec(r"采购项目数量", "column", 2, "projects", T2019),
     _Spec(r"采购总金额(?:\(单位:?(?P<unit>万元|元)\))?", "column", 2, "total_amount", T2019),
     # ---- 表四 ----
-    _Spec(r"(?:四[、.]?|4[、.])(?:政府信息公开|因政府信息公开(?:工作|申请)?)?被?(?:申请)?行政法?复议[、,和及或]?(?:被?提起)?"
+    _Spec(r"(?:四[、.]?|4[、.])(?:政府信息公开|因政府信息公开(?:工作|申请)?)?被?(?:申请)?行政法?复议[、,和及或与]?(?:被?提起)?"
           r"行政诉讼(?:的)?情况", "heading", 4, "t4_heading"),
     _Spec(r"未经复议直接起诉", "row", 4, "litigation_direct"),
     _Spec(r"复议后起诉", "row", 4, "litigation_after_reconsideration"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 STATUSES = ("ok", "needs_review", "failed")
 
@@ -20,6 +20,9 @@ class Cell:
     row_index: int | None = None
     col_index: int | None = None
     unit: str | None = None  # "元" / "万元" / "笔" when printed in the cell or header
+    # what chose this value among the splits of a glued digit run, beyond the table's identities: the
+    # numbers the narrative states, the stock of the previous report (see ../evidence.py)
+    evidence: tuple[dict[str, Any], ...] = ()
 
     def provenance(self) -> dict[str, Any]:
         out: dict[str, Any] = {"raw": self.raw}
@@ -27,6 +30,8 @@ class Cell:
             value = getattr(self, name)
             if value is not None:
                 out[name] = list(value) if name == "bbox" else value
+        if self.evidence:
+            out["evidence"] = [dict(item) for item in self.evidence]
         return out
 
 
@@ -56,6 +61,20 @@ class Issue:
 
 
 @dataclass
+class Ambiguity:
+    """Cells read from a glued digit run that the table's identities could not split with certainty.
+
+    `readings` are the values of `keys` still possible, most plausible first (the first is stored
+    provisionally); `issue` is the error issue that says so; `cells_of` gives the cells, with their
+    provenance, of any one reading. ../evidence.py may settle it with what the report states elsewhere."""
+
+    keys: tuple[str, ...]
+    readings: list[tuple[int | float | None, ...]]
+    issue: Issue
+    cells_of: Callable[[tuple[int | float | None, ...]], dict[str, Cell]]
+
+
+@dataclass
 class ParsedDocument:
     """What a format parser returns: pure data, no I/O.
 
@@ -68,6 +87,7 @@ class ParsedDocument:
     template: str | None = None
     issues: list[Issue] = field(default_factory=list)
     tables_found: tuple[int, ...] = ()  # which of 表二/表三/表四 (2, 3, 4) were located
+    ambiguities: list[Ambiguity] = field(default_factory=list)  # glued runs split provisionally
 
 
 class ExtractionError(Exception):

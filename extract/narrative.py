@@ -34,6 +34,9 @@ def _p(name: str, pattern: str, *cell_keys: str, value: int | None = None) -> Pa
     return Pattern(name, re.compile(pattern), tuple(cell_keys), value)
 
 
+_ISSUED = r"(?:制发|制定|出台|印发)"
+_DECIDED = r"(?:作出|做出|办理|办结|实施|采取)(?:了)?"
+
 RECEIVED = ("t3.new_received.total",)
 GRANTED = ("t3.granted.total",)
 PARTIALLY_GRANTED = ("t3.partially_granted.total",)
@@ -56,6 +59,18 @@ PATTERNS: tuple[Pattern, ...] = (
     # "未发生（政府信息公开）行政复议、行政诉讼" / "没有发生行政复议和行政诉讼案件"
     _p("reconsideration", r"(?:未发生|没有发生)" + _GAP + r"行政复议", *RECONSIDERATION, value=0),
     _p("litigation", r"(?:未发生|没有发生)" + _GAP + r"行政诉讼", *LITIGATION, value=0),
+    # 表二 (2021 template keys for the documents; the decisions of both templates share their keys):
+    # "制发规范性文件6件", "本年度制发的规范性文件88件", "现行有效行政规范性文件698件", "作出行政处罚决定784起"
+    *(_p(f"{row}_{col}", verb + r"(?:了)?(?:的)?" + label + r"(?:共计|共)?" + _NUMBER, f"t2.{row}.{col}")
+      for row, label in (("regulations", r"规章"), ("normative_documents", r"(?:行政)?规范性文件"))
+      for col, verb in (("issued", _ISSUED), ("repealed", r"废止"), ("in_force", r"现行有效"))),
+    _p("licensing_decisions", _DECIDED + r"行政许可(?:决定|事项|案件)?(?:共计|共)?" + _NUMBER,
+       "t2.administrative_licensing.decisions"),
+    _p("penalty_decisions", _DECIDED + r"行政处罚(?:决定书?|案件)?(?:共计|共)?" + _NUMBER,
+       "t2.administrative_penalty.decisions"),
+    _p("penalty_decisions", r"行政处罚决定书?(?:共计|共)?" + _NUMBER, "t2.administrative_penalty.decisions"),
+    _p("coercion_decisions", _DECIDED + r"行政强制(?:决定|措施|案件)?(?:共计|共)?" + _NUMBER,
+       "t2.administrative_coercion.decisions"),
 )
 
 

@@ -16,6 +16,7 @@ import io
 import zipfile
 
 from .. import grid, guards
+from ..ideographs import fold_ideographs
 from ..model import Cell, ExtractionError, ParsedDocument
 from ..options import ExtractOptions
 from ..registry import register
@@ -56,7 +57,7 @@ def _paragraph_text(paragraph) -> str:
             parts.append("-")
         else:
             parts.append(" " if node.tag == f"{W}tab" else "\n")
-    return "".join(parts)
+    return fold_ideographs("".join(parts))
 
 
 def _cell_text(tc) -> str:

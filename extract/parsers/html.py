@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from .. import grid
 from ..grid import clean_cell_text
 from ..encoding import decode_html
+from ..ideographs import fold_ideographs
 from ..model import Cell, ExtractionError, ParsedDocument
 from ..options import ExtractOptions
 from ..registry import register
@@ -344,5 +345,5 @@ def read_page(html: str) -> tuple[str, list[grid.GridTable]]:
 @register("html")
 def parse(data: bytes, options: ExtractOptions = ExtractOptions()) -> ParsedDocument:
     html, _encoding = decode_html(data)
-    text, tables = read_page(html)
+    text, tables = read_page(fold_ideographs(html))
     return grid.parse_tables(tables, text)

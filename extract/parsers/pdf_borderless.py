@@ -281,11 +281,12 @@ def borderless_tables(lines: list[Line], page_number: int, max_header_lines: int
 
 
 def _row_owners(block: list[Line], kinds: list[str]) -> dict[int, int]:
-    """Label-only line -> the data line whose row it belongs to (lines left out print rows of their own)."""
+    """Label-only line -> the data line whose row it belongs to (lines left out print rows of their own).
+    Lines are settled top to bottom, so that a line continuing the label above takes that label's row."""
     owner: dict[int, int] = {}
     for k, kind in enumerate(kinds):
         if kind == "label":
-            target = _nearest_data_line(block, kinds, k)
+            target = _nearest_data_line(block, kinds, k, owner)
             if target is not None:
                 owner[k] = target
     return owner
@@ -375,9 +376,60 @@ def _line_kind(line: Line, first_value_x: float) -> str:
     return "header"
 
 
-def _nearest_data_line(block: list[Line], kinds: list[str], k: int) -> int | None:
+# a row label's first line starts with its number: "4.无正当…", "（三）不予公开", "四、结转…"
+_LABEL_START_RE = re.compile(r"^\s*(?:\d{1,2}\s*[.、．]|[(（][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．])")
+
+
+def _label_in_column(line: Line, ref: Box) -> Box | None:
+    """The label segment of `line` in the label column of `ref` (horizontally overlapping it)."""
+    for seg in line.segments:
+        if not looks_numeric(seg.text) and min(seg.bbox[2], ref.bbox[2]) > max(seg.bbox[0], ref.bbox[0]):
+            return seg
+    return None
+
+
+def _starts_label(seg: Box | None) -> bool:
+    return seg is not None and bool(_LABEL_START_RE.match(seg.text))
+
+
+def _nearest_data_line(block: list[Line], kinds: list[str], k: int, owner: dict[int, int] | None = None
+                       ) -> int | None:
     """The data line a wrapped label line belongs to: the nearer of the data lines reached through
-    label lines each wrapped-close to the next (a label centred on its numbers wraps both ways)."""
+    label lines each wrapped-close to the next (a label centred on its numbers wraps both ways), joined
+    by position in the label's own column:
+    - a line that does not start a label (no number of its own) continues the label above it: it never
+      belongs to a row whose label starts below it, and it takes the row of a label line above it;
+    - a line that starts a label never continues a row whose label was printed above it.
+    Lines above `k` must be settled in `owner` already (as `_row_owners` does, top to bottom)."""
+    owner = owner or {}
+    ref = max((s for s in block[k].segments if not looks_numeric(s.text)), key=lambda s: s.bbox[2])
+    starts = _starts_label(ref)
+    if not any(_starts_label(_label_in_column(line, ref)) for line in block):
+        return _nearest_by_distance(block, kinds, k)  # labels without numbers (表二): position alone
+    found = []
+    for step in (-1, 1):
+        m = k
+        while (abs(m - k) < MAX_WRAPPED_LINES and 0 <= m + step < len(block) and kinds[m + step] != "header"
+               and _wrapped_apart(block[m], block[m + step])):
+            m += step
+            label = _label_in_column(block[m], ref)
+            if step == 1 and _starts_label(label):
+                break  # the next label starts here: nothing below belongs to this line's label
+            if kinds[m] == "data":
+                if not (step == -1 and starts and label is not None):
+                    found.append(m)
+                break
+            if step == -1 and label is not None:
+                if not starts and m in owner:
+                    return owner[m]  # the rest of the label line above
+                if _starts_label(label) or starts:
+                    break  # the label above started there without numbers: a row printed blank
+    if not found:
+        return None
+    return min(found, key=lambda m: abs(_centre_y(block[m]) - _centre_y(block[k])))
+
+
+def _nearest_by_distance(block: list[Line], kinds: list[str], k: int) -> int | None:
     found = []
     for step in (-1, 1):
         m = k

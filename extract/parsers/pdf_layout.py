@@ -10,9 +10,10 @@ from __future__ import annotations
 import bisect
 import re
 import statistics
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+
+from ..ideographs import fold_ideographs
 
 Obj = dict[str, Any]
 
@@ -64,33 +65,6 @@ class Line:
 
 # --------------------------------------------------------------------------------------------- text
 
-# CJK Radicals Supplement forms that fonts put in place of the simplified ideograph (no NFKC mapping)
-_RADICAL_SUPPLEMENT = str.maketrans({
-    "⺀": "冫", "⺁": "厂", "⺇": "几", "⺌": "小", "⺎": "兀", "⺏": "尣", "⺐": "尢", "⺑": "𡯂", "⺒": "巳",
-    "⺓": "幺", "⺔": "彑", "⺕": "彐", "⺖": "忄", "⺗": "㣺", "⺘": "扌", "⺙": "攵", "⺛": "旡", "⺜": "日",
-    "⺝": "月", "⺞": "歺", "⺟": "母", "⺠": "民", "⺡": "氵", "⺢": "氺", "⺣": "灬", "⺤": "爫", "⺥": "爫",
-    "⺦": "丬", "⺧": "丬", "⺨": "犭", "⺩": "王", "⺪": "疋", "⺫": "罒", "⺬": "示", "⺭": "礻", "⺮": "竹",
-    "⺯": "糸", "⺰": "纟", "⺱": "罓", "⺲": "罒", "⺳": "罓", "⺴": "罒", "⺵": "罒", "⺶": "羊", "⺷": "羊",
-    "⺸": "羊", "⺹": "耂", "⺺": "肀", "⺻": "聿", "⺼": "月", "⺽": "臼", "⺾": "艹", "⺿": "艹", "⻀": "艹",
-    "⻁": "虎", "⻂": "衤", "⻃": "覀", "⻄": "西", "⻅": "见", "⻆": "角", "⻇": "角", "⻈": "讠", "⻉": "贝",
-    "⻊": "足", "⻋": "车", "⻌": "辶", "⻍": "辶", "⻎": "辶", "⻏": "阝", "⻐": "钅", "⻑": "長", "⻒": "镸",
-    "⻓": "长", "⻔": "门", "⻕": "阝", "⻖": "阝", "⻗": "雨", "⻘": "青", "⻙": "韦", "⻚": "页", "⻛": "风",
-    "⻜": "飞", "⻝": "食", "⻞": "食", "⻟": "食", "⻠": "饣", "⻡": "饣", "⻢": "马", "⻣": "骨", "⻤": "鬼",
-    "⻥": "鱼", "⻦": "鸟", "⻧": "卤", "⻨": "麦", "⻩": "黄", "⻪": "黾", "⻫": "斉", "⻬": "齐", "⻭": "歯",
-    "⻮": "齿", "⻯": "竜", "⻰": "龙", "⻱": "龜", "⻲": "亀", "⻳": "龟",
-})
-
-
-def fold_radicals(text: str) -> str:
-    """Fonts that map ideographs to radicals or compatibility ideographs in their ToUnicode table
-    (Noto CJK via chromium, some WPS exports) give "⼆" (U+2F06) for "二", "⺠" for "民": fold them back."""
-    if all(ch < "\u2e80" for ch in text):
-        return text
-    text = text.translate(_RADICAL_SUPPLEMENT)
-    return "".join(unicodedata.normalize("NFKC", ch) if "\u2f00" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff"
-                   else ch for ch in text)
-
-
 def _is_digit(text: str) -> bool:
     return len(text) == 1 and ("0" <= text <= "9" or "０" <= text <= "９")
 
@@ -111,9 +85,9 @@ def join_chars(chars: list[Obj], space_gap: float) -> str:
             continue
         if prev is not None and out and ch["x0"] - prev["x1"] > space_gap:
             out.append(" ")
-        out.append(fold_radicals(text))
+        out.append(text)
         prev = ch
-    return "".join(out).strip()
+    return fold_ideographs("".join(out).strip())
 
 
 def join_lines(lines: Iterable[str]) -> str:

@@ -9,14 +9,16 @@ cell keeps its 1-based line number in the decoded text.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
-from .. import digits, labels
+from .. import digits, label_variants, labels
 from ..keys import T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2021, T3_ROWS, T4_COLUMNS, T4_ROWS, key
 from ..labels import Compact, LabelHit
 from ..encoding import decode_bytes
-from ..model import Cell, ExtractionError, Issue, ParsedDocument
+from ..ideographs import fold_ideographs
+from ..model import Ambiguity, Cell, ExtractionError, Issue, ParsedDocument
 from ..numbers import parse_value
 from ..options import ExtractOptions
 from ..registry import register
@@ -26,11 +28,12 @@ from ..registry import register
 
 def decode(data: bytes) -> str:
     """Bytes → text (BOMs, UTF-16 without BOM, strict UTF-8, GB18030, charset-normalizer: see
-    ../encoding.py). Newlines are unified to \\n so that line numbers mean the same everywhere."""
+    ../encoding.py). Newlines are unified to \\n so that line numbers mean the same everywhere; radicals and
+    compatibility forms of ideographs are folded (../ideographs.py)."""
     text, _encoding = decode_bytes(data)
     if text.count("\x00") > 0:
         raise ExtractionError("binary", "the file is binary, not text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return fold_ideographs(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 # ---------------------------------------------------------------------------------------------- tokens
@@ -78,6 +81,17 @@ def _skip_label_tail(folded: str, start: int, end: int) -> int:
     return m.end() if m else start
 
 
+# A heading printed straight after a row's last digit, with no separator: it ends the row ("结转下年度继续办理
+# 0000000四、政府信息公开…", "行政事业性收费0(二)主动公开…", "…0第二十条…"). Brackets are folded to ASCII.
+_HEADING_RE = re.compile(r"[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十百零]{1,4}条")
+
+
+def _number_token(m: re.Match, offset: int) -> digits.Token:
+    raw = m.group("num")
+    parsed = parse_value(raw)
+    return digits.Token(raw, parsed.value, "," not in raw, False, parsed.unit, offset)
+
+
 def read_gap(folded: str, start: int, end: int) -> Gap:
     """The cell tokens at the start of folded[start:end]; stops at the first thing that is not a cell.
 
@@ -101,14 +115,14 @@ def read_gap(folded: str, start: int, end: int) -> Gap:
             folded[stop + 1:stop + 2].isdigit()  # "2648-18538": a negative 本年增/减 glued on
         if stop < end and not (folded[stop] in _SEPARATORS or folded[stop].isspace() or next_is_signed_cell):
             junk = True  # "2023年", "3条": a number inside a sentence, not a cell
+            if m.group("num") and _HEADING_RE.match(folded, stop, end):
+                tokens.append(_number_token(m, i))  # "…继续办理0000000四、…": the next heading ends the row
             break
         if m.group("num") and not m.group("unit") and _COUNTER_AFTER_SPACE.match(folded, stop, end):
             junk = True  # "行政复议 17 件": a count in a sentence
             break
         if m.group("num"):
-            raw = m.group("num")
-            parsed = parse_value(raw)
-            tokens.append(digits.Token(raw, parsed.value, "," not in raw, False, parsed.unit, i))
+            tokens.append(_number_token(m, i))
         elif m.group("null"):
             tokens.append(digits.Token(m.group("null"), None, False, True, None, i))
         i = stop
@@ -162,6 +176,7 @@ class Reader:
     line_starts: list[int]
     issues: list[Issue] = field(default_factory=list)
     cells: dict[str, Cell] = field(default_factory=dict)
+    ambiguities: list[Ambiguity] = field(default_factory=list)
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset)
@@ -180,9 +195,11 @@ def parse_text(text: str) -> ParsedDocument:
     """Read 表二, 表三 and 表四 from a decoded text (newlines already unified)."""
     folded = blank_chrome(labels.fold(text, keep_layout=True))
     comp = labels.compact(text)
-    hits = labels.scan(comp.text)
+    hits, variants = label_variants.find_in_text(comp.text, labels.scan(comp.text))
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     reader = Reader(text, folded, comp, hits, line_starts)
+    for hit, variant in variants:
+        reader.issues.append(label_variants.variant_issue(variant, line=reader.line_of(reader.hit_offset(hit))))
     regions = _regions(hits)
 
     t2_range = regions.get(2)
@@ -199,7 +216,7 @@ def parse_text(text: str) -> ParsedDocument:
     if regions.get(4) and _assemble_t4(reader, regions[4]):
         tables_found.append(4)
     return ParsedDocument(text=text, cells=reader.cells, template=template if reader.cells else None,
-                          issues=reader.issues, tables_found=tuple(tables_found))
+                          issues=reader.issues, tables_found=tuple(tables_found), ambiguities=reader.ambiguities)
 
 
 @register("txt")
@@ -356,6 +373,11 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
             if not readings and pruned:  # the printed totals do not add up under any split: keep them all
                 readings = digits.splits(tokens, len(keys))
                 pruned = len(readings) > 1  # one reading by syntax is certain, whatever it sums to
+            if not readings and all(t.splittable or t.is_null for t in tokens):
+                # too few digits for the row: blank cells printed nothing (placed by the identities)
+                readings = digits.splits_with_blanks(tokens, len(keys), group_size, digits.total_is_sum) \
+                    or digits.splits_with_blanks(tokens, len(keys))
+                pruned = len(readings) > 1
         except digits.TooManyReadings as exc:
             reader.issues.append(Issue("row_unreadable", f"{label}: {exc}", key=keys[0],
                                        details={"line": reader.line_of(tokens[0].offset)}))
@@ -432,14 +454,21 @@ def _cell_sources(tokens: list[digits.Token], values: tuple) -> list[tuple[str, 
         return sources
     remaining = list(values)
     for token in tokens:
+        while remaining and remaining[0] is None and not token.is_null:
+            sources.append(("", None, None))  # a blank cell that printed nothing before this token
+            remaining.pop(0)
         if not token.splittable:
             sources.append((token.text, token.offset, token.unit))
-            remaining.pop(0)
+            if remaining:
+                remaining.pop(0)
             continue
         consumed, pos = 0, 0
         body = token.text.lstrip("+-")
         while remaining and consumed < len(body):
             value = remaining.pop(0)
+            if value is None:  # a blank cell that printed nothing inside the run
+                sources.append(("", None, None))
+                continue
             piece = str(abs(value)) if isinstance(value, int) else str(value).lstrip("-")
             last = consumed + len(piece) >= len(body) or not remaining
             sources.append((piece if not last else token.text[token.text.find(body) + consumed:],
@@ -451,22 +480,41 @@ def _cell_sources(tokens: list[digits.Token], values: tuple) -> list[tuple[str, 
     return sources
 
 
-def _store(reader: Reader, keys: tuple[str, ...], values: tuple, tokens: list[digits.Token],
-           header_unit: str | None = None, row_line: int | None = None) -> None:
-    for cell_key, value, (raw, offset, unit) in zip(keys, values, _cell_sources(tokens, values)):
+def _cells(reader: Reader, keys: tuple[str, ...], values: tuple, tokens: list[digits.Token],
+           units: tuple[str | None, ...] = (), row_line: int | None = None) -> dict[str, Cell]:
+    """The cells of one reading of a row, each with the raw text and line it was read from; `units` (per
+    key) are the units the header or the label printed, for cells that do not print their own."""
+    cells = {}
+    units = units or (None,) * len(keys)
+    for cell_key, value, (raw, offset, unit), printed_unit in zip(keys, values, _cell_sources(tokens, values),
+                                                                  units):
         line = reader.line_of(offset) if offset is not None else row_line
-        reader.cells[cell_key] = Cell(value=value, raw=raw, line=line, unit=unit or header_unit)
+        cells[cell_key] = Cell(value=value, raw=raw, line=line, unit=unit or printed_unit)
+    return cells
 
 
-def _flag_unresolved(reader: Reader, resolution: digits.Resolution, table: int) -> None:
+def _store(reader: Reader, resolution: digits.Resolution, table: int, keys: tuple[str, ...],
+           cells_of) -> None:
+    """Store a row's cells as resolved; a row the identities left open is stored provisionally, flagged, and
+    kept as an Ambiguity for the evidence the rest of the report may give (../evidence.py)."""
+    values = tuple(resolution.values[k] for k in keys)
+    reader.cells.update(cells_of(values))
     for item in resolution.unresolved:
-        reader.issues.append(Issue(
-            "ambiguous_split",
-            f"表{'二三四'[table - 2]} {item['keys'][0].rsplit('.', 1)[0]}: the printed digits were split "
-            f"without certainty ({item['reason']}; {item['n_alternatives']} candidate reading(s)); the first "
-            f"is shown provisionally",
-            key=item["keys"][0], details=item,
-        ))
+        if tuple(item["keys"]) != keys:
+            continue
+        issue = ambiguity_issue(table, item)
+        reader.issues.append(issue)
+        reader.ambiguities.append(Ambiguity(keys, resolution.candidates[keys], issue, cells_of))
+
+
+def ambiguity_issue(table: int, item: dict) -> Issue:
+    return Issue(
+        "ambiguous_split",
+        f"表{'二三四'[table - 2]} {item['keys'][0].rsplit('.', 1)[0]}: the printed digits were split "
+        f"without certainty ({item['reason']}; {item['n_alternatives']} candidate reading(s)); the first "
+        f"is shown provisionally",
+        key=item["keys"][0], details=item,
+    )
 
 
 def _t2_cells(row_key: str, template: str) -> tuple[str, ...] | None:
@@ -492,13 +540,11 @@ def _assemble_t2(reader: Reader, rows: list[RowText], template: str, column_hits
             readings.append((reading, row))
     for reading, row in readings:
         resolution = digits.resolve([reading], {})
-        _flag_unresolved(reader, resolution, 2)
-        values = tuple(resolution.values[k] for k in reading.keys)
-        units = tuple(header_unit.get(k.rsplit(".", 1)[1]) for k in reading.keys)
-        _store(reader, reading.keys, values, row.tokens, row_line=reader.line_of(reader.hit_offset(row.hit)))
-        for cell_key, unit in zip(reading.keys, units):
-            if unit and reader.cells[cell_key].unit is None:
-                reader.cells[cell_key].unit = unit
+        units = tuple(header_unit.get(k.rsplit(".", 1)[1]) or (row.hit.unit if k.endswith("_amount") else None)
+                      for k in reading.keys)
+        row_line = reader.line_of(reader.hit_offset(row.hit))
+        _store(reader, resolution, 2, reading.keys,
+               functools.partial(_cells, reader, reading.keys, tokens=row.tokens, units=units, row_line=row_line))
     return bool(readings)
 
 
@@ -560,10 +606,10 @@ def _assemble_t3(reader: Reader, rows: list[RowText], region: tuple[int, int]) -
         return False
     _flag_missing_t3_rows(reader, {row.key for row in rows})
     resolution = digits.resolve_table3([r for r, _ in readings])
-    _flag_unresolved(reader, resolution, 3)
     for reading, row in readings:
-        values = tuple(resolution.values[k] for k in reading.keys)
-        _store(reader, reading.keys, values, row.tokens, row_line=reader.line_of(reader.hit_offset(row.hit)))
+        row_line = reader.line_of(reader.hit_offset(row.hit))
+        _store(reader, resolution, 3, reading.keys,
+               functools.partial(_cells, reader, reading.keys, tokens=row.tokens, row_line=row_line))
     return True
 
 
@@ -597,7 +643,5 @@ def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
     if reading is None:
         return False
     resolution = digits.resolve([reading], {})
-    _flag_unresolved(reader, resolution, 4)
-    values = tuple(resolution.values[k] for k in keys)
-    _store(reader, keys, values, tokens)
+    _store(reader, resolution, 4, keys, functools.partial(_cells, reader, keys, tokens=tokens))
     return True

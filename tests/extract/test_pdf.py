@@ -14,6 +14,7 @@ import pytest
 from tests.support.paths import DEV_CASES_DIR
 from extract import keys
 from extract import ExtractOptions, extract_bytes
+from extract.ideographs import fold_ideographs
 from extract.model import ExtractionError
 from extract.parsers import pdf, pdf_borderless, pdf_layout
 from tests.support.pdf_reports import T3_LABELS_2021, print_pdf, report_html
@@ -281,7 +282,7 @@ def test_wrapped_cell_lines_join_cjk_but_never_fuse_digits():
 
 
 def test_radical_code_points_fold_to_the_ideographs():
-    assert pdf_layout.fold_radicals("⼆、主动公开 ⼈⺠政府 ⻓") == "二、主动公开 人民政府 长"
+    assert fold_ideographs("⼆、主动公开 ⼈⺠政府 ⻓") == "二、主动公开 人民政府 长"
 
 
 def test_ruled_grid_keeps_merged_cells_and_a_cell_without_its_top_rule():

@@ -223,14 +223,29 @@ def test_a_wrong_printed_sum_with_certain_boundaries_stays_ok_and_is_reported():
     assert any(i.code == "identity_breach" and i.severity == "info" for i in result.issues)
 
 
-def test_glued_table_two_rows_have_no_identity_so_they_are_flagged_with_alternatives():
-    result = extract_bytes((DEV / "pingtan-gov-2022" / "source.txt").read_bytes(), "gov.txt")
+def test_glued_table_two_rows_have_no_identity_so_without_evidence_they_are_flagged_with_alternatives():
+    text = (DEV / "pingtan-gov-2022" / "source.txt").read_text(encoding="utf-8")
+    # the two sentences that state the row's numbers, taken out
+    text = text.replace("本年度制发的规范性文件88件", "本年度制发的规范性文件").replace("现行有效行政规范性文件698件", "现行有效文件")
+    result = extract_bytes(text.encode("utf-8"), "gov.txt")
     issue = next(i for i in result.issues if i.code == "ambiguous_split")
     assert issue.key == "t2.normative_documents.issued"
     assert [88, 55, 698] in issue.details["alternatives"]
     assert result.status == "needs_review"
     assert result.cells["t3.new_received.natural_person"] == 71
     assert result.cells["t3.unavailable_not_held.total"] == 37
+
+
+def test_glued_table_two_row_is_settled_by_the_numbers_its_narrative_states():
+    result = extract_bytes((DEV / "pingtan-gov-2022" / "source.txt").read_bytes(), "gov.txt")
+    assert [i.code for i in result.issues if i.severity == "error"] == []
+    assert result.status == "ok"
+    keys = [f"t2.normative_documents.{c}" for c in ("issued", "repealed", "in_force")]
+    assert [result.cells[k] for k in keys] == [88, 55, 698]
+    settled = next(i for i in result.issues if i.code == "split_settled_by_evidence")
+    assert settled.severity == "info" and settled.details["reading"] == [88, 55, 698]
+    phrases = {e["phrase"] for e in result.provenance["t2.normative_documents.repealed"]["evidence"]}
+    assert phrases == {"制发的规范性文件88件", "现行有效行政规范性文件698件"}
 
 
 # A consistent 表三 (identities 1-3 hold) with small counts, as most reports print them.
@@ -408,9 +423,12 @@ def test_crawled_2020_report_reads_signed_changes_and_flags_rows_the_printed_sum
     assert row(result, "other_processing") == [4, 0, 0, 0, 0, 0, 4]
     assert row(result, "carried_forward") == [0] * 7
     # 表三 as printed does not add up (outcomes 26 natural persons, total 20), so the glued rows
-    # "200 000121" and "20 0 00 0 121" cannot be confirmed by identity 2 and are flagged
-    assert {"t3.new_received", "t3.total_processed"} <= flagged_keys(result)
+    # "200 000121" and "20 0 00 0 121" cannot be confirmed by identity 2: the second stays flagged, the
+    # first is the only reading whose total restates the narrative's "共受理政府信息公开申请21件"
+    assert "t3.total_processed" in flagged_keys(result) and "t3.new_received" not in flagged_keys(result)
     assert row(result, "new_received") == [20, 0, 0, 0, 0, 1, 21]
+    settled = next(i for i in result.issues if i.code == "split_settled_by_evidence")
+    assert settled.key == "t3.new_received.natural_person" and settled.details["evidence"][0]["value"] == 21
     assert any(i.code == "identity_breach" and i.details["identity"] == 2 for i in result.issues)
     assert result.provenance["t2.centralized_procurement.total_amount"]["unit"] == "元"
 

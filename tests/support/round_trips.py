@@ -138,6 +138,13 @@ PDF_CASES = (
     ("t4-values-on-next-page-first-cell-blank", "pdf-split-t4", 22, True,
      {"template": "2021", "has_t4": True, "blank_rate": 0.0, "blank": ("t4.reconsideration.upheld",),
       "null_token": ""}),
+    # long row labels wrapped in a narrow label column, lines set solid (issue 14): the first line of the label
+    # beside the row's numbers (top-aligned), or the numbers beside the label's middle line (centred)
+    ("wrapped-2021-valid", "pdf-wrapped", 31, True, {"template": "2021", "blank_rate": 0.0}),
+    ("wrapped-2019-valid-blanks", "pdf-wrapped", 32, True, {"template": "2019"}),
+    ("wrapped-centred-2021-valid", "pdf-wrapped-middle", 31, True, {"template": "2021", "blank_rate": 0.0}),
+    ("wrapped-centred-2021-breach", "pdf-wrapped-middle", 33, False, {"template": "2021"}),
+    ("wrapped-ruled-2021-valid", "pdf-wrapped-ruled", 31, True, {"template": "2021", "blank_rate": 0.0}),
 )
 
 

@@ -99,20 +99,46 @@ def narrative(report: Report, rng: random.Random) -> dict[int, list[str]]:
     }
 
 
+# 表二's numbers as narratives restate them: (row, column, how the sentence names the number)
+T2_STATEMENTS = (
+    ("regulations", "issued", "制发规章{}件"),
+    ("regulations", "in_force", "现行有效规章{}件"),
+    ("normative_documents", "issued", "制发规范性文件{}件"),
+    ("normative_documents", "repealed", "废止规范性文件{}件"),
+    ("normative_documents", "in_force", "现行有效行政规范性文件{}件"),
+    ("administrative_licensing", "decisions", "办理行政许可{}件"),
+    ("administrative_penalty", "decisions", "作出行政处罚决定{}件"),
+    ("administrative_coercion", "decisions", "作出行政强制决定{}件"),
+)
+
+
+def t2_sentence(report: Report) -> str:
+    """The sentence that restates the 表二 numbers the report prints (blank cells are not stated)."""
+    clauses = [phrase.format(int(value)) for row, col, phrase in T2_STATEMENTS
+               if isinstance(value := report.value(2, row, col), (int, float)) and float(value).is_integer()]
+    return f"{report.year}年，本机关" + "，".join(clauses) + "。" if clauses else ""
+
+
 def build_document(report: Report, style: Style, rng: random.Random) -> Document:
     """The document structure of a report: sections 一…六 with 表二/表三/表四 in sections 二/三/四."""
     form = rng.choice(TITLE_FORMS)
     lines = title_lines(report, form)
     paragraphs = narrative(report, rng)
+    if style.states_t2 and t2_sentence(report):
+        paragraphs[2] = [t2_sentence(report)] + paragraphs[2]
     rendered: RenderedTables = tables(report, style)
     blocks: list[Block] = [Block("title", line) for line in lines]
     for number, section_title in enumerate(SECTION_TITLES, start=1):
+        if number == 4:
+            section_title = style.t4_heading
         if number == 4 and style.typos:
             section_title = section_title.replace("行政复议", "行政法复议")
         blocks.append(Block("heading", f"{SECTION_NUMERALS[number - 1]}、{section_title}"))
         blocks.extend(Block("paragraph", p) for p in paragraphs[number])
         if number == 2:
             blocks.append(Block("table", table=rendered.t2, table_name="t2", header_rows=0))
+            if style.after_t2:
+                blocks.append(Block("paragraph", style.after_t2))
         elif number == 3:
             blocks.append(Block("table", table=rendered.t3, table_name="t3", header_rows=rendered.t3_header_rows))
         elif number == 4 and rendered.t4 is not None:

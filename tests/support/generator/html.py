@@ -25,6 +25,11 @@ class HtmlOptions:
     break_t4_before_values: bool = False  # 表四's header at the foot of a page, its numbers on the next
     for_print: bool = False  # A4 page CSS for Chromium's print-to-pdf
     font: str = CLEAN_FONT
+    # printing: a label column this narrow wraps the long row labels over lines ("4.无正当" / "理由大量…"),
+    # and cells aligned to the top put a label's first line beside the row's numbers
+    label_width: str | None = None
+    valign: str = "middle"
+    tight: bool = False  # cells without padding and lines set solid, as Word prints fixed-height rows
 
 
 
@@ -35,12 +40,16 @@ def _css(options: HtmlOptions) -> str:
         f"body {{ font-family: {options.font}; font-size: 11pt; line-height: 1.5; }}",
         "table { border-collapse: collapse; margin: 8pt 0; width: 100%; }",
         f"td, th {{ border: {border}; padding: 2pt 4pt; font-weight: normal; text-align: center; "
-        "vertical-align: middle; }",
+        f"vertical-align: {options.valign}; }}",
         "h1 { font-size: 16pt; text-align: center; } h2 { font-size: 13pt; }",
         ".chrome, .chrome td { border: none; font-size: 9pt; color: #555; }",
     ]
     if options.repeat_t3_header:
         rules.append("thead { display: table-header-group; }")
+    if options.label_width:
+        rules.append(f"td.l {{ width: {options.label_width}; max-width: {options.label_width}; }}")
+    if options.tight:
+        rules.append("td { padding: 0 5pt; line-height: 1.1; }")
     if options.for_print:
         rules.append("@page { size: A4; margin: 18mm 15mm; }")
         # numbers never wrap inside a cell; long labels do
@@ -68,6 +77,8 @@ def _cell(span: Span, options: HtmlOptions) -> str:
     tag = "th" if span.header and not options.word_markup else "td"
     if options.for_print and (span.key is not None or span.header):
         attrs += ' class="v"' if span.key is not None else ' class="h"'
+    elif options.label_width and span.key is None and not span.header and span.colspan == 1:
+        attrs += ' class="l"'
     return f"<{tag}{attrs}>{_text(span.text, options.word_markup)}</{tag}>"
 
 

@@ -28,6 +28,15 @@ class Style:
     unit_in_cell: bool = False  # "984361元" in the cell instead of the unit in the header
     spaced_labels: bool = False  # "三、本 年 度 办 理 结 果": a label spread with spaces by the layout
     typos: bool = False  # the typos real reports print: "钩稽关系", "行政法复议"
+    # row key -> the words printed for its label instead of the template's (a near-miss such as
+    # "属于行政执法案件" for 属于行政执法案卷; numbering and position stay the template's)
+    relabel: tuple[tuple[str, str], ...] = ()
+    t4_heading: str = "政府信息公开行政复议、行政诉讼情况"  # section 四's title as the report words it
+    after_t2: str = ""  # a paragraph printed right after 表二 ("（二）主动公开政府信息的主要类别…")
+    states_t2: bool = False  # the narrative restates 表二's numbers ("制发规范性文件6件", "作出行政处罚决定784件")
+
+    def label(self, row: str, words: str) -> str:
+        return dict(self.relabel).get(row, words)
 
     def render_value(self, value: Value, unit: str | None = None) -> str:
         if value is None:
@@ -193,7 +202,7 @@ def table2(report: Report, style: Style) -> Table:
         rows.append(header_row)
         for row in row_keys:
             cols = layout[row]
-            value_row = [Span(labels[row])]
+            value_row = [Span(style.label(row, labels[row]))]
             for i, col in enumerate(cols):
                 last = i == len(cols) - 1
                 value_row.append(_value_span(report, style, key(2, row, col),
@@ -219,8 +228,10 @@ def table3(report: Report, style: Style) -> tuple[Table, int]:
     def values(row: str) -> list[Span]:
         return [_value_span(report, style, key(3, row, col)) for col in T3_COLUMNS]
 
-    rows.append([Span("一、本年新收政府信息公开申请数量", colspan=3)] + values("new_received"))
-    rows.append([Span("二、上年结转政府信息公开申请数量", colspan=3)] + values("carried_over"))
+    rows.append([Span("一、" + style.label("new_received", "本年新收政府信息公开申请数量"), colspan=3)]
+                + values("new_received"))
+    rows.append([Span("二、" + style.label("carried_over", "上年结转政府信息公开申请数量"), colspan=3)]
+                + values("carried_over"))
     result_rows = len(t3_rows) - 3  # every row but new_received, carried_over, carried_forward
     results_label = "三、本 年 度 办 理 结 果" if style.spaced_labels else "三、本年度办理结果"
     first = [Span(results_label, rowspan=result_rows)]
@@ -235,9 +246,10 @@ def table3(report: Report, style: Style) -> tuple[Table, int]:
         group_rows = T3_GROUP_ROWS[group]
         for i, (row, label) in enumerate(zip(group_rows, T3_NUMBERED[group])):
             lead = [Span(group_label, rowspan=len(group_rows))] if i == 0 else []
-            rows.append(lead + [Span(_numbered(style, i + 1, label))] + values(row))
+            rows.append(lead + [Span(_numbered(style, i + 1, style.label(row, label)))] + values(row))
     rows.append([Span(f"{_paren(style, 7)}总计", colspan=2)] + values("total_processed"))
-    rows.append([Span("四、结转下年度继续办理", colspan=3)] + values("carried_forward"))
+    rows.append([Span("四、" + style.label("carried_forward", "结转下年度继续办理"), colspan=3)]
+                + values("carried_forward"))
     return rows, 3
 
 

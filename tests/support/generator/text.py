@@ -5,13 +5,15 @@
 - `markdown`: headings with `#`, pipe tables (merged positions empty).
 - `glued`: a portal crawler's page text: a metadata header, then the whole article on one line, every cell
   of a row glued to the next with no separator and the next row's label glued to the last digit.
+- `glued-headings`: the same, and what follows a table (the next heading or paragraph) glued to its last
+  digit too ("结转下年度继续办理0000000四、…").
 """
 from __future__ import annotations
 
 from .document import Document
 from .layout import Table, expand
 
-TEXT_FORMS = ("tabs", "lines", "markdown", "glued")
+TEXT_FORMS = ("tabs", "lines", "markdown", "glued", "glued-headings")
 
 
 def _tab_rows(table: Table) -> list[str]:
@@ -66,14 +68,14 @@ def render_text(document: Document, form: str) -> bytes:
         lines = _body_lines(document, _line_cells)
     elif form == "markdown":
         lines = _body_lines(document, _markdown_rows, heading_prefix="## ", title_prefix="# ")
-    elif form == "glued":
-        return _render_glued(document)
+    elif form in ("glued", "glued-headings"):
+        return _render_glued(document, glue_after_tables=form == "glued-headings")
     else:
         raise ValueError(f"unknown text form {form!r}; one of {TEXT_FORMS}")
     return ("\n".join(lines).strip("\n") + "\n").encode("utf-8")
 
 
-def _render_glued(document: Document) -> bytes:
+def _render_glued(document: Document, glue_after_tables: bool = False) -> bytes:
     header = [
         f"标题: {document.title}",
         f"发布时间: {document.published} 09:30",
@@ -82,13 +84,13 @@ def _render_glued(document: Document) -> bytes:
         "栏目: 政府信息公开年报",
         "==================== 正文 ====================",
     ]
-    pieces: list[str] = []
+    body = ""
+    after_table = False
     for block in document.blocks:
         if block.kind == "title":
             continue  # the crawler keeps the title in its header only
-        if block.kind == "table":
-            pieces.append(_glued_table(block.table))
-        else:
-            pieces.append(block.text)
-    return ("\n".join(header) + "\n" + " ".join(pieces)).encode("utf-8")
+        separator = "" if not body or (after_table and glue_after_tables) else " "
+        body += separator + (_glued_table(block.table) if block.kind == "table" else block.text)
+        after_table = block.kind == "table"
+    return ("\n".join(header) + "\n" + body).encode("utf-8")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .document import Document, build_document
+from .glyphs import with_radicals
 from .docx import render_docx
 from .html import RADICALS_FONT, HtmlOptions, render_html
 from .layout import Style, random_style
@@ -37,6 +38,10 @@ def _visible_nulls(style: Style) -> Style:
 T3_SPLIT = HtmlOptions(ruled=True, repeat_t3_header=True, break_t3_before_row=14, for_print=True)
 # 表四's header rows at the foot of a page and its row of 15 numbers at the top of the next (not repeated)
 T4_SPLIT = HtmlOptions(ruled=True, break_t4_before_values=True, for_print=True)
+# borderless tables printed with lines set solid and a narrow label column: "4.无正当理由大" beside the
+# row's numbers and "量反复申请" on the next line (top-aligned cells), or the label centred on them
+WRAPPED_TOP = HtmlOptions(ruled=False, for_print=True, label_width="7em", valign="top", tight=True)
+WRAPPED_MIDDLE = HtmlOptions(ruled=False, for_print=True, label_width="6em", valign="middle", tight=True)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Variant:
     render: Callable[[Document], bytes]
     adjust_style: Callable[[Style], Style] = lambda style: style
     slow: bool = False  # needs Chromium (about a second per document)
+    bench: bool = True  # part of the benchmark corpus (the traps of the correctness tests are not)
 
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in (
@@ -66,7 +72,18 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     # Chromium + Noto CJK: the text layer spells some ideographs as Kangxi radicals (⼯ U+2F2F for 工)
     Variant("pdf-radicals", "pdf",
             lambda d: print_pdf(render_html(d, HtmlOptions(ruled=True, for_print=True, font=RADICALS_FONT))),
-            slow=True),
+            slow=True, bench=False),
+    # the layouts real portals publish (issue 14): a heading glued to a row's last digit, ideographs written
+    # as radicals in text and HTML, long labels wrapped in printed tables with lines set solid
+    Variant("txt-glued-headings", "txt", lambda d: render_text(d, "glued-headings"), _plain_digits, bench=False),
+    Variant("txt-radicals", "txt", lambda d: with_radicals(render_text(d, "tabs").decode()).encode(), bench=False),
+    Variant("html-radicals", "html",
+            lambda d: with_radicals(render_html(d, HtmlOptions(word_markup=True)).decode()).encode(), bench=False),
+    Variant("pdf-wrapped", "pdf", lambda d: print_pdf(render_html(d, WRAPPED_TOP)), slow=True, bench=False),
+    Variant("pdf-wrapped-middle", "pdf", lambda d: print_pdf(render_html(d, WRAPPED_MIDDLE)), slow=True,
+            bench=False),
+    Variant("pdf-wrapped-ruled", "pdf", lambda d: print_pdf(render_html(d, replace(WRAPPED_TOP, ruled=True))),
+            slow=True, bench=False),
 )}
 FORMATS = ("txt", "html", "docx", "pdf")
 
