@@ -21,7 +21,7 @@ test: setup ## run the test suite
 	$(PY) -m pytest
 
 lock: ## recompile requirements.lock after editing requirements.in
-	uv pip compile --quiet requirements.in --python-version $(PYTHON_VERSION) -o requirements.lock
+	uv pip compile --quiet requirements.in --override requirements.overrides --python-version $(PYTHON_VERSION) -o requirements.lock
 
 bench: setup ## extraction throughput by format (numbers go in the README)
 	$(PY) -m tests.support.bench_extraction

@@ -20,10 +20,11 @@ class Cell:
     row_index: int | None = None
     col_index: int | None = None
     unit: str | None = None  # "元" / "万元" / "笔" when printed in the cell or header
+    ocr_confidence: float | None = None  # read by OCR: the confidence of its least certain character
 
     def provenance(self) -> dict[str, Any]:
         out: dict[str, Any] = {"raw": self.raw}
-        for name in ("line", "page", "bbox", "table_index", "row_index", "col_index", "unit"):
+        for name in ("line", "page", "bbox", "table_index", "row_index", "col_index", "unit", "ocr_confidence"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = list(value) if name == "bbox" else value
@@ -63,6 +64,7 @@ class ParsedDocument:
     template: str | None = None
     issues: list[Issue] = field(default_factory=list)
     tables_found: tuple[int, ...] = ()  # which of 表二/表三/表四 (2, 3, 4) were located
+    ocr: bool = False  # some pages were read by OCR (scanned pages, images)
 
 
 class ExtractionError(Exception):

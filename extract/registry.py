@@ -22,6 +22,7 @@ PARSER_MODULES = {
     "pdf": "extract.parsers.pdf",
     "docx": "extract.parsers.docx",
     "doc": "extract.parsers.doc",
+    "image": "extract.parsers.image",
 }
 _PARSERS: dict[str, Parser] = {}
 
@@ -49,6 +50,8 @@ def parser_for(fmt: str) -> Parser:
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# scans delivered as images, read by OCR (GIF and BMP stay refused as not a report)
+IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<body", b"<div", b"<p>", b"<meta", b"<head")
 # stream names in an OLE compound file's directory (UTF-16LE) that say what it holds
 _OLE_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -61,7 +64,8 @@ def sniff_format(data: bytes) -> str:
     """Name the format of a document from its bytes (never from its file name).
 
     Raises ExtractionError for what no parser should see: an encrypted Word package, a zip bomb or damaged
-    zip, a zip or OLE file of another application, images/archives/executables and other binary data."""
+    zip, a zip or OLE file of another application, archives/executables, images other than the PNG/JPEG/
+    TIFF scans read by OCR, and other binary data."""
     head = data[:2048]
     if b"%PDF-" in head[:1024]:
         return "pdf"
@@ -69,6 +73,8 @@ def sniff_format(data: bytes) -> str:
         return _sniff_ole(data)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _sniff_zip(data)
+    if head.startswith(IMAGE_MAGICS):
+        return "image"
     what = guards.binary_signature(data)
     if what:
         raise ExtractionError("unsupported_format", f"{what}, not a report document (PDF, Word, HTML or text)")

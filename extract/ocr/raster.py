@@ -1,0 +1,200 @@
+"""Page images for OCR: PDF pages rendered with pypdfium2, PNG/JPEG/TIFF decoded with Pillow, turned grey
+with coloured ink dropped, straightened, and the transform that maps them back to the page.
+
+Grey is the brightest channel of each pixel: black print stays black, while a red stamp, a blue or grey
+cell shading and coloured highlighting turn near white (a stamp pressed over a table corner would otherwise
+be read as strokes of the digits under it).
+
+Coordinates: a `Raster` is the straightened image ("frame") at `dpi`; frame pixels / dpi * 72 are frame
+points, the unit the layout code works in (as pdfplumber's, top-left origin). `to_page` maps frame points
+back to the unrotated page for provenance (the bounding box of the rotated box).
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import ExtractionError
+
+MAX_PAGE_PIXELS = 40_000_000  # a rendered page above this is rendered at a lower resolution (A4 at 300 dpi: 8.7M)
+MAX_IMAGE_PIXELS = 100_000_000  # a decoded image above this is refused (Pillow warns at 89M: a decompression bomb)
+MAX_SKEW_DEGREES = 5.0
+SKEW_STEP_DEGREES = 0.1  # the precision of the straightening
+A4_WIDTH_INCHES = 8.27
+COLOURED = 40  # max - min channel, blurred: a pixel of a stamp or of coloured shading
+COLOUR_INK_DARKNESS = 100  # in coloured parts of a page, print darker than this is black print under the colour
+
+
+@dataclass
+class Raster:
+    """A straightened grey page image."""
+
+    grey: np.ndarray  # uint8, frame pixels
+    dpi: float
+    angle: float  # degrees the source was turned (counter-clockwise) to straighten it
+    source_size: tuple[int, int]  # (width, height) of the source image in pixels
+
+    @property
+    def scale(self) -> float:
+        """Pixels per point."""
+        return self.dpi / 72.0
+
+    def to_page(self, bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """Frame points → points on the unrotated page (the axis-aligned box around the rotated box)."""
+        if not self.angle:
+            return bbox
+        inverse = _rotation(self.source_size, -self.angle)
+        s = self.scale
+        corners = np.array([[bbox[0] * s, bbox[1] * s], [bbox[2] * s, bbox[1] * s],
+                            [bbox[0] * s, bbox[3] * s], [bbox[2] * s, bbox[3] * s]])
+        mapped = corners @ inverse[:, :2].T + inverse[:, 2]
+        x0, y0 = mapped.min(axis=0) / s
+        x1, y1 = mapped.max(axis=0) / s
+        return (float(x0), float(y0), float(x1), float(y1))
+
+
+def _rotation(size: tuple[int, int], angle: float) -> np.ndarray:
+    import cv2
+
+    width, height = size
+    return cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle, 1.0)
+
+
+def grey_of(rgb: np.ndarray) -> np.ndarray:
+    """The brightest channel: black print stays black, coloured ink (stamps, shading) turns light. Where
+    the page is coloured (judged on a blurred copy, because JPEG smears the colour of thin strokes over
+    their neighbours while keeping their darkness), only print darker than COLOUR_INK_DARKNESS is ink."""
+    import cv2
+
+    if rgb.ndim == 2:
+        return rgb
+    r, g, b = rgb[:, :, 0], rgb[:, :, 1], rgb[:, :, 2]
+    brightest = np.maximum(np.maximum(r, g), b)
+    chroma = cv2.blur(brightest - np.minimum(np.minimum(r, g), b), (5, 5))
+    brightest[(chroma > COLOURED) & (brightest >= COLOUR_INK_DARKNESS)] = 255
+    return brightest
+
+
+# ------------------------------------------------------------------------------------------- sources
+
+
+def render_pdf_page(page, dpi: float) -> tuple[np.ndarray, float]:
+    """(grey image, dpi used) of a pypdfium2 page; very large pages are rendered at a lower dpi."""
+    width, height = page.get_size()
+    dpi = min(dpi, 72.0 * math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
+    bitmap = page.render(scale=dpi / 72.0, rev_byteorder=True, may_draw_forms=True)
+    try:
+        return grey_of(bitmap.to_numpy()).copy(), dpi
+    finally:
+        bitmap.close()
+
+
+def image_frames(data: bytes, max_frames: int) -> tuple[list[tuple[np.ndarray, float]], int]:
+    """(grey image, dpi) of each frame of a PNG/JPEG/TIFF (a TIFF may hold many pages), up to
+    `max_frames`; and the number of frames. The dpi is the image's own when it states a plausible one,
+    else the one that makes the page as wide as A4 (scanned reports are A4)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ExtractionError("corrupt", f"the image cannot be decoded: {exc}") from exc
+    frames: list[tuple[np.ndarray, float]] = []
+    count = getattr(image, "n_frames", 1)
+    try:
+        for index in range(min(count, max_frames)):
+            image.seek(index)
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ExtractionError("too_complex", f"the image is {width}x{height} pixels (limit "
+                                                     f"{MAX_IMAGE_PIXELS}): refused as a decompression bomb")
+            frame = ImageOps.exif_transpose(image).convert("RGB")
+            frames.append((grey_of(np.asarray(frame)).copy(), _image_dpi(image, frame.size)))
+    except ExtractionError:
+        raise
+    except (OSError, ValueError, SyntaxError) as exc:  # Pillow's errors on truncated or damaged data
+        raise ExtractionError("corrupt", f"the image is damaged or truncated: {exc}") from exc
+    return frames, count
+
+
+def _image_dpi(image, size: tuple[int, int]) -> float:
+    stated = image.info.get("dpi")
+    try:
+        dpi = float(stated[0]) if stated else 0.0
+    except (TypeError, ValueError, IndexError):
+        dpi = 0.0
+    if 100 <= dpi <= 1200:
+        return dpi
+    return min(size) / A4_WIDTH_INCHES
+
+
+# ------------------------------------------------------------------------------------------- straighten
+
+
+def ink_mask(grey: np.ndarray) -> np.ndarray:
+    """Ink pixels (255) of a grey image: Otsu's threshold, bounded so that a blank page stays blank."""
+    import cv2
+
+    threshold, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = min(max(threshold, 100), 200)
+    return np.where(grey < threshold, 255, 0).astype(np.uint8)
+
+
+def skew_angle(mask: np.ndarray) -> float:
+    """The angle (degrees) that makes text lines and rules horizontal: the one whose row profile of the
+    ink mask is sharpest (a projection-profile search: coarse on a small copy, then fine on a larger one).
+    Below SKEW_STEP_DEGREES the page is left as it is (turning it only blurs it)."""
+    coarse = _sharpest(mask, 800, np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 1e-9, 0.5))
+    best = _sharpest(mask, 1600, np.arange(coarse - 0.5, coarse + 0.5 + 1e-9, SKEW_STEP_DEGREES / 2))
+    return 0.0 if abs(best) < SKEW_STEP_DEGREES else float(round(best, 2))
+
+
+def _sharpest(mask: np.ndarray, side: int, angles: np.ndarray) -> float:
+    import cv2
+
+    factor = max(1, round(max(mask.shape) / side))
+    small = cv2.resize(mask, (mask.shape[1] // factor, mask.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    if not small.any():
+        return 0.0
+    centre = (small.shape[1] / 2.0, small.shape[0] / 2.0)
+
+    def sharpness(angle: float) -> float:
+        turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, float(angle), 1.0), small.shape[::-1],
+                                flags=cv2.INTER_LINEAR, borderValue=0)
+        profile = turned.sum(axis=1, dtype=np.float64)
+        return float(np.square(np.diff(profile)).sum())
+
+    return float(max(angles, key=sharpness))
+
+
+def straighten(grey: np.ndarray, dpi: float) -> Raster:
+    """The page turned so that its lines are horizontal (white fills the corners)."""
+    import cv2
+
+    height, width = grey.shape
+    angle = skew_angle(ink_mask(grey))
+    if angle:
+        grey = cv2.warpAffine(grey, _rotation((width, height), angle), (width, height),
+                              flags=cv2.INTER_LINEAR, borderValue=255)
+    return Raster(grey, dpi, angle, (width, height))
+
+
+def region(grey_source: np.ndarray, raster: Raster, frame_box: tuple[float, float, float, float],
+           dpi: float) -> np.ndarray:
+    """A box of the straightened frame (points) cut from a source image at another resolution `dpi`
+    (the same page rendered again): the rotation is applied to that box only."""
+    import cv2
+
+    height, width = grey_source.shape
+    matrix = _rotation((width, height), raster.angle)
+    s = dpi / 72.0
+    x0, y0 = frame_box[0] * s, frame_box[1] * s
+    out_w = max(1, int(round((frame_box[2] - frame_box[0]) * s)))
+    out_h = max(1, int(round((frame_box[3] - frame_box[1]) * s)))
+    matrix = matrix.copy()
+    matrix[0, 2] -= x0
+    matrix[1, 2] -= y0
+    return cv2.warpAffine(grey_source, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=255)
