@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup run test lock bench clean
+.PHONY: setup run test lock bench bench-ocr clean
 
 $(VENV)/.synced: requirements.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -25,6 +25,9 @@ lock: ## recompile requirements.lock after editing requirements.in
 
 bench: setup ## extraction throughput by format (numbers go in the README)
 	$(PY) -m tests.support.bench_extraction
+
+bench-ocr: setup ## OCR of scans: seconds per page at 150/200/300 dpi and cell accuracy (numbers go in the README)
+	$(PY) -m tests.support.bench_ocr
 
 clean: ## remove everything a run wrote (warehouse, object store, Data Docs, alerts)
 	rm -rf var dbt_project/target dbt_project/logs

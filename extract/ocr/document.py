@@ -64,7 +64,7 @@ def _number(name: str, default: float, low: float, high: float) -> float:
 class Source(Protocol):
     """Where page images come from: renders (PDF) or decodes (images) page `number` at about `dpi`."""
 
-    def grey(self, number: int, dpi: float):  # -> tuple[np.ndarray, float]
+    def image(self, number: int, dpi: float):  # -> raster.PageImage
         ...
 
 
@@ -77,7 +77,7 @@ class PdfSource:
         except pypdfium2.PdfiumError as exc:
             raise ExtractionError("corrupt_pdf", f"the PDF pages cannot be rendered: {exc}") from exc
 
-    def grey(self, number: int, dpi: float):
+    def image(self, number: int, dpi: float):
         from .raster import render_pdf_page
 
         return render_pdf_page(self.document[number - 1], dpi)
@@ -92,19 +92,23 @@ class ImageSource:
 
         self.frames, self.frame_count = image_frames(data, max_frames)
 
-    def grey(self, number: int, dpi: float):
+    def image(self, number: int, dpi: float):
         import cv2
 
-        grey, native = self.frames[number - 1]
-        if abs(dpi - native) < 1:
-            return grey, native
-        factor = dpi / native
-        if factor < 1:
-            return cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), dpi
-        return cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC), dpi
+        from .raster import PageImage
+
+        frame = self.frames[number - 1]
+        if abs(dpi - frame.dpi) < 1:
+            return frame
+        factor = dpi / frame.dpi
+        interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+        stamped = None if frame.stamped is None else cv2.resize(frame.stamped, None, fx=factor, fy=factor,
+                                                                interpolation=cv2.INTER_NEAREST)
+        return PageImage(cv2.resize(frame.grey, None, fx=factor, fy=factor, interpolation=interpolation), dpi,
+                         stamped)
 
     def reading_dpi(self, number: int, dpi: float) -> float:
-        return min(dpi, self.frames[number - 1][1])
+        return min(dpi, self.frames[number - 1].dpi)
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -135,8 +139,7 @@ def _read_one(source: Source, number: int, dpi: float):
     from .page import read_page
     from .raster import straighten
 
-    grey, used_dpi = source.grey(number, dpi)
-    return read_page(straighten(grey, used_dpi), number)
+    return read_page(straighten(source.image(number, dpi)), number)
 
 
 _worker_source: Source | None = None
@@ -223,6 +226,8 @@ def verify(parsed: ParsedDocument, pages: dict, source: Source) -> None:
             doubts[k] = Doubt(k, f"read with confidence {cell.ocr_confidence:.2f}", cell)
         elif not _plausible(k, cell.value):
             doubts[k] = Doubt(k, "a count must be a whole number that is not negative", cell)
+        elif not cell.raw.strip() and _under_a_stamp(pages[cell.page], cell):
+            doubts[k] = Doubt(k, "blank under a stamp, which may hide a number", cell)
     values = {k: c.value for k, c in parsed.cells.items()}
     vouched: set[str] = set()
     for check in check_identities(values):
@@ -266,6 +271,10 @@ def _plausible(key: str, value: float | None) -> bool:
     return float(value).is_integer()
 
 
+def _under_a_stamp(page, cell: Cell) -> bool:
+    return cell.bbox is not None and tuple(cell.bbox) in set(page.stamped)
+
+
 def _confidence(page, cell: Cell) -> float | None:
     """The least confidence of the recognised pieces inside the cell; None for a cell without ink."""
     if cell.bbox is None:
@@ -288,7 +297,8 @@ def _read_again(source: Source, pages: dict, cells: list[Cell]) -> Iterable[tupl
     for number, indices in by_page.items():
         page = pages[number]
         raster = page.raster()
-        grey, dpi = source.grey(number, raster.dpi * REREAD_FACTOR)
+        image = source.image(number, raster.dpi * REREAD_FACTOR)
+        grey, dpi = image.grey, image.dpi
         ruled = set(page.ruled_cells)
         for index in indices:
             bbox = cells[index].bbox

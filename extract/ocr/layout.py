@@ -23,11 +23,12 @@ TALLEST_TEXT_INCHES = 0.25  # no character of a report is taller (18 pt): taller
 RULE_BLUR_INCHES = 0.01  # how far a scanned rule's grey edges reach beyond its dark core
 RULE_MIN_INCHES = 0.4  # horizontal rules are at least this long; a dash in a cell is shorter
 SPECK_MAX_AREA_AT_200_DPI = 6  # ink blobs this small (pixels at 200 dpi) are scanner noise
-SEGMENT_GAP = 0.8  # text heights: a wider gap between inks of one row separates two cells or phrases
+SEGMENT_GAP = 0.6  # text heights: a wider gap between inks of one row separates two cells or phrases
+ROW_GAP = 0.1  # text heights: rows of ink closer than this are parts of one character
 THIN_ROW = 0.55  # text heights: a row of ink thinner than this is a stroke that may belong to its neighbour
 ONE_LINE = 1.3  # text heights: two rows that together are no taller than this are one line of text
 CELL_GAP = 1.5  # text heights: a wider gap inside a table cell sets a speck apart from the cell's text
-NOISE = 0.3  # text heights: a piece of ink smaller than this both ways is a speck or a stray dot
+NOISE = 0.2  # text heights: a piece of ink smaller than this both ways is a speck (a hyphen is 0.3)
 MAX_CUTS = 12  # nesting of row and column cuts (a page needs four or five)
 
 
@@ -41,6 +42,26 @@ class Rule:
     @property
     def horizontal(self) -> bool:
         return self.x1 - self.x0 >= self.y1 - self.y0
+
+
+@dataclass(frozen=True)
+class InkLine:
+    """Pixel box of one line of ink, and the row of ink (top, bottom) of the line it was cut from."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    line_top: int
+    line_bottom: int
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    def shifted(self, dx: int, dy: int) -> "InkLine":
+        return InkLine(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy, self.line_top + dy,
+                       self.line_bottom + dy)
 
 
 @dataclass
@@ -177,8 +198,14 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
 
 
 def text_rows(mask: np.ndarray, text_height: float) -> list[tuple[int, int]]:
-    """Rows of ink of a region, [top, bottom), with thin rows joined to a neighbour they share a line with."""
-    rows = [list(r) for r in _runs(mask.any(axis=1))]
+    """Rows of ink of a region, [top, bottom): rows closer than ROW_GAP joined, then thin rows joined to a
+    neighbour they share a line with."""
+    rows: list[list[int]] = []
+    for a, b in _runs(mask.any(axis=1)):
+        if rows and a - rows[-1][1] < ROW_GAP * text_height:  # 息: 自 over 心, a pixel or two apart
+            rows[-1][1] = b
+        else:
+            rows.append([a, b])
     changed = True
     while changed and len(rows) > 1:
         changed = False
@@ -212,34 +239,37 @@ def row_segments(mask: np.ndarray, text_height: float, gap: float = SEGMENT_GAP)
     return [(a, b) for a, b in merged]
 
 
-def pieces(mask: np.ndarray, text_height: float, gap: float = SEGMENT_GAP) -> list[tuple[int, int, int, int]]:
-    """Pixel boxes (x0, y0, x1, y1) of the one-line pieces of ink of a region, in reading order: cut into
-    rows, each row into segments at gaps wider than `gap` text heights, and each part again until nothing
-    splits (rows of a borderless table are bridged by a label printed across two of them, so one cut of
-    the whole page is not enough). A piece smaller than NOISE text heights both ways is a speck."""
-    out: list[tuple[int, int, int, int]] = []
+def pieces(mask: np.ndarray, text_height: float, gap: float = SEGMENT_GAP) -> list[InkLine]:
+    """The one-line pieces of ink of a region: cut into rows, each row into segments at gaps wider than
+    `gap` text heights, and each part again until nothing splits (rows of a borderless table are bridged
+    by a label printed across two of them, so one cut of the whole page is not enough). Each piece keeps
+    the row of ink it was cut from (a "一、" cut from "一、本年新收..." is read against the height of its
+    line). A piece smaller than NOISE text heights both ways is a speck."""
+    out: list[InkLine] = []
     least = NOISE * text_height
-    pending = [(0, 0, mask, 0)]
+    pending: list[tuple[int, int, np.ndarray, int, tuple[int, int] | None]] = [(0, 0, mask, 0, None)]
     while pending:
-        left, top, region, depth = pending.pop()
+        left, top, region, depth, line = pending.pop()
         rows = text_rows(region, text_height)
-        parts: list[tuple[int, int, np.ndarray]] = []
+        parts: list[tuple[int, int, np.ndarray, tuple[int, int] | None]] = []
         if len(rows) > 1:
-            parts = [(left, top + a, region[a:b]) for a, b in rows]
+            parts = [(left, top + a, region[a:b], None) for a, b in rows]
         elif rows:
             a, b = rows[0]
             band = region[a:b]
+            line = line or (top + a, top + b)
             segments = row_segments(band, text_height, gap)
             if len(segments) > 1:
-                parts = [(left + x0, top + a, band[:, x0:x1]) for x0, x1 in segments]
+                parts = [(left + x0, top + a, band[:, x0:x1], line) for x0, x1 in segments]
             elif segments:
                 x0, x1 = segments[0]
                 if x1 - x0 >= least or b - a >= least:
-                    out.append((left + x0, top + a, left + x1, top + b))
+                    out.append(InkLine(left + x0, top + a, left + x1, top + b, *line))
         if depth < MAX_CUTS:
-            pending.extend((x, y, part, depth + 1) for x, y, part in reversed(parts))
+            pending.extend((x, y, part, depth + 1, context) for x, y, part, context in reversed(parts))
         else:
-            out.extend((x, y, x + part.shape[1], y + part.shape[0]) for x, y, part in parts)
+            out.extend(InkLine(x, y, x + part.shape[1], y + part.shape[0], y, y + part.shape[0])
+                       for x, y, part, _ in parts)
     return out
 
 

@@ -23,6 +23,10 @@ from .recognise import Reading, recogniser
 WINDOW = 0.8  # text heights: the least height of the crop a piece of ink is read in
 V_MARGIN = 0.05  # text heights of white above and below a piece at least as tall as the window
 H_MARGIN = 0.15  # text heights of white left and right of a piece
+STAMP_SHARE = 0.2  # text heights squared: stamp ink over a blank cell that makes it doubtful
+REREAD_WINDOW = 0.9  # the window of the second reading
+RULE_INSET_INCHES = 0.015  # a ruled cell read again: its border cut away (the rules, blurred)
+LINE_CONTEXT = 1.3  # text heights: a row of ink up to this high is one line, whose height a piece is read at
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class OcrPage:
     text_height: float  # points
     pieces: list[Piece]
     ruled_cells: list[tuple[float, float, float, float]]  # frame boxes read as cells of ruled tables
+    stamped: list[tuple[float, float, float, float]] = field(default_factory=list)  # blank cells under a stamp
     lines: list[pdf_layout.Line] = field(default_factory=list)
     loose_lines: list[pdf_layout.Line] = field(default_factory=list)
     tables: list[pdf_layout.PageTable] = field(default_factory=list)
@@ -75,14 +80,14 @@ def read_page(raster: Raster, number: int) -> OcrPage:
                 if id(box) not in seen:
                     seen.add(id(box))
                     cell_boxes.append((box, _inside(box.bbox, s, raster.grey.shape)))
-    regions: list[tuple[int, int, int, int]] = []  # pixel boxes of pieces, in reading order per owner
+    regions: list[layout.InkLine] = []  # the pieces of ink to read, in reading order per owner
     owners: list[int] = []  # index into cell_boxes, or -1 for a piece outside the tables
     for index, (_, (cx0, cy0, cx1, cy1)) in enumerate(cell_boxes):
-        for px0, py0, px1, py1 in layout.pieces(ink.text[cy0:cy1, cx0:cx1], h, layout.CELL_GAP):
-            regions.append((cx0 + px0, cy0 + py0, cx0 + px1, cy0 + py1))
+        for piece in layout.pieces(ink.text[cy0:cy1, cx0:cx1], h, layout.CELL_GAP):
+            regions.append(piece.shifted(cx0, cy0))
             owners.append(index)
-    for box in layout.pieces(outside, h):
-        regions.append(box)
+    for piece in layout.pieces(outside, h):
+        regions.append(piece)
         owners.append(-1)
     readings = _read_pieces(ink.clean, ink.text, regions, h)
     texts: dict[int, list[str]] = {}
@@ -90,11 +95,11 @@ def read_page(raster: Raster, number: int) -> OcrPage:
     loose_pieces: list[Piece] = []
     for region, reading, owner in zip(regions, readings, owners):
         if owner >= 0:  # a line of a ruled cell
-            piece = Piece(_text(reading), reading.confidence, _points(region, s))
+            piece = Piece(_text(reading), reading.confidence, _points(region.box, s))
             texts.setdefault(owner, []).append(piece.text)
             pieces.append(piece)
         else:
-            piece = Piece(_text(reading), reading.confidence, _points(region, s))
+            piece = Piece(_text(reading), reading.confidence, _points(region.box, s))
             pieces.append(piece)
             loose_pieces.append(piece)
     for index, (box, _) in enumerate(cell_boxes):
@@ -108,7 +113,26 @@ def read_page(raster: Raster, number: int) -> OcrPage:
     tables.sort(key=lambda t: t.top)
     height, width = raster.grey.shape
     return OcrPage(number, dpi, raster.angle, raster.source_size, width / s, height / s, h / s, pieces,
-                   [box.bbox for box, _ in cell_boxes], lines, loose_lines, tables)
+                   [box.bbox for box, _ in cell_boxes], _stamped_blanks(raster, tables, h), lines,
+                   loose_lines, tables)
+
+
+def _stamped_blanks(raster: Raster, tables: list[pdf_layout.PageTable],
+                    text_height: float) -> list[tuple[float, float, float, float]]:
+    """Boxes of the blank cells that a stamp (coloured print taken out of the page) runs over: the stamp
+    may hide what was printed there."""
+    if raster.stamped is None:
+        return []
+    s = raster.scale
+    least = STAMP_SHARE * text_height ** 2
+    out = []
+    for box in {id(b): b for t in tables for row in t.grid for b in row}.values():
+        if box.text.strip():
+            continue
+        x0, y0, x1, y1 = _inside(box.bbox, s, raster.stamped.shape)
+        if np.count_nonzero(raster.stamped[y0:y1, x0:x1]) >= least:
+            out.append(box.bbox)
+    return out
 
 
 def _points(box: tuple[int, int, int, int], s: float) -> tuple[float, float, float, float]:
@@ -131,13 +155,16 @@ def _inside(bbox: tuple[float, float, float, float], s: float, shape: tuple[int,
     return (x0, y0, max(x0, x1), max(y0, y1))
 
 
-def _cut(grey: np.ndarray, box: tuple[int, int, int, int], text_height: float) -> np.ndarray:
+def _cut(grey: np.ndarray, piece: layout.InkLine, text_height: float, window: float = WINDOW) -> np.ndarray:
     """A piece of ink as the recogniser reads best: the text filling most of the crop's height. A piece
-    shorter than the text (a digit, a dash) is given a window of 0.8 text heights centred on it, so that
-    a "0" keeps its size against the window and a dash stays at mid-height; measured on generated and
-    real pages, a roomier window turns lone zeros into "o" and dashes into quotes."""
-    x0, y0, x1, y1 = box
-    height = max(y1 - y0 + 2 * V_MARGIN * text_height, WINDOW * text_height)
+    is read against the row of ink of its line when that row is one line high ("一、" cut from the label
+    it starts keeps its 一 at mid-height), and in a window at least WINDOW text heights high centred on
+    it (a lone "0" keeps its size against the window, a lone dash stays at mid-height); measured on
+    generated and real pages, a roomier window turns lone zeros into "o" and dashes into quotes."""
+    x0, y0, x1, y1 = piece.box
+    if piece.line_bottom - piece.line_top <= LINE_CONTEXT * text_height:
+        y0, y1 = min(y0, piece.line_top), max(y1, piece.line_bottom)
+    height = max(y1 - y0 + 2 * V_MARGIN * text_height, window * text_height)
     centre = (y0 + y1) / 2
     top, bottom = int(round(centre - height / 2)), int(round(centre + height / 2))
     margin = max(2, int(H_MARGIN * text_height))
@@ -148,13 +175,13 @@ def _cut(grey: np.ndarray, box: tuple[int, int, int, int], text_height: float) -
     return crop
 
 
-def _read_pieces(grey: np.ndarray, mask: np.ndarray, boxes: list[tuple[int, int, int, int]],
-                 text_height: float) -> list[Reading]:
-    """Readings of pieces of ink: a lone horizontal bar is the dash printed for "nothing" (the recogniser
-    reads a bar alone as a quote, a tilde or nothing at all); everything else goes to the recogniser."""
-    readings: list[Reading | None] = [_null_mark(mask[y0:y1, x0:x1], text_height) for x0, y0, x1, y1 in boxes]
+def _read_pieces(grey: np.ndarray, mask: np.ndarray, pieces: list[layout.InkLine],
+                 text_height: float, window: float = WINDOW) -> list[Reading]:
+    """Readings of pieces of ink: the marks printed for "nothing" are told by their shape (_null_mark);
+    everything else goes to the recogniser."""
+    readings: list[Reading | None] = [_null_mark(mask[p.y0:p.y1, p.x0:p.x1], text_height) for p in pieces]
     todo = [k for k, r in enumerate(readings) if r is None]
-    for k, reading in zip(todo, recogniser().read([_cut(grey, boxes[k], text_height) for k in todo])):
+    for k, reading in zip(todo, recogniser().read([_cut(grey, pieces[k], text_height, window) for k in todo])):
         readings[k] = reading
     return readings  # type: ignore[return-value]
 
@@ -214,27 +241,31 @@ def _char(piece: Piece, size: float) -> dict:
 
 
 def read_region(grey: np.ndarray, dpi: float, text_height_points: float, ruled: bool) -> tuple[str, float | None]:
-    """Read one cell cut from a page image again (at another resolution): (text, least confidence), the
-    confidence None when the cell holds no ink. Rules at the border of a ruled cell are cut away first."""
-    mask = ink_mask(grey)
-    if ruled:
-        inset = max(2, int(0.03 * dpi))
-        mask[:inset] = 0
-        mask[-inset:] = 0
-        mask[:, :inset] = 0
-        mask[:, -inset:] = 0
+    """Read one cell again, cut from the page rendered at another resolution: (text, least confidence),
+    the confidence None when the cell holds no ink. The cell's own rules (a ruled cell's box runs from
+    rule to rule) and specks are cut away as on the whole page; the crops use REREAD_WINDOW, so that the
+    two readings are not the same picture twice."""
     import cv2
 
+    mask = ink_mask(grey)
+    erase = np.zeros(mask.shape, bool)
+    if ruled:
+        inset = max(2, int(RULE_INSET_INCHES * dpi))
+        erase[:inset], erase[-inset:], erase[:, :inset], erase[:, -inset:] = True, True, True, True
+        height, width = mask.shape
+        for size in ((max(3, int(0.6 * width)), 1), (1, max(3, int(0.6 * height)))):
+            erase |= cv2.dilate(layout._open(mask, size), np.ones((3, 3), np.uint8)) > 0
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     speck = max(1, round(layout.SPECK_MAX_AREA_AT_200_DPI * (dpi / 200.0) ** 2))
     small = np.nonzero(stats[:, cv2.CC_STAT_AREA] <= speck)[0]
-    mask[np.isin(labels, small[small > 0])] = 0
-    h = text_height_points * dpi / 72.0
-    boxes = layout.pieces(mask, h, layout.CELL_GAP)
-    if not boxes:
-        return "", None
+    erase |= np.isin(labels, small[small > 0])
+    mask[erase] = 0
     clean = grey.copy()
-    clean[mask == 0] = np.maximum(clean[mask == 0], 200)  # rules and specks cut away fade to paper
-    readings = _read_pieces(clean, mask, boxes, h)
+    clean[erase] = 255
+    h = text_height_points * dpi / 72.0
+    found = layout.pieces(mask, h, layout.CELL_GAP)
+    if not found:
+        return "", None
+    readings = _read_pieces(clean, mask, found, h, REREAD_WINDOW)
     texts = [_text(r) for r in readings]
     return pdf_layout.join_lines(texts), min(r.confidence for r in readings)

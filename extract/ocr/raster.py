@@ -1,9 +1,9 @@
 """Page images for OCR: PDF pages rendered with pypdfium2, PNG/JPEG/TIFF decoded with Pillow, turned grey
 with coloured ink dropped, straightened, and the transform that maps them back to the page.
 
-Grey is the brightest channel of each pixel: black print stays black, while a red stamp, a blue or grey
-cell shading and coloured highlighting turn near white (a stamp pressed over a table corner would otherwise
-be read as strokes of the digits under it).
+Grey is the usual luminance, except in coloured parts of the page, where only print clearly darker than
+the colour is kept: a red stamp, a blue cell shading and coloured highlighting turn white (a stamp pressed
+over a table corner would otherwise be read as strokes of the digits under it).
 
 Coordinates: a `Raster` is the straightened image ("frame") at `dpi`; frame pixels / dpi * 72 are frame
 points, the unit the layout code works in (as pdfplumber's, top-left origin). `to_page` maps frame points
@@ -25,7 +25,17 @@ MAX_SKEW_DEGREES = 5.0
 SKEW_STEP_DEGREES = 0.1  # the precision of the straightening
 A4_WIDTH_INCHES = 8.27
 COLOURED = 40  # max - min channel, blurred: a pixel of a stamp or of coloured shading
-COLOUR_INK_DARKNESS = 100  # in coloured parts of a page, print darker than this is black print under the colour
+COLOUR_INK_DARKNESS = 90  # grey level: in coloured parts of a page, what is darker is black print
+SHADING = 200  # grey level: coloured print lighter than this is a cell's shading, darker a stamp
+
+
+@dataclass
+class PageImage:
+    """A page as it comes from its source: grey, and where coloured print was taken out of it."""
+
+    grey: np.ndarray  # uint8
+    dpi: float
+    stamped: np.ndarray | None = None  # uint8 mask (255) of the coloured print dropped; None: there was none
 
 
 @dataclass
@@ -36,6 +46,7 @@ class Raster:
     dpi: float
     angle: float  # degrees the source was turned (counter-clockwise) to straighten it
     source_size: tuple[int, int]  # (width, height) of the source image in pixels
+    stamped: np.ndarray | None = None  # PageImage.stamped, straightened
 
     @property
     def scale(self) -> float:
@@ -63,37 +74,43 @@ def _rotation(size: tuple[int, int], angle: float) -> np.ndarray:
     return cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle, 1.0)
 
 
-def grey_of(rgb: np.ndarray) -> np.ndarray:
-    """The brightest channel: black print stays black, coloured ink (stamps, shading) turns light. Where
-    the page is coloured (judged on a blurred copy, because JPEG smears the colour of thin strokes over
-    their neighbours while keeping their darkness), only print darker than COLOUR_INK_DARKNESS is ink."""
+def page_image(rgb: np.ndarray, dpi: float) -> PageImage:
+    """The page in grey with coloured ink dropped: where the page is coloured (a stamp, a shaded cell;
+    judged on a blurred copy, because JPEG smears the colour of thin strokes over their neighbours), a
+    pixel is print only if it is darker than COLOUR_INK_DARKNESS. Black print under a red stamp stays
+    (measured: strokes of a digit under a stamp's letters 20-80, the stamp's own ink 95-125 after JPEG).
+    What was dropped and darker than a shading (a stamp) is kept aside: it may hide print."""
     import cv2
 
     if rgb.ndim == 2:
-        return rgb
+        return PageImage(rgb.copy(), dpi)
+    rgb = np.ascontiguousarray(rgb[:, :, :3])
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     r, g, b = rgb[:, :, 0], rgb[:, :, 1], rgb[:, :, 2]
-    brightest = np.maximum(np.maximum(r, g), b)
-    chroma = cv2.blur(brightest - np.minimum(np.minimum(r, g), b), (5, 5))
-    brightest[(chroma > COLOURED) & (brightest >= COLOUR_INK_DARKNESS)] = 255
-    return brightest
+    spread = cv2.subtract(np.maximum(np.maximum(r, g), b), np.minimum(np.minimum(r, g), b))
+    coloured = cv2.blur(spread, (5, 5)) > COLOURED
+    dropped = coloured & (grey >= COLOUR_INK_DARKNESS)
+    stamped = dropped & (grey < SHADING)
+    grey[dropped] = 255
+    return PageImage(grey, dpi, stamped.astype(np.uint8) * 255 if stamped.any() else None)
 
 
 # ------------------------------------------------------------------------------------------- sources
 
 
-def render_pdf_page(page, dpi: float) -> tuple[np.ndarray, float]:
-    """(grey image, dpi used) of a pypdfium2 page; very large pages are rendered at a lower dpi."""
+def render_pdf_page(page, dpi: float) -> PageImage:
+    """A pypdfium2 page rendered at `dpi` (a very large page at a lower dpi)."""
     width, height = page.get_size()
     dpi = min(dpi, 72.0 * math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
     bitmap = page.render(scale=dpi / 72.0, rev_byteorder=True, may_draw_forms=True)
     try:
-        return grey_of(bitmap.to_numpy()).copy(), dpi
+        return page_image(bitmap.to_numpy(), dpi)
     finally:
         bitmap.close()
 
 
-def image_frames(data: bytes, max_frames: int) -> tuple[list[tuple[np.ndarray, float]], int]:
-    """(grey image, dpi) of each frame of a PNG/JPEG/TIFF (a TIFF may hold many pages), up to
+def image_frames(data: bytes, max_frames: int) -> tuple[list[PageImage], int]:
+    """Each frame of a PNG/JPEG/TIFF (a TIFF may hold many pages), up to
     `max_frames`; and the number of frames. The dpi is the image's own when it states a plausible one,
     else the one that makes the page as wide as A4 (scanned reports are A4)."""
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -102,7 +119,7 @@ def image_frames(data: bytes, max_frames: int) -> tuple[list[tuple[np.ndarray, f
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ExtractionError("corrupt", f"the image cannot be decoded: {exc}") from exc
-    frames: list[tuple[np.ndarray, float]] = []
+    frames: list[PageImage] = []
     count = getattr(image, "n_frames", 1)
     try:
         for index in range(min(count, max_frames)):
@@ -112,7 +129,7 @@ def image_frames(data: bytes, max_frames: int) -> tuple[list[tuple[np.ndarray, f
                 raise ExtractionError("too_complex", f"the image is {width}x{height} pixels (limit "
                                                      f"{MAX_IMAGE_PIXELS}): refused as a decompression bomb")
             frame = ImageOps.exif_transpose(image).convert("RGB")
-            frames.append((grey_of(np.asarray(frame)).copy(), _image_dpi(image, frame.size)))
+            frames.append(page_image(np.asarray(frame), _image_dpi(image, frame.size)))
     except ExtractionError:
         raise
     except (OSError, ValueError, SyntaxError) as exc:  # Pillow's errors on truncated or damaged data
@@ -170,16 +187,19 @@ def _sharpest(mask: np.ndarray, side: int, angles: np.ndarray) -> float:
     return float(max(angles, key=sharpness))
 
 
-def straighten(grey: np.ndarray, dpi: float) -> Raster:
+def straighten(image: PageImage) -> Raster:
     """The page turned so that its lines are horizontal (white fills the corners)."""
     import cv2
 
+    grey, stamped = image.grey, image.stamped
     height, width = grey.shape
     angle = skew_angle(ink_mask(grey))
     if angle:
-        grey = cv2.warpAffine(grey, _rotation((width, height), angle), (width, height),
-                              flags=cv2.INTER_LINEAR, borderValue=255)
-    return Raster(grey, dpi, angle, (width, height))
+        matrix = _rotation((width, height), angle)
+        grey = cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+        if stamped is not None:
+            stamped = cv2.warpAffine(stamped, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
+    return Raster(grey, image.dpi, angle, (width, height), stamped)
 
 
 def region(grey_source: np.ndarray, raster: Raster, frame_box: tuple[float, float, float, float],

@@ -22,7 +22,7 @@ from extract.model import Cell, ParsedDocument
 from extract.ocr import document as ocr_document
 from extract.ocr.noise import clean_reading
 from extract.ocr.page import OcrPage, Piece, _null_mark
-from extract.ocr.raster import ink_mask, skew_angle, straighten
+from extract.ocr.raster import PageImage, ink_mask, skew_angle, straighten
 from extract.ocr import layout
 from tests.support.generator import generate
 from tests.support.paths import DEV_CASES_DIR, ROOT
@@ -170,7 +170,7 @@ def test_a_turned_page_is_straightened_to_a_tenth_of_a_degree(turned):
     turned_page = cv2.warpAffine(page, cv2.getRotationMatrix2D((425, 550), turned, 1.0), (850, 1100),
                                  borderValue=255)
     assert skew_angle(ink_mask(turned_page)) == pytest.approx(-turned, abs=0.1)
-    assert straighten(turned_page, 100).angle == pytest.approx(-turned, abs=0.1)
+    assert straighten(PageImage(turned_page, 100)).angle == pytest.approx(-turned, abs=0.1)
 
 
 def test_strokes_of_a_character_printed_alone_stay_one_line_and_columns_split():
@@ -180,20 +180,20 @@ def test_strokes_of_a_character_printed_alone_stay_one_line_and_columns_split():
     mask[60:90, 10:40] = 255  # the next character below it (vertical text)
     mask[10:40, 200:230] = 255  # a number in a column far to the right
     boxes = layout.pieces(mask, text_height=30)
-    assert sorted(boxes) == [(10, 10, 40, 33), (10, 60, 40, 90), (200, 10, 230, 40)]
+    assert sorted(p.box for p in boxes) == [(10, 10, 40, 33), (10, 60, 40, 90), (200, 10, 230, 40)]
 
 
 class _Rendering:
     """A page source whose second rendering shows an 8 where the first reading saw a 3."""
 
-    def grey(self, number, dpi):
+    def image(self, number, dpi):
         from PIL import Image, ImageDraw, ImageFont
 
         scale = dpi / 72
         image = Image.new("L", (int(200 * scale), int(100 * scale)), 255)
         font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", int(10.5 * scale))
         ImageDraw.Draw(image).text((int(103 * scale), int(43 * scale)), "8", font=font, fill=0)
-        return np.asarray(image), dpi
+        return PageImage(np.asarray(image), dpi)
 
 
 def test_a_cell_that_a_second_reading_reads_otherwise_is_doubtful():
