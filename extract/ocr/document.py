@@ -8,9 +8,10 @@ Verifying (`verify`, after the grid interpreter has mapped the cells):
 - every OCR cell gets its confidence (that of its least certain character) and its box on the page;
 - a cell below MIN_CONFIDENCE is doubtful;
 - cells that no passing identity vouches for (表二, a row with a blank, the cells of a failing identity)
-  are read a second time from the page rendered at twice the resolution, cut with a different window; a
-  second reading that gives another value makes the cell doubtful; a breach whose cells read the same
-  twice is the agency's (an `identity_breach`, as for text documents);
+  and cells a stamp runs over are read a second time from the page rendered at twice the resolution, cut
+  with a different window (stamped cells: the coloured parts taken by their red channel); a second reading
+  that gives another value makes the cell doubtful; a breach whose cells read the same twice is the
+  agency's (an `identity_breach`, as for text documents); a blank cell under a stamp is doubtful;
 - a table found with fewer cells than its template prints is `ocr_cells_missing`.
 Each doubtful cell is one `ocr_doubtful_cell` issue (an error: status needs_review) naming the key, the
 page, the box in PDF points and both readings, so that a reviewer can be shown the crop.
@@ -62,9 +63,10 @@ def _number(name: str, default: float, low: float, high: float) -> float:
 
 
 class Source(Protocol):
-    """Where page images come from: renders (PDF) or decodes (images) page `number` at about `dpi`."""
+    """Where page images come from: renders (PDF) or decodes (images) page `number` at about `dpi`;
+    `red_channel`: coloured parts read by their red channel (raster.page_image)."""
 
-    def image(self, number: int, dpi: float):  # -> raster.PageImage
+    def image(self, number: int, dpi: float, red_channel: bool = False):  # -> raster.PageImage
         ...
 
 
@@ -77,27 +79,28 @@ class PdfSource:
         except pypdfium2.PdfiumError as exc:
             raise ExtractionError("corrupt_pdf", f"the PDF pages cannot be rendered: {exc}") from exc
 
-    def image(self, number: int, dpi: float):
+    def image(self, number: int, dpi: float, red_channel: bool = False):
         from .raster import render_pdf_page
 
-        return render_pdf_page(self.document[number - 1], dpi)
+        return render_pdf_page(self.document[number - 1], dpi, red_channel)
 
 
 class ImageSource:
-    """PNG/JPEG/TIFF frames: read at their own resolution (never above the asked dpi: a 600 dpi scan is
-    read at that dpi's reduction); a second reading enlarges the frame instead, as nothing finer exists."""
+    """PNG/JPEG/TIFF frames, decoded when read: at their own resolution, never above the asked dpi (a
+    600 dpi scan is read at the asked dpi); a second reading enlarges the frame, as nothing finer exists."""
 
     def __init__(self, data: bytes, max_frames: int) -> None:
         from .raster import image_frames
 
-        self.frames, self.frame_count = image_frames(data, max_frames)
+        self.data = data
+        self.dpis, self.frame_count = image_frames(data, max_frames)
 
-    def image(self, number: int, dpi: float):
+    def image(self, number: int, dpi: float, red_channel: bool = False):
         import cv2
 
-        from .raster import PageImage
+        from .raster import PageImage, decode_frame
 
-        frame = self.frames[number - 1]
+        frame = decode_frame(self.data, number - 1, self.dpis[number - 1], red_channel)
         if abs(dpi - frame.dpi) < 1:
             return frame
         factor = dpi / frame.dpi
@@ -108,7 +111,7 @@ class ImageSource:
                          stamped)
 
     def reading_dpi(self, number: int, dpi: float) -> float:
-        return min(dpi, self.frames[number - 1].dpi)
+        return min(dpi, self.dpis[number - 1])
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -117,13 +120,10 @@ class ImageSource:
 def read_pages(source_factory, numbers: list[int], dpis: dict[int, float]) -> dict:
     """{page number: OcrPage}; in a pool of EXTRACT_OCR_WORKERS processes when there are several pages."""
     workers = min(ocr_workers(), len(numbers))
-    if workers <= 1:
+    pool = _pool(workers, source_factory) if workers > 1 else None
+    if pool is None:
         source = source_factory()
         return {n: _read_one(source, n, dpis[n]) for n in numbers}
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    pool = context.Pool(workers, initializer=_start_worker, initargs=(source_factory,))
     try:
         pages = pool.starmap(_read_in_worker, [(n, dpis[n]) for n in numbers], chunksize=1)
         pool.close()
@@ -133,6 +133,19 @@ def read_pages(source_factory, numbers: list[int], dpis: dict[int, float]) -> di
     finally:
         pool.join()
     return dict(zip(numbers, pages))
+
+
+def _pool(workers: int, source_factory):
+    """A pool of spawned processes, or None where a process may not have children (a daemonic worker of
+    another pool): the pages are then read in this process."""
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker,
+                                                         initargs=(source_factory,))
+    except (AssertionError, OSError) as exc:
+        log.warning("no OCR worker processes here (%s): reading the pages in this process", exc)
+        return None
 
 
 def _read_one(source: Source, number: int, dpi: float):
@@ -182,15 +195,13 @@ def read_pdf_pages(data: bytes, numbers: list[int]) -> dict:
 def read_image(data: bytes, max_frames: int) -> tuple[dict, list[Issue], ImageSource]:
     """Every frame of an image file read; the issues say when frames were left out."""
     source = ImageSource(data, max_frames)
-    numbers = list(range(1, len(source.frames) + 1))
+    numbers = list(range(1, len(source.dpis) + 1))
     dpi = ocr_dpi()
     dpis = {n: source.reading_dpi(n, dpi) for n in numbers}
     issues = []
     if source.frame_count > len(numbers):
         issues.append(Issue("page_limit", f"only the first {len(numbers)} of {source.frame_count} pages of the "
                                           "image were read (EXTRACT_MAX_PDF_PAGES)"))
-    if len(numbers) == 1:  # one frame: the decoded image is already here, no need to decode it in a worker
-        return {1: _read_one(source, 1, dpis[1])}, issues, source
     return read_pages(ImageFactory(data, max_frames), numbers, dpis), issues, source
 
 
@@ -233,8 +244,10 @@ def verify(parsed: ParsedDocument, pages: dict, source: Source) -> None:
     for check in check_identities(values):
         if check.result == PASS:
             vouched.update(check.keys)
-    second_look = [k for k in ocr_cells if k not in vouched and k not in doubts]
-    for k, (text, confidence) in zip(second_look, _read_again(source, pages, [ocr_cells[k] for k in second_look])):
+    stamped = {k for k, c in ocr_cells.items() if _under_a_stamp(pages[c.page], c)}
+    second_look = [k for k in ocr_cells if (k not in vouched or k in stamped) and k not in doubts]
+    readings = _read_again(source, pages, [ocr_cells[k] for k in second_look], [k in stamped for k in second_look])
+    for k, (text, confidence) in zip(second_look, readings):
         cell = ocr_cells[k]
         if not _same_value(cell.raw, text):
             doubts[k] = Doubt(k, "a second reading at a higher resolution gives another value", cell, text)
@@ -285,19 +298,21 @@ def _confidence(page, cell: Cell) -> float | None:
     return round(min(inside), 4) if inside else None
 
 
-def _read_again(source: Source, pages: dict, cells: list[Cell]) -> Iterable[tuple[str, float | None]]:
-    """Second readings of cells, page by page, from the page rendered at REREAD_FACTOR times the dpi."""
+def _read_again(source: Source, pages: dict, cells: list[Cell],
+                stamped: list[bool]) -> Iterable[tuple[str, float | None]]:
+    """Second readings of cells, page by page, from the page rendered at REREAD_FACTOR times the dpi;
+    cells a stamp runs over are read with the coloured parts of the page taken by their red channel."""
     from .page import read_region
     from .raster import region
 
-    by_page: dict[int, list[int]] = {}
+    by_page: dict[tuple[int, bool], list[int]] = {}
     for index, cell in enumerate(cells):
-        by_page.setdefault(cell.page, []).append(index)  # type: ignore[arg-type]
+        by_page.setdefault((cell.page, stamped[index]), []).append(index)  # type: ignore[arg-type]
     results: list[tuple[str, float | None]] = [("", None)] * len(cells)
-    for number, indices in by_page.items():
+    for (number, red_channel), indices in by_page.items():
         page = pages[number]
         raster = page.raster()
-        image = source.image(number, raster.dpi * REREAD_FACTOR)
+        image = source.image(number, raster.dpi * REREAD_FACTOR, red_channel)
         grey, dpi = image.grey, image.dpi
         ruled = set(page.ruled_cells)
         for index in indices:

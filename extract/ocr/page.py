@@ -23,7 +23,7 @@ from .recognise import Reading, recogniser
 WINDOW = 0.8  # text heights: the least height of the crop a piece of ink is read in
 V_MARGIN = 0.05  # text heights of white above and below a piece at least as tall as the window
 H_MARGIN = 0.15  # text heights of white left and right of a piece
-STAMP_SHARE = 0.2  # text heights squared: stamp ink over a blank cell that makes it doubtful
+STAMP_SHARE = 0.2  # text heights squared: stamp ink over a cell that makes it a stamped cell
 REREAD_WINDOW = 0.9  # the window of the second reading
 RULE_INSET_INCHES = 0.015  # a ruled cell read again: its border cut away (the rules, blurred)
 LINE_CONTEXT = 1.3  # text heights: a row of ink up to this high is one line, whose height a piece is read at
@@ -49,7 +49,7 @@ class OcrPage:
     text_height: float  # points
     pieces: list[Piece]
     ruled_cells: list[tuple[float, float, float, float]]  # frame boxes read as cells of ruled tables
-    stamped: list[tuple[float, float, float, float]] = field(default_factory=list)  # blank cells under a stamp
+    stamped: list[tuple[float, float, float, float]] = field(default_factory=list)  # cells a stamp runs over
     lines: list[pdf_layout.Line] = field(default_factory=list)
     loose_lines: list[pdf_layout.Line] = field(default_factory=list)
     tables: list[pdf_layout.PageTable] = field(default_factory=list)
@@ -113,22 +113,20 @@ def read_page(raster: Raster, number: int) -> OcrPage:
     tables.sort(key=lambda t: t.top)
     height, width = raster.grey.shape
     return OcrPage(number, dpi, raster.angle, raster.source_size, width / s, height / s, h / s, pieces,
-                   [box.bbox for box, _ in cell_boxes], _stamped_blanks(raster, tables, h), lines,
+                   [box.bbox for box, _ in cell_boxes], _stamped_cells(raster, tables, h), lines,
                    loose_lines, tables)
 
 
-def _stamped_blanks(raster: Raster, tables: list[pdf_layout.PageTable],
-                    text_height: float) -> list[tuple[float, float, float, float]]:
-    """Boxes of the blank cells that a stamp (coloured print taken out of the page) runs over: the stamp
-    may hide what was printed there."""
+def _stamped_cells(raster: Raster, tables: list[pdf_layout.PageTable],
+                   text_height: float) -> list[tuple[float, float, float, float]]:
+    """Boxes of the table cells that a stamp (coloured print taken out of the page) runs over: what was
+    printed under it may have lost strokes with the stamp."""
     if raster.stamped is None:
         return []
     s = raster.scale
     least = STAMP_SHARE * text_height ** 2
     out = []
     for box in {id(b): b for t in tables for row in t.grid for b in row}.values():
-        if box.text.strip():
-            continue
         x0, y0, x1, y1 = _inside(box.bbox, s, raster.stamped.shape)
         if np.count_nonzero(raster.stamped[y0:y1, x0:x1]) >= least:
             out.append(box.bbox)
