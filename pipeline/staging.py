@@ -48,12 +48,13 @@ create table if not exists {SCHEMA}.cells (
 -- added after the first release: warehouses created before get them on the next load
 alter table {SCHEMA}.documents add column if not exists narrative_json varchar;
 alter table {SCHEMA}.documents add column if not exists published_on date;
+alter table {SCHEMA}.documents add column if not exists ocr boolean;
 """
 
 DOCUMENT_COLUMNS = (
     "document_hash", "object_key", "original_name", "arrived_at", "size_bytes", "format", "status", "agency",
     "year", "template", "issues_json", "quarantine_key", "body_text", "extractor_version", "loaded_at",
-    "narrative_json", "published_on",
+    "narrative_json", "published_on", "ocr",
 )
 
 
@@ -69,7 +70,7 @@ def _document_row(doc: dict[str, Any], loaded_at: datetime) -> list[Any]:
         json.dumps(doc.get("issues", []), ensure_ascii=False), doc.get("quarantine_key"),
         doc.get("text"), doc.get("extractor_version"), loaded_at,
         json.dumps(doc["narrative"], ensure_ascii=False) if doc.get("narrative") else None,
-        _iso((doc.get("narrative") or {}).get("published_on")),
+        _iso((doc.get("narrative") or {}).get("published_on")), bool(doc.get("ocr")),
     ]
 
 
@@ -95,7 +96,8 @@ def _iso(value: Any) -> str | None:
 # One bound list per column, zipped back into rows by unnest: a whole load is a handful of statements
 # instead of one insert per cell (executemany took ~0.3 s per document).
 DOCUMENT_TYPES = ("varchar", "varchar", "varchar", "timestamp", "bigint", "varchar", "varchar", "varchar",
-                  "integer", "varchar", "varchar", "varchar", "varchar", "varchar", None, "varchar", "date")
+                  "integer", "varchar", "varchar", "varchar", "varchar", "varchar", None, "varchar", "date",
+                  "boolean")
 CELL_COLUMNS = ("document_hash", "cell_key", "table_no", "row_key", "col_key", "value", "unit", "line", "page",
                 "provenance_json")
 CELL_TYPES = ("varchar", "varchar", "integer", "varchar", "varchar", "double", "varchar", "integer", "integer",

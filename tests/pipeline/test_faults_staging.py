@@ -29,7 +29,7 @@ def _row_by_row(con, documents, loaded_at):
              doc.get("year"), doc.get("template"), json.dumps(doc.get("issues", []), ensure_ascii=False),
              doc.get("quarantine_key"), doc.get("text"), doc.get("extractor_version"), loaded_at,
              json.dumps(doc["narrative"], ensure_ascii=False) if doc.get("narrative") else None,
-             (doc.get("narrative") or {}).get("published_on")])
+             (doc.get("narrative") or {}).get("published_on"), bool(doc.get("ocr"))])
         for cell_key, value in doc.get("cells", {}).items():
             table_no, row_key, col_key = split_key(cell_key)
             prov = doc.get("provenance", {}).get(cell_key, {})
@@ -46,7 +46,8 @@ def _contents(con):
 
 def _varied_documents():
     """Golds plus what real results carry: provenance with pages and units, a narrative with a date, a
-    failed document with no cells, blank (None) cells, integer and fractional values, an ISO-text arrival."""
+    failed document with no cells, blank (None) cells, integer and fractional values, an ISO-text arrival,
+    a document read by OCR."""
     documents = gold_documents()[:6] + [failed_document()]
     first = dict(documents[0])
     first["provenance"] = {key: {"line": i + 1, "page": 2, "unit": "件", "label": "收到申请数"}
@@ -57,6 +58,7 @@ def _varied_documents():
     second["cells"] = {key: (float(v) + 0.5 if isinstance(v, (int, float)) else v)
                        for key, v in second["cells"].items()}
     second["arrived_at"] = "2024-02-03T04:05:06"
+    second["ocr"] = True
     second["narrative"] = {"published_on": "2024-02-01"}
     return [first, second, *documents[2:]]
 
