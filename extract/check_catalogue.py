@@ -7,11 +7,14 @@ quality report take the family, severity, description and the maintainers' actio
 
 `code` is the `check_code` of every layer; findings' fingerprints hash it, so codes never change.
 `severity` is that of a `fail` row; an identity that cannot be evaluated because a cell inside it is blank
-(`incomplete`) is a warning whatever the check.
+(`incomplete`) is a warning whatever the check. The identities' formulas come from their declarations
+(`identities.IDENTITIES`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .identities import IDENTITIES_BY_NUMBER
 
 FAILURE, WARNING = "failure", "warning"
 
@@ -31,37 +34,35 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "identity_1", 1, "identities", FAILURE,
         "identity 1 (表三, per column): what came in equals what was processed plus what is carried forward",
-        "new_received + carried_over = total_processed + carried_forward",
+        IDENTITIES_BY_NUMBER[1].formula,
         "Compare the printed 表三 column with the report; a sum the agency printed wrong stays as printed: "
         "confirm the finding and tell the agency, or correct a misread cell.",
     ),
     CheckSpec(
         "identity_2", 2, "identities", FAILURE,
         "identity 2 (表三, per column): the total processed is the sum of the outcome rows",
-        "total_processed = granted + partially_granted + Σ denied_* + Σ unavailable_* + Σ rejected_* + "
-        "(other_no_correction + other_unpaid_fee + other_misc | other_processing)",
+        IDENTITIES_BY_NUMBER[2].formula,
         "Check the outcome rows of the printed 表三 column against its (七)总计; confirm the finding when "
         "the agency's sum is wrong, or correct a misread cell.",
     ),
     CheckSpec(
         "identity_3", 3, "identities", FAILURE,
         "identity 3 (表三, per row): the total is the sum of the six applicant columns",
-        "total = natural_person + commercial_enterprise + research_institution + social_welfare_org + "
-        "legal_service_org + other_org",
+        IDENTITIES_BY_NUMBER[3].formula,
         "Check the printed 表三 row's 总计 against its applicant columns; confirm the finding when the "
         "agency's sum is wrong, or correct a misread cell.",
     ),
     CheckSpec(
         "identity_4", 4, "identities", FAILURE,
         "identity 4 (表四, per row): the total is upheld + corrected + other + pending",
-        "total = upheld + corrected + other + pending",
+        IDENTITIES_BY_NUMBER[4].formula,
         "Check the printed 表四 row's 总计; confirm the finding when the agency's sum is wrong, or correct a "
         "misread cell.",
     ),
     CheckSpec(
         "identity_5", 5, "across_years", FAILURE,
         "identity 5 (表三, per column, across years): carried over this year equals carried forward last year",
-        "carried_over(year) = carried_forward(year - 1), same agency",
+        IDENTITIES_BY_NUMBER[5].formula,
         "Compare 二、上年结转 of this report with 四、结转下年度继续办理 of the agency's previous report; if both "
         "are printed as read, the agency's reports disagree: confirm the finding.",
     ),

@@ -1,40 +1,39 @@
-"""Turn one document's bytes into the JSON-ready extraction result (the CLI's and the pipeline's output)."""
+"""One document's bytes to its ExtractionResult, in one direction: sniff the format, run the guard the format
+registered with its parser, parse; then the result is judged (status, issues, identities 1-4)."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from . import guards, registry
 from .identities import FAIL, check_identities
 from .metadata import detect_agency_year
 from .model import ExtractionError, Issue, ParsedDocument
 from .narrative import narrative
+from .options import ExtractOptions
+from .result import ExtractionResult
+from .sniff import sniff_format
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "0.1.0"
-DEFAULT_MAX_BYTES = guards.DEFAULT_MAX_BYTES
 
-
-def max_bytes() -> int:
-    return guards.max_bytes()
-
-
-def extract_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+def extract_file(path: str | os.PathLike[str], options: ExtractOptions | None = None) -> ExtractionResult:
     """Extract one file; never raises for a bad document (status `failed` with the reason instead).
 
-    A file over EXTRACT_MAX_BYTES is not loaded: it is hashed in chunks so that the failed result still
-    carries the sha256 the pipeline quarantines by."""
+    A file over the size limit (`options.max_bytes`) is not loaded: it is hashed in chunks so that the failed
+    result still carries the sha256 the pipeline quarantines by. Without `options`, the limits are read from
+    the environment (ExtractOptions.from_env)."""
+    options = options or ExtractOptions.from_env()
     path = Path(path)
     name = guards.display_name(path.name or str(path))
-    limit = max_bytes()
+    limit = options.max_bytes
     try:
         if not path.is_file():
             what = "a directory" if path.is_dir() else "missing or not a regular file"
-            return _failed(name, None, "unreadable", f"cannot read the file: {what}")
+            return ExtractionResult.failed(name, None, "unreadable", f"cannot read the file: {what}")
         with path.open("rb") as stream:
             # the size the file system reports is checked first, and what is read is capped too: /proc
             # files, pipes and growing files report 0 or too little
@@ -44,39 +43,44 @@ def extract_file(path: str | os.PathLike[str]) -> dict[str, Any]:
                 stream.seek(0)
                 sha256, size = guards.sha256_of_stream(stream)
                 refusal = guards.too_large(size, limit)
-                return _failed(name, sha256, refusal.code, refusal.message, size=size)
+                return ExtractionResult.failed(name, sha256, refusal.code, refusal.message, size=size)
     except OSError as exc:
-        return _failed(name, None, "unreadable", f"cannot read the file: {guards.one_line(exc.strerror or exc)}")
-    return extract_bytes(data, name=name)
+        return ExtractionResult.failed(name, None, "unreadable",
+                                       f"cannot read the file: {guards.one_line(exc.strerror or exc)}")
+    return extract_bytes(data, name, options)
 
 
-def extract_bytes(data: bytes, name: str = "<bytes>") -> dict[str, Any]:
-    """Extract a document from its bytes; never raises for a bad document (status `failed` instead)."""
+def extract_bytes(data: bytes, name: str = "<bytes>", options: ExtractOptions | None = None) -> ExtractionResult:
+    """Extract a document from its bytes; never raises for a bad document (status `failed` instead).
+    Without `options`, the limits are read from the environment (ExtractOptions.from_env)."""
+    options = options or ExtractOptions.from_env()
     name = guards.display_name(name)
     sha256 = hashlib.sha256(data).hexdigest()
     fmt = None
     try:
-        with guards.time_limit(guards.timeout_seconds()):
+        with guards.time_limit(options.timeout_s):
             if not data or data.isspace():
                 raise ExtractionError("empty", "the file is empty")
-            if len(data) > max_bytes():
-                raise guards.too_large(len(data), max_bytes())
-            fmt = registry.sniff_format(data)
-            registry.check_before_parsing(fmt, data)
-            parsed = registry.parser_for(fmt)(data)
+            if len(data) > options.max_bytes:
+                raise guards.too_large(len(data), options.max_bytes)
+            fmt = sniff_format(data)
+            spec = registry.format_spec(fmt)
+            if spec.guard is not None:
+                spec.guard(data)
+            parsed = spec.parse(data, options)
             if not isinstance(parsed, ParsedDocument):
                 raise TypeError(f"the {fmt} parser returned {type(parsed).__name__}, not a ParsedDocument")
-            return _result(name, sha256, fmt, len(data), parsed)
+            return _judged(name, sha256, fmt, len(data), parsed)
     except ExtractionError as exc:
-        return _failed(name, sha256, exc.code, guards.one_line(exc.message), fmt=fmt, size=len(data))
+        return ExtractionResult.failed(name, sha256, exc.code, guards.one_line(exc.message), fmt, len(data))
     except guards.ExtractionTimeout as exc:
-        return _failed(name, sha256, "timeout", f"extraction took longer than {exc.args[0]:g}s "
-                                                "(EXTRACT_TIMEOUT_S)", fmt=fmt, size=len(data))
+        return ExtractionResult.failed(name, sha256, "timeout", f"extraction took longer than {exc.args[0]:g}s "
+                                                                "(EXTRACT_TIMEOUT_S)", fmt, len(data))
     except Exception as exc:  # a parser bug must not lose the document: record it, keep the batch going
         code, message = guards.classify_crash(exc)
         log.log(logging.WARNING if code == "parser_error" else logging.INFO, "%s on %s: %s", code, name, message)
         log.debug("traceback of the %s parser on %s", fmt, name, exc_info=True)
-        return _failed(name, sha256, code, message, fmt=fmt, size=len(data))
+        return ExtractionResult.failed(name, sha256, code, message, fmt, len(data))
 
 
 # Column labels only 表四 prints: when they are in the text, the table is there, even with every cell blank.
@@ -94,7 +98,8 @@ def _printed_but_unread_tables(parsed: ParsedDocument) -> list[Issue]:
     return []
 
 
-def _result(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument) -> dict[str, Any]:
+def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument) -> ExtractionResult:
+    """The result of a parsed document: its status from its issues, and its identities evaluated."""
     agency, year = detect_agency_year(parsed.text)
     issues = list(parsed.issues)
     if not parsed.cells:
@@ -119,56 +124,16 @@ def _result(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument)
                 severity="info", details={"identity": check.identity, "scope": check.scope,
                                           "lhs": check.lhs, "rhs": check.rhs},
             ))
-    return {
-        "file": name,
-        "sha256": sha256,
-        "size_bytes": size,
-        "format": fmt,
-        "ocr": parsed.ocr,
-        "status": status,
-        "agency": agency,
-        "year": year,
-        "template": parsed.template,
-        "tables_found": list(parsed.tables_found),
-        "cells": values,
-        "provenance": {k: c.provenance() for k, c in parsed.cells.items()},
-        "issues": [_one_line_issue(i) for i in issues],
-        "identity_checks": [
-            {"identity": c.identity, "scope": c.scope, "lhs": c.lhs, "rhs": c.rhs, "result": c.result}
-            for c in checks
-        ],
-        "text": parsed.text,
-        "narrative": narrative(parsed.text),
-        "extractor_version": EXTRACTOR_VERSION,
-    }
+    return ExtractionResult(
+        file=name, sha256=sha256, size_bytes=size, format=fmt, status=status, ocr=parsed.ocr, agency=agency,
+        year=year, template=parsed.template, tables_found=list(parsed.tables_found), cells=values,
+        provenance={k: c.provenance() for k, c in parsed.cells.items()},
+        issues=[_one_line_issue(i) for i in issues], identity_checks=checks, text=parsed.text,
+        narrative=narrative(parsed.text),
+    )
 
 
-def _failed(name: str, sha256: str | None, code: str, message: str, fmt: str | None = None,
-            size: int | None = None) -> dict[str, Any]:
-    return {
-        "file": name,
-        "sha256": sha256,
-        "size_bytes": size,
-        "format": fmt,
-        "ocr": False,
-        "status": "failed",
-        "agency": None,
-        "year": None,
-        "template": None,
-        "tables_found": [],
-        "cells": {},
-        "provenance": {},
-        "issues": [Issue(code, f"{guards.single_line(name)}: {guards.one_line(message, limit=1000)}").to_dict()],
-        "identity_checks": [],
-        "text": "",
-        "narrative": narrative(""),
-        "extractor_version": EXTRACTOR_VERSION,
-    }
-
-
-def _one_line_issue(issue: Issue) -> dict[str, Any]:
+def _one_line_issue(issue: Issue) -> Issue:
     """An issue as printed: its message on one line, so that no parser can leak a traceback into a report."""
-    out = issue.to_dict()
-    message = guards.single_line(out["message"])
-    out["message"] = message if len(message) <= 1000 else message[:999] + "…"
-    return out
+    message = guards.single_line(issue.message)
+    return dataclasses.replace(issue, message=message if len(message) <= 1000 else message[:999] + "…")

@@ -14,11 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from .identities import FAIL, INCOMPLETE, PASS, TOLERANCE, check_identities
-from .keys import T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_OUTCOME_ROWS
-
-T3_OUTCOME_ROWS_BASE = T3_OUTCOME_ROWS
-T3_OUTCOME_ROWS_ALL = T3_OUTCOME_ROWS + T3_OTHER_ROWS_2021 + T3_OTHER_ROWS_2019
+from .identities import FAIL, IDENTITIES_BY_NUMBER, PASS, TOLERANCE, Sides, identity_sides
 
 Value = int | float | None
 MAX_READINGS = 5000  # more readings than this for one row: do not even try to choose
@@ -285,58 +281,25 @@ def _zero_nulls(values: Mapping[str, Value]) -> dict[str, float]:
     return {k: (0 if v is None else v) for k, v in values.items()}
 
 
-@dataclass(frozen=True)
-class _PlannedCheck:
-    keys: tuple[str, ...]
-    lhs: tuple[str, ...]
-    rhs: tuple[str, ...]
-    incomplete: bool  # a key of the identity is not among the cells: never pass or fail
-
-
 @functools.lru_cache(maxsize=512)
-def _identity_plan(present: frozenset[str]) -> tuple[_PlannedCheck, ...] | None:
-    """The checks `check_identities` makes on cells with exactly these keys, none of them blank, with each
-    identity's two sides, so that the many candidate readings of one row are checked without rebuilding
-    every identity each time. Which identities apply depends only on which keys are present; the sides are
-    found by probing each key with 1 (the others 0). None when a check does not have that simple shape
-    (then `check_identities` itself is used)."""
-    zeros = dict.fromkeys(present, 0)
-    base = check_identities(zeros)
-    plan = []
-    for index, check in enumerate(base):
-        if check.result == INCOMPLETE:
-            plan.append(_PlannedCheck(check.keys, (), (), True))
-            continue
-        if len(set(check.keys)) != len(check.keys):
-            return None
-        on_left = []
-        for k in check.keys:
-            probe = check_identities({**zeros, k: 1})[index]
-            if probe.keys != check.keys or (probe.lhs, probe.rhs) not in ((1, 0), (0, 1)):
-                return None
-            on_left.append(probe.lhs == 1)
-        n_left = sum(on_left)
-        if on_left != [True] * n_left + [False] * (len(on_left) - n_left):
-            return None  # check_identities lists the left side's keys first
-        plan.append(_PlannedCheck(check.keys, check.keys[:n_left], check.keys[n_left:], False))
-    return tuple(plan)
+def _identity_plan(present: frozenset[str]) -> tuple[Sides, ...]:
+    """The identities that cells with exactly these keys (none of them blank) can pass or fail, with the
+    cells of each side as declared, so that the many candidate readings of one row are checked without
+    rebuilding every identity each time. An identity with a key missing is incomplete whatever the
+    reading, and left out."""
+    return tuple(sides for sides in identity_sides(present) if all(k in present for k in sides.keys))
 
 
-def _planned_result(check: _PlannedCheck, values: Mapping[str, float]) -> str:
-    """`identities._evaluate`'s result for cells with no blank (same sums in the same order)."""
-    if check.incomplete:
-        return INCOMPLETE
-    lhs = sum(values[k] for k in check.lhs)
-    rhs = sum(values[k] for k in check.rhs)
+def _planned_result(sides: Sides, values: Mapping[str, float]) -> str:
+    """`identities.evaluate`'s result for cells with no blank."""
+    lhs = sum(values[k] for k in sides.lhs)
+    rhs = sum(values[k] for k in sides.rhs)
     return PASS if abs(lhs - rhs) <= TOLERANCE else FAIL
 
 
 def _fails(values: Mapping[str, float]) -> bool:
     """Does any identity fail on these cells (none of them blank)?"""
-    plan = _identity_plan(frozenset(values))
-    if plan is None:
-        return any(c.result == FAIL for c in check_identities(values))
-    return any(_planned_result(c, values) == FAIL for c in plan)
+    return any(_planned_result(c, values) == FAIL for c in _identity_plan(frozenset(values)))
 
 
 def _local_filter(reading: RowReading) -> RowReading:
@@ -390,18 +353,13 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
     constrained = False  # did any identity involve these rows at all?
     if space <= MAX_COMBINATIONS:
         present = frozenset(values).union(*(row.keys for row in filtered))
-        plan = _identity_plan(present)
-        touching = None if plan is None else [c for c in plan if ambiguous_keys & set(c.keys)]
+        touching = [c for c in _identity_plan(present) if ambiguous_keys & set(c.keys)]
         for combo in itertools.product(*(row.readings for row in filtered)):
             trial = dict(values)
             for row, candidate in zip(filtered, combo):
                 trial.update(zip(row.keys, candidate))
             trial = _zero_nulls(trial)
-            if touching is None:
-                results = [c.result for c in check_identities(trial) if ambiguous_keys & set(c.keys)]
-            else:
-                results = [_planned_result(c, trial) for c in touching]
-            results = [r for r in results if r != INCOMPLETE]
+            results = [_planned_result(c, trial) for c in touching]
             constrained = constrained or bool(results)
             failures = sum(1 for r in results if r == FAIL)
             if failures == 0 and results:
@@ -437,7 +395,9 @@ def resolve(rows: Sequence[RowReading], fixed: Mapping[str, Value]) -> Resolutio
 
 # ------------------------------------------------------------------------------------------- 表三
 
-_FRAME = ("new_received", "carried_over", "total_processed", "carried_forward")
+_IDENTITY_1, _IDENTITY_2 = IDENTITIES_BY_NUMBER[1], IDENTITIES_BY_NUMBER[2]
+# the rows of identity 1, left side first: 一、本年新收 + 二、上年结转 = (七)总计 + 四、结转下年度
+_FRAME = _IDENTITY_1.lhs + _IDENTITY_1.rhs
 
 
 def _row_name(reading: RowReading) -> str:
@@ -455,6 +415,10 @@ def _row_total_holds(candidate: tuple[Value, ...]) -> bool:
 
 def _add(a: tuple, b: tuple) -> tuple:
     return tuple(x + y for x, y in zip(a, b))
+
+
+def _side_sum(frame: Mapping[str, tuple[Value, ...]], rows: tuple[str, ...]) -> tuple:
+    return functools.reduce(_add, (_vec(frame[row]) for row in rows))
 
 
 def _frame_combinations(frame_names: list[str], candidates: Mapping[str, list[tuple[Value, ...]]]
@@ -510,10 +474,11 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
         return Resolution(values, [])
 
     present = set(by_name)
-    other = [r for r in ("other_no_correction", "other_unpaid_fee", "other_misc") if r in present] or \
-        ["other_processing"]
-    outcome_rows = [r for r in T3_OUTCOME_ROWS_ALL if r in T3_OUTCOME_ROWS_BASE or r in other]
-    identity2 = "total_processed" in present and all(r in present for r in outcome_rows)
+    # identity 2's right side: the outcome rows, with the (六)其他处理 rows of the template the report printed
+    other_rows = dict(_IDENTITY_2.rhs_variants)[_IDENTITY_2.variant_of_terms(present)]
+    outcome_rows = list(_IDENTITY_2.rhs) + ([r for r in other_rows if r in present] or list(other_rows))
+    (processed,) = _IDENTITY_2.lhs
+    identity2 = processed in present and all(r in present for r in outcome_rows)
     identity1 = all(r in present for r in _FRAME)
     negative = any(x < 0 for cands in candidates.values() for c in cands for x in _vec(c))
 
@@ -525,7 +490,7 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
         for n in _FRAME:
             constrained[n] = True
     if identity2:
-        for n in outcome_rows + ["total_processed"]:
+        for n in outcome_rows + [processed]:
             constrained[n] = True
     frame_space = 1
     for n in frame_names:
@@ -541,11 +506,10 @@ def resolve_table3(rows: Sequence[RowReading]) -> Resolution:
     gave_up = False
     for combo in frame_combos:
         frame = dict(zip(frame_names, combo))
-        if identity1 and _add(_vec(frame["new_received"]), _vec(frame["carried_over"])) != \
-                _add(_vec(frame["total_processed"]), _vec(frame["carried_forward"])):
+        if identity1 and _side_sum(frame, _IDENTITY_1.lhs) != _side_sum(frame, _IDENTITY_1.rhs):
             continue
         if identity2:
-            target = _vec(frame["total_processed"])
+            target = _vec(frame[processed])
             if target not in outcome_memo:
                 outcome_memo[target] = _outcome_ways(outcome_rows, candidates, target, negative)
             ways, keep = outcome_memo[target]

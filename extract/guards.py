@@ -1,14 +1,15 @@
-"""Checks that run before any parser sees a document, so that parsers only ever get safe, bounded input.
+"""Checks that keep hostile or oversized input away from the parsers, so that they only ever get safe,
+bounded bytes. core applies the limits of ExtractOptions; each format registers its own guard with its
+parser (registry.py), which core runs after sniffing the format and before parsing.
 
-- size: `EXTRACT_MAX_BYTES` (default 50 MiB) caps what is read at all; an over-size file is hashed in
-  chunks (the pipeline quarantines by sha256) and never loaded whole.
+- size: `ExtractOptions.max_bytes` caps what is read at all; an over-size file is hashed in chunks (the
+  pipeline quarantines by sha256) and never loaded whole.
 - zip packages (.docx): the zip directory is judged before anything is decompressed (entry count read from
   the end-of-central-directory record, total and per-member expanded sizes, compression ratios); XML parts
   are streamed in chunks and refused if they declare a DOCTYPE or ENTITY (entity expansion attacks).
 - PDF: Flate streams (other than images) are inflated in bounded chunks and measured before pdfminer, which
   inflates them whole, sees them (decompression bombs).
-- binary data that is no known document format is refused instead of being read as text.
-- time: `EXTRACT_TIMEOUT_S` (default 300 s) bounds one extraction when it runs in the main thread.
+- time: `ExtractOptions.timeout_s` bounds one extraction when it runs in the main thread.
 - crashes: known exception types of damaged files become `corrupt`; anything else is a `parser_error`,
   always reported as one line.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import re
 import signal
 import struct
@@ -30,9 +30,6 @@ from typing import IO
 from .model import ExtractionError
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_TIMEOUT_S = 300.0
 
 ZIP_MAX_MEMBERS = 2000
 ZIP_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -47,46 +44,7 @@ _XML_DECLARATIONS = tuple(marker.encode(enc) for marker in ("<!DOCTYPE", "<!ENTI
                           for enc in ("utf-8", "utf-16-le", "utf-16-be"))
 _MARKER_OVERLAP = max(len(m) for m in _XML_DECLARATIONS)
 
-# Formats that are plainly not a report document; named in the failure reason.
-_BINARY_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"BM", None),  # None: too short to trust alone, confirmed by looks_binary in binary_signature
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"BZh", None),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"\x7fELF", "an executable (ELF)"),
-    (b"MZ", None),
-    (b"\xfd7zXZ\x00", "an xz archive"),
-    (b"\x28\xb5\x2f\xfd", "a zstd archive"),
-)
-# bytes that plain text in any encoding we read (UTF-8, GB18030, Big5, UTF-16 handled apart) never holds;
-# allowed: tab, newline, vertical tab (Word's manual line break), form feed (page breaks in pdftotext
-# output), carriage return, DOS end-of-file and escape. Random data has 10% of the others, text none.
-_CONTROL_BYTES = bytes(sorted(set(range(0x00, 0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1A, 0x1B} | {0x7F}))
-BINARY_CONTROL_RATIO = 0.05
-
-
 # ---------------------------------------------------------------------------------------------- size
-
-
-def max_bytes() -> int:
-    """The size limit from EXTRACT_MAX_BYTES; a value that is not a positive integer falls back to the
-    default (a typo in the environment must not disable the limit or crash every extraction)."""
-    raw = os.getenv("EXTRACT_MAX_BYTES")
-    if raw is None or not raw.strip():
-        return DEFAULT_MAX_BYTES
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        log.warning("EXTRACT_MAX_BYTES=%r is not an integer; using %d", raw, DEFAULT_MAX_BYTES)
-        return DEFAULT_MAX_BYTES
-    return value if value > 0 else DEFAULT_MAX_BYTES
 
 
 def too_large(size: int, limit: int) -> ExtractionError:
@@ -101,43 +59,6 @@ def sha256_of_stream(stream: IO[bytes]) -> tuple[str, int]:
         digest.update(chunk)
         size += len(chunk)
     return digest.hexdigest(), size
-
-
-# ---------------------------------------------------------------------------------------------- binary
-
-
-def binary_signature(data: bytes) -> str | None:
-    """What a non-document binary file is (an image, an archive, an executable), from its magic bytes."""
-    for magic, what in _BINARY_SIGNATURES:
-        if data.startswith(magic):
-            if what is not None:
-                return what
-            if magic == b"BZh" and len(data) > 4 and data[3:4].isdigit() and looks_binary(data):
-                return "a bzip2 archive"
-            if magic == b"MZ" and looks_binary(data):
-                return "an executable (Windows)"
-            if magic == b"BM" and looks_binary(data):
-                return "a BMP image"
-    return None
-
-
-def looks_binary(data: bytes) -> bool:
-    """True when the bytes are not text in any encoding the text parser reads: more than 5% of control
-    bytes, unless the data is UTF-16 (whose ASCII characters carry NUL bytes)."""
-    sample = data[:65536]
-    if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
-        return False
-    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if controls <= BINARY_CONTROL_RATIO * len(sample):
-        return False
-    return not any(_is_utf16_text(sample, encoding) for encoding in ("utf-16-le", "utf-16-be"))
-
-
-def _is_utf16_text(sample: bytes, encoding: str) -> bool:
-    text = sample[: len(sample) // 2 * 2].decode(encoding, errors="replace")
-    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 0x20 and ch not in "\t\n\x0b\x0c\r\x1a\x1b")
-              or 0xE000 <= ord(ch) <= 0xF8FF)
-    return bad <= 0.01 * max(len(text), 1)
 
 
 # ---------------------------------------------------------------------------------------------- zip
@@ -283,16 +204,6 @@ def _inflated_size(data: bytes, start: int, budget: int) -> tuple[int, int]:
 class ExtractionTimeout(BaseException):
     """Raised inside a parser when its time is up. A BaseException, so that the broad `except Exception`
     blocks parsers use for damaged files cannot turn it into a misleading reason."""
-
-
-def timeout_seconds() -> float:
-    raw = os.getenv("EXTRACT_TIMEOUT_S")
-    try:
-        value = float(raw) if raw and raw.strip() else DEFAULT_TIMEOUT_S
-    except ValueError:
-        log.warning("EXTRACT_TIMEOUT_S=%r is not a number; using %s", raw, DEFAULT_TIMEOUT_S)
-        return DEFAULT_TIMEOUT_S
-    return value if value > 0 else DEFAULT_TIMEOUT_S
 
 
 @contextlib.contextmanager

@@ -76,12 +76,11 @@ T2_LAYOUT = {
     ),
 }
 
-# Cells that hold amounts (decimals) rather than counts; everything else must be an integer.
+# Cells that hold amounts (decimals) rather than counts; everything else must be an integer (the same rule as
+# dbt's int_check_counts, counts_6). Read by the OCR verifier: a count read with a fraction is misread.
 AMOUNT_KEYS = frozenset({"t2.administrative_fees.amount", "t2.centralized_procurement.total_amount"})
-# Cells that may legitimately be negative.
+# Columns whose cells may legitimately be negative (2019 表二's 本年增/减).
 SIGNED_COLUMNS = frozenset({"change"})
-
-TEMPLATES = ("2019", "2021")
 
 
 def key(table: int | str, row: str, col: str) -> str:
@@ -100,5 +99,3 @@ def template_keys(template: str) -> list[str]:
     keys += [key(4, row, col) for row in T4_ROWS for col in T4_COLUMNS]
     return keys
 
-
-ALL_KEYS = frozenset(template_keys("2019")) | frozenset(template_keys("2021"))

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from .numbers import FULLWIDTH
 
@@ -369,7 +369,3 @@ def detect_template(row_matches: Iterable[RowMatch | LabelHit | None],
         return "2019"
     return "2021"
 
-
-def label_patterns() -> Sequence[tuple[str, str, int, str | None]]:
-    """(pattern, kind, table, key) of every known label, for documentation and tests."""
-    return [(s.pattern, s.kind, s.table, s.key) for s in _SPECS]

@@ -1,4 +1,4 @@
-"""Typed results shared by every parser: cells with provenance, issues, and the document-level result."""
+"""Typed values shared by every parser: cells with provenance, issues, and what a parser returns."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,6 +49,11 @@ class Issue:
         if self.details:
             out["details"] = self.details
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Issue:
+        return cls(data["code"], data["message"], data.get("severity", "error"), data.get("key"),
+                   data.get("details") or {})
 
 
 @dataclass

@@ -73,6 +73,10 @@ class StatedNumber:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "cell_keys": list(self.cell_keys)}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StatedNumber:
+        return cls(data["name"], tuple(data["cell_keys"]), data["value"], data["phrase"], data["line"])
+
 
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
@@ -124,11 +128,30 @@ def publication_date(text: str) -> tuple[date | None, str | None]:
     return None, None
 
 
-def narrative(text: str) -> dict[str, Any]:
-    """What `extract_*` adds to a result under "narrative": stated numbers and the publication date."""
+@dataclass(frozen=True)
+class Narrative:
+    """What an extraction result holds under "narrative": the numbers the prose states and the publication
+    date (with where it was read: "signature" | "page_metadata")."""
+
+    stated_numbers: tuple[StatedNumber, ...] = ()
+    published_on: date | None = None
+    published_on_source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stated_numbers": [s.to_dict() for s in self.stated_numbers],
+            "published_on": self.published_on.isoformat() if self.published_on else None,
+            "published_on_source": self.published_on_source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Narrative:
+        published_on = data.get("published_on")
+        return cls(tuple(StatedNumber.from_dict(s) for s in data.get("stated_numbers", ())),
+                   date.fromisoformat(published_on) if published_on else None, data.get("published_on_source"))
+
+
+def narrative(text: str) -> Narrative:
+    """The stated numbers and the publication date of a document's text."""
     published_on, published_source = publication_date(text)
-    return {
-        "stated_numbers": [s.to_dict() for s in stated_numbers(text)],
-        "published_on": published_on.isoformat() if published_on else None,
-        "published_on_source": published_source,
-    }
+    return Narrative(tuple(stated_numbers(text)), published_on, published_source)

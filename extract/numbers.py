@@ -71,6 +71,3 @@ def parse_value(text: str | None) -> ParsedValue:
         value = -value
     return ParsedValue(value, m.group("unit"), False, True)
 
-
-def is_null_mark(text: str) -> bool:
-    return normalize(text).strip() in NULL_MARKS

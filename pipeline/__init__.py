@@ -1,1 +1,1 @@
-"""Orchestration-side code the DAG calls: configuration, object storage, staging loads, dbt, notifications."""
+"""Orchestration-side code the DAG calls: configuration, object storage, landing loads, dbt, notifications."""

@@ -1,5 +1,5 @@
-"""Write the reference seeds of the dbt project from the canonical keys in `extract/keys.py` and the check
-catalogue in `extract/check_catalogue.py`.
+"""Write the reference seeds of the dbt project from the canonical keys in `extract/keys.py`, the identities
+declared in `extract/identities.py` and the check catalogue in `extract/check_catalogue.py`.
 
 The seeds are committed; `tests/warehouse/test_seeds.py` fails when they drift from `extract.keys`.
 Regenerate after changing the keys:  PYTHONPATH=. .venv/bin/python dbt_project/scripts/generate_seeds.py
@@ -11,8 +11,8 @@ import io
 from pathlib import Path
 
 from extract.check_catalogue import CHECKS
-from extract.keys import (T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021,
-                          T3_OUTCOME_ROWS, T3_ROWS, T4_COLUMNS, T4_ROWS, key)
+from extract.identities import WITHIN_REPORT
+from extract.keys import T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_ROWS
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -85,39 +85,23 @@ def t3_columns() -> list[dict]:
 
 
 def identity_terms() -> list[dict]:
-    """Identities 1-4 of the spec as rows: which printed cells make up each side of each identity.
+    """Identities 1-4 of the spec as rows, from their declarations in `extract.identities`: which printed
+    cells make up each side of each identity in each scope.
 
-    `other_rows_variant` marks the 表三 (六)其他处理 terms of identity 2: a report that printed any of the
-    2021 sub-rows is evaluated with them ('2021'), otherwise with the single 2019 row ('2019'), the rule of
-    `extract.identities.other_rows`.
+    `other_rows_variant` marks the terms of a `rhs_variants` entry (identity 2's 表三 (六)其他处理 rows): a
+    report that printed any of the 2021 sub-rows is evaluated with them ('2021'), otherwise with the single
+    2019 row ('2019'), the rule of `Identity.variant`.
     """
     terms: list[dict] = []
-
-    def add(identity: int, scope_kind: str, scope: str, side: str, cell_key: str, variant: str = "") -> None:
-        terms.append({"identity": identity, "scope_kind": scope_kind, "scope": scope, "side": side,
-                      "cell_key": cell_key, "other_rows_variant": variant})
-
-    for col in T3_COLUMNS:
-        for row in ("new_received", "carried_over"):
-            add(1, "column", col, "lhs", key(3, row, col))
-        for row in ("total_processed", "carried_forward"):
-            add(1, "column", col, "rhs", key(3, row, col))
-    for col in T3_COLUMNS:
-        add(2, "column", col, "lhs", key(3, "total_processed", col))
-        for row in T3_OUTCOME_ROWS:
-            add(2, "column", col, "rhs", key(3, row, col))
-        for row in T3_OTHER_ROWS_2021:
-            add(2, "column", col, "rhs", key(3, row, col), "2021")
-        for row in T3_OTHER_ROWS_2019:
-            add(2, "column", col, "rhs", key(3, row, col), "2019")
-    for row in dict.fromkeys(T3_ROWS["2021"] + T3_ROWS["2019"]):
-        add(3, "row", row, "lhs", key(3, row, "total"))
-        for col in T3_APPLICANT_COLUMNS:
-            add(3, "row", row, "rhs", key(3, row, col))
-    for row in T4_ROWS:
-        add(4, "row", row, "lhs", key(4, row, "total"))
-        for col in T4_COLUMNS[:-1]:
-            add(4, "row", row, "rhs", key(4, row, col))
+    for identity in WITHIN_REPORT:
+        for scope in identity.scopes:
+            sides = [("lhs", identity.lhs, ""), ("rhs", identity.rhs, "")]
+            sides += [("rhs", variant_terms, variant) for variant, variant_terms in identity.rhs_variants]
+            for side, side_terms, variant in sides:
+                for term in side_terms:
+                    terms.append({"identity": identity.number, "scope_kind": identity.scope_kind, "scope": scope,
+                                  "side": side, "cell_key": identity.cell(scope, term),
+                                  "other_rows_variant": variant})
     return terms
 
 

@@ -7,6 +7,8 @@ with facts as (
     select document_hash from {{ ref('fct_review_litigation') }}
     union all
     select document_hash from {{ ref('fct_identity_checks') }}
+    union all
+    select document_hash from {{ ref('fct_check_results') }}
 )
 
 select facts.document_hash

@@ -1,8 +1,9 @@
 """Scanned pages of one document read by OCR, and the reading verified by the table's own identities.
 
 Reading (`read_pdf_pages`, `read_image`): each page is rendered (PDF) or decoded (PNG/JPEG/TIFF) at
-`EXTRACT_OCR_DPI`, straightened and read by page.py into the PDF parser's page layout; with
-`EXTRACT_OCR_WORKERS` > 1 the pages are read by a pool of processes (spawned, one onnxruntime thread each).
+`ExtractOptions.ocr_dpi` (EXTRACT_OCR_DPI), straightened and read by page.py into the PDF parser's page layout;
+with `ocr_workers` (EXTRACT_OCR_WORKERS) > 1 the pages are read by a pool of processes (spawned, one
+onnxruntime thread each).
 
 Verifying (`verify`, after the grid interpreter has mapped the cells):
 - every OCR cell gets its confidence (that of its least certain character) and its box on the page;
@@ -19,44 +20,19 @@ page, the box in PDF points and both readings, so that a reviewer can be shown t
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from typing import Iterable, Protocol
 
 from .. import keys as canonical
-from ..identities import FAIL, PASS, check_identities, other_rows
+from ..identities import FAIL, PASS, check_identities, evaluate, identity_sides
 from ..model import Cell, ExtractionError, Issue, ParsedDocument
 from ..numbers import parse_value
+from ..options import ExtractOptions
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DPI = 200.0
-DEFAULT_WORKERS = 1
 REREAD_FACTOR = 2.0  # the second reading renders the page at this many times the first resolution
 MIN_CONFIDENCE = 0.8  # a cell whose least certain character is below this is doubtful (see README: measured)
-MAX_DPI = 600.0
-
-
-def ocr_dpi() -> float:
-    """EXTRACT_OCR_DPI: the resolution scanned pages are read at (default 200)."""
-    return _number("EXTRACT_OCR_DPI", DEFAULT_DPI, 72.0, MAX_DPI)
-
-
-def ocr_workers() -> int:
-    """EXTRACT_OCR_WORKERS: processes that read the scanned pages of one document (default 1: in process)."""
-    return int(_number("EXTRACT_OCR_WORKERS", DEFAULT_WORKERS, 1, os.cpu_count() or 1))
-
-
-def _number(name: str, default: float, low: float, high: float) -> float:
-    raw = os.getenv(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        log.warning("%s=%r is not a number; using %s", name, raw, default)
-        return default
-    return min(max(value, low), high)
 
 
 # ------------------------------------------------------------------------------------------ sources
@@ -117,9 +93,9 @@ class ImageSource:
 # ------------------------------------------------------------------------------------------ reading
 
 
-def read_pages(source_factory, numbers: list[int], dpis: dict[int, float]) -> dict:
-    """{page number: OcrPage}; in a pool of EXTRACT_OCR_WORKERS processes when there are several pages."""
-    workers = min(ocr_workers(), len(numbers))
+def read_pages(source_factory, numbers: list[int], dpis: dict[int, float], workers: int = 1) -> dict:
+    """{page number: OcrPage}; in a pool of `workers` processes when there are several pages."""
+    workers = min(workers, len(numbers))
     pool = _pool(workers, source_factory) if workers > 1 else None
     if pool is None:
         source = source_factory()
@@ -187,22 +163,22 @@ class ImageFactory:
         return ImageSource(self.data, self.max_frames)
 
 
-def read_pdf_pages(data: bytes, numbers: list[int]) -> dict:
-    dpi = ocr_dpi()
-    return read_pages(PdfFactory(data), numbers, {n: dpi for n in numbers})
+def read_pdf_pages(data: bytes, numbers: list[int], options: ExtractOptions = ExtractOptions()) -> dict:
+    return read_pages(PdfFactory(data), numbers, {n: options.ocr_dpi for n in numbers}, options.ocr_workers)
 
 
-def read_image(data: bytes, max_frames: int) -> tuple[dict, list[Issue], ImageSource]:
-    """Every frame of an image file read; the issues say when frames were left out."""
+def read_image(data: bytes, options: ExtractOptions = ExtractOptions()) -> tuple[dict, list[Issue], ImageSource]:
+    """Every frame of an image file read (up to `options.max_pdf_pages`); the issues say when frames were
+    left out."""
+    max_frames = options.max_pdf_pages
     source = ImageSource(data, max_frames)
     numbers = list(range(1, len(source.dpis) + 1))
-    dpi = ocr_dpi()
-    dpis = {n: source.reading_dpi(n, dpi) for n in numbers}
+    dpis = {n: source.reading_dpi(n, options.ocr_dpi) for n in numbers}
     issues = []
     if source.frame_count > len(numbers):
         issues.append(Issue("page_limit", f"only the first {len(numbers)} of {source.frame_count} pages of the "
                                           "image were read (EXTRACT_MAX_PDF_PAGES)"))
-    return read_pages(ImageFactory(data, max_frames), numbers, dpis), issues, source
+    return read_pages(ImageFactory(data, max_frames), numbers, dpis, options.ocr_workers), issues, source
 
 
 def page_layouts(pages: dict) -> dict:
@@ -241,9 +217,9 @@ def verify(parsed: ParsedDocument, pages: dict, source: Source) -> None:
             doubts[k] = Doubt(k, "blank under a stamp, which may hide a number", cell)
     values = {k: c.value for k, c in parsed.cells.items()}
     vouched: set[str] = set()
-    for check in check_identities(values):
-        if check.result == PASS:
-            vouched.update(check.keys)
+    for sides in identity_sides(values.keys()):
+        if evaluate(sides, values).result == PASS:
+            vouched.update(sides.keys)
     stamped = {k for k, c in ocr_cells.items() if _under_a_stamp(pages[c.page], c)}
     second_look = [k for k in ocr_cells if (k not in vouched or k in stamped) and k not in doubts]
     readings = _read_again(source, pages, [ocr_cells[k] for k in second_look], [k in stamped for k in second_look])
@@ -341,7 +317,9 @@ def _missing_cells(parsed: ParsedDocument) -> list[str]:
     """Keys the template prints in the tables that were found, but that no cell was read for."""
     if not parsed.template or not parsed.cells:
         return []
-    t3_rows = canonical.T3_ROWS_COMMON_HEAD + other_rows(parsed.cells) + canonical.T3_ROWS_TAIL
+    printed_2021_rows = any(canonical.key(3, r, "total") in parsed.cells for r in canonical.T3_OTHER_ROWS_2021)
+    other_rows = canonical.T3_OTHER_ROWS_2021 if printed_2021_rows else canonical.T3_OTHER_ROWS_2019
+    t3_rows = canonical.T3_ROWS_COMMON_HEAD + other_rows + canonical.T3_ROWS_TAIL
     expected = [k for k in canonical.template_keys(parsed.template) if not k.startswith("t3.")]
     expected += [canonical.key(3, r, c) for r in t3_rows for c in canonical.T3_COLUMNS]
     found = {k.split(".")[0] for k in parsed.cells}

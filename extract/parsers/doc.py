@@ -1,8 +1,10 @@
 """Legacy Word .doc reports: converted to .docx by LibreOffice (headless, in a private temp dir), then read
 by the .docx parser.
 
-LibreOffice runs with its own throw-away user profile (so concurrent conversions never share a lock), no
-network, in a new process group killed on timeout (`EXTRACT_SOFFICE_TIMEOUT`, seconds, default 120).
+LibreOffice (`ExtractOptions.soffice`, else soffice or libreoffice on PATH) runs with its own throw-away
+user profile (so concurrent conversions never share a lock), no network, in a new process group killed
+after `ExtractOptions.soffice_timeout_s` (EXTRACT_SOFFICE_TIMEOUT, default 120 s). Its output passes the
+guard of .docx before the .docx parser reads it.
 """
 from __future__ import annotations
 
@@ -14,15 +16,14 @@ import tempfile
 from pathlib import Path
 
 from ..model import ExtractionError, ParsedDocument
+from ..options import ExtractOptions
 from ..registry import register
 from . import docx as docx_parser
 
-DEFAULT_TIMEOUT_S = 120
 SOFFICE_NAMES = ("soffice", "libreoffice")
 
 
-def find_soffice() -> str:
-    configured = os.getenv("EXTRACT_SOFFICE")
+def find_soffice(configured: str | None) -> str:
     candidates = [configured] if configured else []
     candidates += [shutil.which(name) for name in SOFFICE_NAMES]
     for candidate in candidates:
@@ -33,10 +34,10 @@ def find_soffice() -> str:
                                           "(or set EXTRACT_SOFFICE to the soffice binary)")
 
 
-def convert_to_docx(data: bytes, timeout_s: float | None = None) -> bytes:
+def convert_to_docx(data: bytes, options: ExtractOptions) -> bytes:
     """The .docx LibreOffice makes of a .doc; ExtractionError if it cannot."""
-    soffice = find_soffice()
-    timeout_s = timeout_s or float(os.getenv("EXTRACT_SOFFICE_TIMEOUT", DEFAULT_TIMEOUT_S))
+    soffice = find_soffice(options.soffice)
+    timeout_s = options.soffice_timeout_s
     with tempfile.TemporaryDirectory(prefix="extract-doc-") as tmp:
         workdir = Path(tmp)
         source = workdir / "report.doc"
@@ -68,12 +69,14 @@ _WORD_STREAM_NAME = "WordDocument".encode("utf-16-le")
 
 
 def check_word_file(data: bytes) -> None:
+    """The guard of .doc: an OLE file of another application (or a damaged one) is not converted."""
     if _WORD_STREAM_NAME not in data:
         raise ExtractionError("unsupported_format", "an OLE compound file without a WordDocument stream: "
                                                     "not a Word .doc (another application's file, or damaged)")
 
 
-@register("doc")
-def parse(data: bytes) -> ParsedDocument:
-    check_word_file(data)
-    return docx_parser.parse(convert_to_docx(data))
+@register("doc", guard=check_word_file)
+def parse(data: bytes, options: ExtractOptions = ExtractOptions()) -> ParsedDocument:
+    converted = convert_to_docx(data, options)
+    docx_parser.check_package(converted)
+    return docx_parser.parse(converted, options)

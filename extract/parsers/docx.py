@@ -17,6 +17,7 @@ import zipfile
 
 from .. import grid, guards
 from ..model import Cell, ExtractionError, ParsedDocument
+from ..options import ExtractOptions
 from ..registry import register
 
 MAX_GRID_CELLS = 200_000
@@ -27,9 +28,8 @@ _CONTAINERS = (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag", f"{
 
 
 def check_package(data: bytes) -> None:
-    """Raise ExtractionError for a zip bomb or an XML part with a DOCTYPE/ENTITY declaration (the checks of
-    guards.check_zip_package, which core also runs before any parser: repeated here so that the parser is
-    safe when called on its own, e.g. on LibreOffice's output for a .doc)."""
+    """The guard of .docx: raise ExtractionError for a zip bomb or an XML part with a DOCTYPE/ENTITY
+    declaration (guards.check_zip_package)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
@@ -140,7 +140,7 @@ def _unique_texts(row: list[grid.GridCell]) -> list[str]:
 
 
 def read_document(data: bytes) -> tuple[str, list[grid.GridTable]]:
-    check_package(data)
+    """The text and the tables of a package that passed `check_package`."""
     import docx  # python-docx; imported here so that other formats never pay for it
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -157,7 +157,7 @@ def read_document(data: bytes) -> tuple[str, list[grid.GridTable]]:
     return text, [t for t in reader.tables if t]
 
 
-@register("docx")
-def parse(data: bytes) -> ParsedDocument:
+@register("docx", guard=check_package)
+def parse(data: bytes, options: ExtractOptions = ExtractOptions()) -> ParsedDocument:
     text, tables = read_document(data)
     return grid.parse_tables(tables, text)

@@ -21,6 +21,7 @@ from .. import grid
 from ..grid import clean_cell_text
 from ..encoding import decode_html
 from ..model import Cell, ExtractionError, ParsedDocument
+from ..options import ExtractOptions
 from ..registry import register
 
 MAX_SPAN = 1000  # a rowspan/colspan above this is malformed markup, not a table layout
@@ -341,7 +342,7 @@ def read_page(html: str) -> tuple[str, list[grid.GridTable]]:
 
 
 @register("html")
-def parse(data: bytes) -> ParsedDocument:
+def parse(data: bytes, options: ExtractOptions = ExtractOptions()) -> ParsedDocument:
     html, _encoding = decode_html(data)
     text, tables = read_page(html)
     return grid.parse_tables(tables, text)

@@ -6,35 +6,32 @@ the same page layouts, and the OCR cells are verified there; the result says `oc
 
 Bad inputs fail with a reason instead of a traceback: `encrypted` (needs a password), `corrupt_pdf`
 (truncated or unreadable), `no_text_layer` (neither text nor page images, or scans while OCR is not
-installed). Work is bounded by `EXTRACT_MAX_PDF_PAGES` (default 200).
+installed). Work is bounded by
+`ExtractOptions.max_pdf_pages` (EXTRACT_MAX_PDF_PAGES, default 200); the format's guard
+(guards.check_pdf_streams) has refused decompression bombs before the parser runs.
 """
 from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .. import grid, model
+from .. import grid, guards, model
 from ..model import ExtractionError, Issue, ParsedDocument
+from ..options import ExtractOptions
 from ..registry import register
 from . import pdf_borderless, pdf_layout
 from .pdf_layout import Line, PageTable
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_PAGES = 200
 MAX_EDGES_PER_PAGE = 20_000
 
 # pdfminer logs a warning for every glyph of fonts without a bounding box; they say nothing about the data
 for _name in ("pdfminer", "pdfplumber"):
     logging.getLogger(_name).setLevel(logging.ERROR)
-
-
-def max_pages() -> int:
-    return int(os.getenv("EXTRACT_MAX_PDF_PAGES", DEFAULT_MAX_PAGES))
 
 
 @dataclass
@@ -49,9 +46,9 @@ class PageLayout:
     loose_lines: list[Line] = field(default_factory=list)  # lines outside ruled tables
 
 
-@register("pdf")
-def parse(data: bytes) -> ParsedDocument:
-    layouts, issues = read_layouts(data)
+@register("pdf", guard=guards.check_pdf_streams)
+def parse(data: bytes, options: ExtractOptions = ExtractOptions()) -> ParsedDocument:
+    layouts, issues = read_layouts(data, options)
     scanned = [layout.number for layout in layouts if not layout.has_text and layout.has_images]
     if not scanned:
         return parse_layouts(layouts, issues)
@@ -66,7 +63,7 @@ def parse(data: bytes) -> ParsedDocument:
                             f"not available ({unavailable}); their tables could not be read",
                             details={"pages": scanned}))
         return parse_layouts(layouts, issues)
-    pages = ocr.read_pdf_pages(data, scanned)
+    pages = ocr.read_pdf_pages(data, scanned, options)
     read = ocr.page_layouts(pages)
     parsed = parse_layouts([read.get(layout.number, layout) for layout in layouts], issues)
     ocr.verify(parsed, pages, ocr.PdfSource(data))
@@ -84,8 +81,8 @@ def parse_layouts(layouts: list[PageLayout], issues: list[Issue]) -> ParsedDocum
     return parsed
 
 
-def read_layouts(data: bytes) -> tuple[list[PageLayout], list[Issue]]:
-    """Open the PDF and read every page (up to the page limit) into lines and tables."""
+def read_layouts(data: bytes, options: ExtractOptions = ExtractOptions()) -> tuple[list[PageLayout], list[Issue]]:
+    """Open the PDF and read every page (up to `options.max_pdf_pages`) into lines and tables."""
     import pdfplumber  # heavy: imported when a PDF is actually parsed
 
     issues: list[Issue] = []
@@ -99,12 +96,12 @@ def read_layouts(data: bytes) -> tuple[list[PageLayout], list[Issue]]:
             pages = pdf.pages
         except Exception as exc:
             raise _damaged(exc) from exc
-        limit = max_pages()
-        if len(pages) > limit:
-            issues.append(Issue("page_limit", f"only the first {limit} of {len(pages)} pages were read "
+        max_pages = options.max_pdf_pages
+        if len(pages) > max_pages:
+            issues.append(Issue("page_limit", f"only the first {max_pages} of {len(pages)} pages were read "
                                               "(EXTRACT_MAX_PDF_PAGES)"))
         damaged: list[ExtractionError] = []
-        for number, page in enumerate(pages[:limit], start=1):
+        for number, page in enumerate(pages[:max_pages], start=1):
             try:
                 layouts.append(read_page(page, number))
             except ExtractionError as exc:  # one damaged page: keep the others, say so

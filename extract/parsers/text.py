@@ -18,6 +18,7 @@ from ..labels import Compact, LabelHit
 from ..encoding import decode_bytes
 from ..model import Cell, ExtractionError, Issue, ParsedDocument
 from ..numbers import parse_value
+from ..options import ExtractOptions
 from ..registry import register
 
 # ---------------------------------------------------------------------------------------------- decoding
@@ -202,7 +203,7 @@ def parse_text(text: str) -> ParsedDocument:
 
 
 @register("txt")
-def parse(data: bytes) -> ParsedDocument:
+def parse(data: bytes, options: ExtractOptions = ExtractOptions()) -> ParsedDocument:
     return parse_text(decode(data))
 
 
@@ -371,20 +372,15 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
     return digits.RowReading(keys, readings, certain=len(readings) == 1 and not pruned)
 
 
-def field_readings(fields: list[str], cells: int) -> list[tuple] | None:
-    """Readings of a row printed as table fields (tabs, pipes), where a blank field is a blank cell.
+def field_windows(fields: list[str], cells: int) -> list[tuple[int, tuple]] | None:
+    """Readings of a row printed as table fields (tabs, pipes), where a blank field is a blank cell: (index
+    of the first cell among `fields`, reading) of every window that can be the row.
 
     Exporters leave the merged label columns as empty fields before the cells, or pad rows with empty
     fields after them, so the `cells` consecutive fields holding every printed value are the row; when
     more than one such window exists (blank cells at an edge) every window is a candidate reading, for the
     table's layout or the identities to decide. None when the fields are not all values (then the row is
     read as tokens)."""
-    windows = field_windows(fields, cells)
-    return [reading for _, reading in windows] if windows is not None else None
-
-
-def field_windows(fields: list[str], cells: int) -> list[tuple[int, tuple]] | None:
-    """(index of the first cell among `fields`, reading) of every window that can be the row."""
     parsed = [parse_value(f) for f in fields]
     if any(not p.ok for p in parsed):
         return None

@@ -1,9 +1,9 @@
 """Fuzzing the text and HTML parsers (and the format sniffing in front of them) through `extract_bytes`.
 
 Whatever the bytes: no exception escapes, the status is one of ok/needs_review/failed, a failed result names
-the file in its first issue, the sha256 and size are those of the bytes, the result is strict JSON, no
-parser crashes (`parser_error` means a parser bug: the failing example says which input) and no message
-carries a traceback.
+the file in its first issue, the sha256 and size are those of the bytes, the result is strict JSON that reads
+back as itself, no parser crashes (`parser_error` means a parser bug: the failing example says which input)
+and no message carries a traceback.
 
 Profile `fuzz-parsers-ci` (the default) is deterministic (derandomize, no example database) and generates
 1,150 cases in all; `FUZZ_PROFILE=fuzz-parsers-dev` explores ten times more with fresh randomness.
@@ -15,13 +15,12 @@ import json
 import math
 import os
 import re
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support import hostile as hf
-from extract import extract_bytes, extract_file
+from extract import ExtractionResult, extract_bytes
 from extract.model import STATUSES
 
 settings.register_profile(
@@ -41,31 +40,29 @@ def fuzz(max_examples: int) -> settings:
     return settings(settings.get_profile(PROFILE), max_examples=max_examples * SCALE)
 
 
-# every result, failed or not, has the fields of a good extraction (the schema `python -m extract` prints)
-RESULT_KEYS = set(extract_file(hf.SAMPLE_REPORT))
 KEY_RE = re.compile(r"^t[234]\.[a-z0-9_]+\.[a-z0-9_]+$")
 
 
-def assert_valid_result(result: dict[str, Any], data: bytes, name: str) -> None:
-    assert set(result) == RESULT_KEYS
-    assert result["status"] in STATUSES
-    assert result["file"] == name
-    assert result["sha256"] == hashlib.sha256(data).hexdigest()
-    assert result["size_bytes"] == len(data)
-    codes = [issue["code"] for issue in result["issues"]]
-    assert "parser_error" not in codes, result["issues"]
-    for issue in result["issues"]:
-        assert "\n" not in issue["message"] and "Traceback" not in issue["message"], issue
-    if result["status"] == "failed":
-        assert result["issues"][0]["severity"] == "error"
-        assert result["issues"][0]["message"].startswith(f"{name}: ")
+def assert_valid_result(result: ExtractionResult, data: bytes, name: str) -> None:
+    assert result.status in STATUSES
+    assert result.file == name
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert result.size_bytes == len(data)
+    codes = [issue.code for issue in result.issues]
+    assert "parser_error" not in codes, result.issues
+    for issue in result.issues:
+        assert "\n" not in issue.message and "Traceback" not in issue.message, issue
+    if result.status == "failed":
+        assert result.issues[0].severity == "error"
+        assert result.issues[0].message.startswith(f"{name}: ")
     else:
-        assert result["cells"], "a report that is not failed has cells"
-        assert set(result["provenance"]) == set(result["cells"])
-    for key, value in result["cells"].items():
+        assert result.cells, "a report that is not failed has cells"
+        assert set(result.provenance) == set(result.cells)
+    for key, value in result.cells.items():
         assert KEY_RE.match(key), key
         assert value is None or (isinstance(value, (int, float)) and math.isfinite(value)), (key, value)
-    json.dumps(result, allow_nan=False, ensure_ascii=False)
+    json.dumps(result.to_dict(), allow_nan=False, ensure_ascii=False)
+    assert ExtractionResult.from_json(result.to_json()) == result  # the JSON the pipeline stores reads back
 
 
 # ---------------------------------------------------------------------------------------------- vocabulary

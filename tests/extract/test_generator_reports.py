@@ -238,7 +238,7 @@ def test_text_forms_print_each_table_row_as_the_form_says():
 
 @pytest.mark.parametrize("variant", FAST_VARIANTS)
 def test_every_fast_variant_is_sniffed_as_its_format(variant):
-    from extract.registry import sniff_format
+    from extract.sniff import sniff_format
     doc = generate(1, variant)
     assert sniff_format(doc.data) == doc.format
 

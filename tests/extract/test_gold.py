@@ -42,18 +42,18 @@ def same(a, b) -> bool:
 
 
 def wrong_cells(result: dict, gold: dict) -> dict:
-    got = result["cells"]
+    got = result.cells
     return {k: (v, got.get(k, "<missing>")) for k, v in gold["cells"].items() if k not in got or not same(v, got[k])}
 
 
 @pytest.mark.parametrize("document, gold", list(_sample_cases()) + list(_dev_cases()))
 def test_gold_document_is_exact_or_flagged_never_silently_wrong(document, gold):
     result = extract_file(document)
-    assert result["status"] != "failed", result["issues"]
-    if result["status"] == "ok":
+    assert result.status != "failed", result.issues
+    if result.status == "ok":
         assert wrong_cells(result, gold) == {}
         if gold.get("year") is not None:
-            assert result["year"] == gold["year"]
+            assert result.year == gold["year"]
 
 
 def test_all_bundled_samples_are_read_exactly_with_status_ok():
@@ -61,6 +61,6 @@ def test_all_bundled_samples_are_read_exactly_with_status_ok():
     for param in _sample_cases():
         document, gold = param.values
         result = extract_file(document)
-        outcomes[document.name] = (result["status"], len(wrong_cells(result, gold)), result["year"] == gold["year"])
+        outcomes[document.name] = (result.status, len(wrong_cells(result, gold)), result.year == gold["year"])
     assert len(outcomes) == 5
     assert outcomes == {name: ("ok", 0, True) for name in outcomes}

@@ -17,30 +17,30 @@ REAL_CASES = ["pingtan-gov-2022", "pingtan-scj-2023"]
 def test_real_portal_page_reads_every_gold_cell(case):
     result = extract_file(CASES / case / "source.html")
     gold = gold_cells(case)
-    assert {k: result["cells"].get(k, "<missing>") for k in gold} == gold
-    assert result["status"] == "ok"
-    assert result["format"] == "html"
-    assert result["template"] == "2021"
-    assert result["tables_found"] == [2, 3, 4]
-    assert result["year"] == int(case[-4:])
+    assert {k: result.cells.get(k, "<missing>") for k in gold} == gold
+    assert result.status == "ok"
+    assert result.format == "html"
+    assert result.template == "2021"
+    assert result.tables_found == [2, 3, 4]
+    assert result.year == int(case[-4:])
 
 
 def test_real_page_cells_carry_their_table_row_and_column():
     result = extract_file(CASES / "pingtan-gov-2022" / "source.html")
-    assert result["provenance"]["t3.new_received.total"] == {"raw": "74", "table_index": 1, "row_index": 3,
+    assert result.provenance["t3.new_received.total"] == {"raw": "74", "table_index": 1, "row_index": 3,
                                                               "col_index": 9}
-    assert result["provenance"]["t2.administrative_fees.amount"]["unit"] == "万元"
-    assert result["cells"]["t2.administrative_fees.amount"] == 9116.36
-    assert result["cells"]["t4.reconsideration.total"] == 2
+    assert result.provenance["t2.administrative_fees.amount"]["unit"] == "万元"
+    assert result.cells["t2.administrative_fees.amount"] == 9116.36
+    assert result.cells["t4.reconsideration.total"] == 2
 
 
 def test_rowspan_over_value_cells_gives_the_number_to_the_first_row_only():
     result = extract_file(CASES / "pingtan-scj-2023" / "source.html")
-    assert result["cells"]["t3.other_no_correction.total"] == 0
-    assert result["cells"]["t3.other_unpaid_fee.total"] is None
-    assert result["cells"]["t3.other_misc.natural_person"] is None
-    assert "t2.regulations.issued" not in result["cells"]  # the page prints no 规章 row
-    assert result["cells"]["t2.normative_documents.in_force"] == 13
+    assert result.cells["t3.other_no_correction.total"] == 0
+    assert result.cells["t3.other_unpaid_fee.total"] is None
+    assert result.cells["t3.other_misc.natural_person"] is None
+    assert "t2.regulations.issued" not in result.cells  # the page prints no 规章 row
+    assert result.cells["t2.normative_documents.in_force"] == 13
 
 
 def test_real_page_text_is_the_visible_text_without_scripts_title_first():
@@ -142,10 +142,10 @@ ENCODINGS = [
 @pytest.mark.parametrize("name,make", ENCODINGS, ids=[name for name, _ in ENCODINGS])
 def test_every_encoding_of_a_report_page_reads_the_same_cells(name, make):
     result = extract_bytes(make(), "report.html")
-    assert result["format"] == "html"
-    assert result["cells"] == gold_cells("pingtan-gov-2022")
-    assert result["status"] == "ok", result["issues"]
-    assert (result["agency"], result["year"]) == ("平潭综合实验区", 2022)
+    assert result.format == "html"
+    assert result.cells == gold_cells("pingtan-gov-2022")
+    assert result.status == "ok", result.issues
+    assert (result.agency, result.year) == ("平潭综合实验区", 2022)
 
 
 def test_decoding_reports_the_encoding_it_used():
@@ -158,9 +158,9 @@ def test_decoding_reports_the_encoding_it_used():
 def test_a_page_without_report_tables_fails_honestly():
     result = extract_bytes("<html><body><table><tr><td>电话</td><td>123</td></tr></table></body></html>"
                            .encode(), "x.html")
-    assert result["status"] == "failed"
-    assert result["cells"] == {}
-    assert [i["code"] for i in result["issues"]] == ["not_a_report"]
+    assert result.status == "failed"
+    assert result.cells == {}
+    assert [i.code for i in result.issues] == ["not_a_report"]
 
 
 def test_the_article_title_meta_names_the_report_when_chrome_pushes_the_heading_down():
@@ -171,7 +171,7 @@ def test_the_article_title_meta_names_the_report_when_chrome_pushes_the_heading_
     text, _ = read_page(page)
     assert text.splitlines()[:2] == ["平潭综合实验区2022年度政府信息公开工作年度报告", "平潭综合实验区党工委管委会"]
     result = extract_bytes(page.encode("utf-8"), "report.html")
-    assert (result["agency"], result["year"], result["status"]) == ("平潭综合实验区", 2022, "ok")
+    assert (result.agency, result.year, result.status) == ("平潭综合实验区", 2022, "ok")
 
 
 def test_a_page_whose_head_is_never_closed_still_has_a_body():

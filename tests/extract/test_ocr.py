@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 from extract import extract_bytes
+from extract.options import ExtractOptions
+from extract.result import ExtractionResult
 from extract.model import Cell, ParsedDocument
 from extract.ocr import document as ocr_document
 from extract.ocr.noise import clean_reading
@@ -31,9 +33,9 @@ from tests.support.scans import Scan, scanned_image, scanned_pdf
 HONGZE = DEV_CASES_DIR / "huaian-hongze-gov-2023"
 
 
-def wrong_cells(result: dict, truth: dict) -> dict:
-    return {k: (v, result["cells"].get(k, "missing")) for k, v in truth.items()
-            if k not in result["cells"] or result["cells"][k] != v}
+def wrong_cells(result: ExtractionResult, truth: dict) -> dict:
+    return {k: (v, result.cells.get(k, "missing")) for k, v in truth.items()
+            if k not in result.cells or result.cells[k] != v}
 
 
 # ------------------------------------------------------------------------------- generated reports
@@ -65,17 +67,17 @@ def generated_scans():
 def test_a_scanned_report_reads_back_to_its_canonical_cells(generated_scans, case_id):
     doc, scan = generated_scans[case_id]
     result = extract_bytes(scan, "scan.pdf")
-    assert (result["format"], result["ocr"]) == ("pdf", True)
+    assert (result.format, result.ocr) == ("pdf", True)
     assert wrong_cells(result, doc.report.cells) == {}
-    assert result["status"] == "ok", result["issues"]
-    assert (result["agency"], result["year"], result["template"]) == (
+    assert result.status == "ok", result.issues
+    assert (result.agency, result.year, result.template) == (
         doc.report.agency, doc.report.year, doc.report.template)
-    breaches = {i["details"]["scope"] for i in result["issues"] if i["code"] == "identity_breach"}
+    breaches = {i.details["scope"] for i in result.issues if i.code == "identity_breach"}
     if doc.report.breach is None:
         assert breaches == set()
     else:  # the deliberate breach read twice alike: the agency's, reported, never "fixed"
         assert {name.split(":")[1] for name in doc.report.breach.broken} == breaches
-    for key, provenance in result["provenance"].items():
+    for key, provenance in result.provenance.items():
         assert 0 < provenance["ocr_confidence"] <= 1, key
         x0, top, x1, bottom = provenance["bbox"]
         assert 0 <= x0 < x1 <= 600 and 0 <= top < bottom <= 850, (key, provenance["bbox"])
@@ -85,9 +87,9 @@ def test_a_scanned_report_reads_back_to_its_canonical_cells(generated_scans, cas
 def test_a_scan_delivered_as_a_multi_page_tiff_reads_like_the_pdf(generated_scans):
     doc, _ = generated_scans[GENERATED_CASES[0][0]]
     result = extract_bytes(scanned_image(doc.data, Scan(200, angle=-0.5), fmt="TIFF"), "scan.tif")
-    assert (result["format"], result["ocr"]) == ("image", True)
+    assert (result.format, result.ocr) == ("image", True)
     assert wrong_cells(result, doc.report.cells) == {}
-    assert result["status"] == "ok", result["issues"]
+    assert result.status == "ok", result.issues
 
 
 @pytest.mark.integration
@@ -95,21 +97,20 @@ def test_a_photo_of_one_page_is_read_and_the_missing_tables_are_reported(generat
     """A JPEG of page 1 holds 表二 and the top of 表三: what it shows is read, the rest is reported."""
     doc, _ = generated_scans[GENERATED_CASES[0][0]]
     result = extract_bytes(scanned_image(doc.data, Scan(200, jpeg_quality=85), fmt="JPEG"), "page1.jpg")
-    assert (result["format"], result["ocr"]) == ("image", True)
-    read = {k: v for k, v in result["cells"].items() if k in doc.report.cells}
+    assert (result.format, result.ocr) == ("image", True)
+    read = {k: v for k, v in result.cells.items() if k in doc.report.cells}
     assert read and all(doc.report.cells[k] == v for k, v in read.items())
-    assert result["status"] == "needs_review"
-    assert {"table_not_found", "ocr_cells_missing"} & {i["code"] for i in result["issues"]}
+    assert result.status == "needs_review"
+    assert {"table_not_found", "ocr_cells_missing"} & {i.code for i in result.issues}
 
 
 @pytest.mark.integration
-def test_pages_read_by_a_pool_of_workers_read_the_same(generated_scans, monkeypatch):
+def test_pages_read_by_a_pool_of_workers_read_the_same(generated_scans):
     doc, scan = generated_scans[GENERATED_CASES[1][0]]
-    monkeypatch.setenv("EXTRACT_OCR_WORKERS", "2")
-    result = extract_bytes(scan, "scan.pdf")
+    result = extract_bytes(scan, "scan.pdf", ExtractOptions(ocr_workers=2))
     assert wrong_cells(result, doc.report.cells) == {}
-    assert result["status"] == "ok", result["issues"]
-    assert {p["page"] for p in result["provenance"].values()} == {1, 2, 3}
+    assert result.status == "ok", result.issues
+    assert {p["page"] for p in result.provenance.values()} == {1, 2, 3}
 
 
 # ------------------------------------------------------------------------------- the real report
@@ -120,13 +121,13 @@ def test_pages_read_by_a_pool_of_workers_read_the_same(generated_scans, monkeypa
 def test_the_real_hongze_report_scanned_reads_to_its_gold(scan):
     gold = json.loads((HONGZE / "gold.json").read_text("utf-8"))["cells"]
     result = extract_bytes(scanned_pdf((HONGZE / "source.pdf").read_bytes(), scan, seed=1), "hongze-scan.pdf")
-    assert result["ocr"] is True
+    assert result.ocr is True
     assert wrong_cells(result, gold) == {}
-    assert result["status"] == "ok", result["issues"]
+    assert result.status == "ok", result.issues
     # its 表四 totals are printed wrong by the agency (meta.json): read twice alike, they stay breaches
-    breaches = {i["details"]["scope"] for i in result["issues"] if i["code"] == "identity_breach"}
+    breaches = {i.details["scope"] for i in result.issues if i.code == "identity_breach"}
     assert breaches == {"reconsideration", "litigation_after_reconsideration"}
-    assert result["year"] == 2023
+    assert result.year == 2023
 
 
 # ------------------------------------------------------------------------------- the pieces
@@ -187,7 +188,7 @@ def test_strokes_of_a_character_printed_alone_stay_one_line_and_columns_split():
 class _Rendering:
     """A page source whose second rendering shows an 8 where the first reading saw a 3."""
 
-    def image(self, number, dpi):
+    def image(self, number, dpi, red_channel=False):
         from PIL import Image, ImageDraw, ImageFont
 
         scale = dpi / 72
@@ -226,6 +227,6 @@ def test_without_the_ocr_engine_a_scan_fails_as_before(monkeypatch):
 
     monkeypatch.setattr(ocr_document, "unavailable", lambda: "No module named 'onnxruntime'")
     result = extract_bytes(blank_scan(), "scan.pdf")
-    assert result["status"] == "failed"
-    assert [i["code"] for i in result["issues"]] == ["no_text_layer"]
-    assert "OCR is not available (No module named 'onnxruntime')" in result["issues"][0]["message"]
+    assert result.status == "failed"
+    assert [i.code for i in result.issues] == ["no_text_layer"]
+    assert "OCR is not available (No module named 'onnxruntime')" in result.issues[0].message

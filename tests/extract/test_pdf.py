@@ -13,10 +13,11 @@ import pytest
 
 from tests.support.paths import DEV_CASES_DIR
 from extract import keys
-from extract.core import extract_bytes
+from extract import ExtractOptions, extract_bytes
 from extract.model import ExtractionError
 from extract.parsers import pdf, pdf_borderless, pdf_layout
 from tests.support.pdf_reports import T3_LABELS_2021, print_pdf, report_html
+from tests.support.system_tools import require
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +34,7 @@ HONGZE = DEV_CASES_DIR / "huaian-hongze-gov-2023"
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory) -> dict[str, tuple[bytes, dict]]:
     """name -> (pdf bytes, expected cells), printed once per module."""
+    require("chromium")
     out = {}
     variants = {
         "ruled": dict(style="ruled", seed=1),
@@ -158,41 +160,42 @@ def test_real_report_grids_hold_the_printed_numbers():
 def test_printed_report_extracts_every_cell(printed, name):
     data, values = printed[name]
     result = extract_bytes(data, f"{name}.pdf")
-    assert result["format"] == "pdf"
-    assert result["cells"] == values
-    assert result["status"] == "ok", result["issues"]
-    assert (result["agency"], result["year"], result["template"]) == ("示例县人民政府", 2023, "2021")
-    prov = result["provenance"]["t3.rejected_duplicate.total"]
+    assert result.format == "pdf"
+    assert result.cells == values
+    assert result.status == "ok", result.issues
+    assert (result.agency, result.year, result.template) == ("示例县人民政府", 2023, "2021")
+    prov = result.provenance["t3.rejected_duplicate.total"]
     assert prov["page"] >= 1 and len(prov["bbox"]) == 4
 
 
 def test_real_report_is_exact_or_flagged():
     gold = json.loads((HONGZE / "gold.json").read_text(encoding="utf-8"))["cells"]
     result = extract_bytes((HONGZE / "source.pdf").read_bytes(), "source.pdf")
-    wrong = {k: (result["cells"].get(k), v) for k, v in gold.items() if result["cells"].get(k) != v}
-    extra = set(result["cells"]) - set(gold)
-    if result["status"] == "ok":
+    wrong = {k: (result.cells.get(k), v) for k, v in gold.items() if result.cells.get(k) != v}
+    extra = set(result.cells) - set(gold)
+    if result.status == "ok":
         assert not wrong and not extra
     assert len(wrong) <= 5, wrong  # flagged is allowed, but the tables must still be read
-    assert (result["year"], result["template"]) == (2023, "2021")
-    breaches = {(i["details"]["identity"], i["details"]["scope"]) for i in result["issues"]
-                if i["code"] == "identity_breach"}
+    assert (result.year, result.template) == (2023, "2021")
+    breaches = {(i.details["identity"], i.details["scope"]) for i in result.issues
+                if i.code == "identity_breach"}
     assert breaches and all(identity == 4 for identity, _ in breaches)  # the agency's own 表四 totals
 
 
 # ------------------------------------------------------------------------------------ unreadable PDFs
 
+@pytest.mark.needs("qpdf")
 def test_encrypted_pdf_fails_with_a_reason(printed, tmp_path):
     qpdf = shutil.which("qpdf")
-    assert qpdf, "qpdf is required (apt-get install qpdf)"
     src, out = tmp_path / "in.pdf", tmp_path / "locked.pdf"
     src.write_bytes(printed["ruled"][0])
     subprocess.run([qpdf, "--encrypt", "user-secret", "owner-secret", "256", "--", str(src), str(out)], check=True)
     result = extract_bytes(out.read_bytes(), "locked.pdf")
-    assert result["status"] == "failed"
-    assert [i["code"] for i in result["issues"]] == ["encrypted"]
+    assert result.status == "failed"
+    assert [i.code for i in result.issues] == ["encrypted"]
 
 
+@pytest.mark.needs("qpdf")
 def test_pdf_encrypted_only_against_editing_is_read(printed, tmp_path):
     src, out = tmp_path / "in.pdf", tmp_path / "restricted.pdf"
     src.write_bytes(printed["ruled"][0])
@@ -206,8 +209,8 @@ def test_pdf_encrypted_only_against_editing_is_read(printed, tmp_path):
 def test_truncated_pdf_fails_as_corrupt(printed, cut):
     data = printed["ruled"][0]
     result = extract_bytes(data[: int(len(data) * cut)], "truncated.pdf")
-    assert result["status"] == "failed"
-    assert [i["code"] for i in result["issues"]] == ["corrupt_pdf"]
+    assert result.status == "failed"
+    assert [i.code for i in result.issues] == ["corrupt_pdf"]
 
 
 def test_garbage_after_pdf_magic_is_corrupt():
@@ -219,8 +222,8 @@ def test_garbage_after_pdf_magic_is_corrupt():
 @pytest.fixture(scope="module")
 def scanned_page(printed, tmp_path_factory) -> pathlib.Path:
     """A PNG of the first page of the ruled report, as a scanner would give it."""
+    require("pdftoppm")
     pdftoppm = shutil.which("pdftoppm")
-    assert pdftoppm, "pdftoppm is required (apt-get install poppler-utils)"
     workdir = tmp_path_factory.mktemp("scan")
     (workdir / "page.pdf").write_bytes(printed["ruled"][0])
     subprocess.run([pdftoppm, "-r", "60", "-png", "-f", "1", "-l", "1", str(workdir / "page.pdf"),
@@ -233,24 +236,23 @@ def test_a_scanned_pdf_without_text_layer_is_read_by_ocr_and_never_ok_with_a_wro
     reads whole scans at usual resolutions)."""
     html = f'<!doctype html><html><body style="margin:0"><img src="{scanned_page.as_uri()}" style="width:100%"></body></html>'
     result = extract_bytes(print_pdf(html, tmp_path), "scan.pdf")
-    assert (result["format"], result["ocr"]) == ("pdf", True)
-    assert result["status"] == "needs_review"
-    assert all(i["code"] != "no_text_layer" for i in result["issues"])
+    assert (result.format, result.ocr) == ("pdf", True)
+    assert result.status == "needs_review"
+    assert all(i.code != "no_text_layer" for i in result.issues)
 
 
 def test_a_scanned_page_inside_a_text_report_is_read_by_ocr_without_changing_the_text_cells(scanned_page, tmp_path):
     html, values = report_html(style="ruled", seed=4)
     scan = f'<div style="break-before: page"><img src="{scanned_page.as_uri()}" style="width:100%"></div>'
     result = extract_bytes(print_pdf(html.replace("</body>", scan + "</body>"), tmp_path), "mixed.pdf")
-    assert result["cells"] == values
-    assert result["ocr"] is True
-    assert {p["page"] for p in result["provenance"].values()} <= {1, 2, 3}
-    assert all("ocr_confidence" not in p for p in result["provenance"].values())
+    assert result.cells == values
+    assert result.ocr is True
+    assert {p["page"] for p in result.provenance.values()} <= {1, 2, 3}
+    assert all("ocr_confidence" not in p for p in result.provenance.values())
 
 
-def test_page_limit_bounds_the_work_and_says_so(printed, monkeypatch):
-    monkeypatch.setenv("EXTRACT_MAX_PDF_PAGES", "1")
-    layouts, issues = pdf.read_layouts(printed["ruled"][0])
+def test_page_limit_bounds_the_work_and_says_so(printed):
+    layouts, issues = pdf.read_layouts(printed["ruled"][0], ExtractOptions(max_pdf_pages=1))
     assert [layout.number for layout in layouts] == [1]
     assert [i.code for i in issues] == ["page_limit"] and issues[0].severity == "error"
 
@@ -340,6 +342,7 @@ def test_continued_table_drops_the_repeated_header_and_regrids_merged_columns():
     assert (joined.first_page, joined.last_page) == (1, 2)
 
 
+@pytest.mark.needs("qpdf")
 @pytest.mark.parametrize("angle", ["+90", "-90"])
 def test_pages_turned_sideways_are_read_upright(printed, tmp_path, angle):
     data, values = printed["ruled"]
@@ -347,8 +350,8 @@ def test_pages_turned_sideways_are_read_upright(printed, tmp_path, angle):
     src.write_bytes(data)
     subprocess.run([shutil.which("qpdf"), f"--rotate={angle}", str(src), str(out)], check=True)
     result = extract_bytes(out.read_bytes(), "turned.pdf")
-    assert result["cells"] == values
-    assert result["status"] == "ok"
+    assert result.cells == values
+    assert result.status == "ok"
 
 
 def test_running_footer_does_not_stop_a_table_continuing_on_the_next_page():

@@ -102,7 +102,7 @@ def test_one_feature_round_trips_exactly(variant, feature):
 def test_every_title_form_gives_the_agency_and_year(variant, title_form):
     doc = _document(base_report(), PLAIN, variant, title_form)
     result = extract_plain(doc)
-    assert (result["agency"], result["year"]) == (doc.report.agency, doc.report.year)
+    assert (result.agency, result.year) == (doc.report.agency, doc.report.year)
 
 
 @pytest.mark.parametrize("feature", ["plain", "blank cell in t3", "2019 template", "no t4",

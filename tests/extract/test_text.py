@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from tests.support.paths import DEV_CASES_DIR, ROOT, SAMPLES_DIR
 from extract import digits
-from extract.core import extract_bytes
+from extract import ExtractionResult, extract_bytes
 from extract.keys import T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_OTHER_ROWS_2021, T3_OUTCOME_ROWS, T4_COLUMNS, \
     T4_ROWS, key
-from extract.parsers.text import decode, field_readings, parse, parse_text
+from extract.parsers.text import decode, field_windows, parse, parse_text
 from tests.support.text_reports import render
 
 SAMPLES = SAMPLES_DIR
@@ -35,7 +35,7 @@ def values(parsed) -> dict:
 
 
 def errors(result: dict) -> list[str]:
-    return [i["code"] for i in result["issues"] if i["severity"] == "error"]
+    return [i.code for i in result.issues if i.severity == "error"]
 
 
 # ------------------------------------------------------------------------------------------- decoding
@@ -126,11 +126,16 @@ def test_a_blank_cell_in_a_tab_row_is_null_by_its_position_not_filled_by_splitti
     assert "行政许可\t2\t0\t13" in text
     text = text.replace("行政许可\t2\t0\t13", "行政许可\t2\t\t13")
     result = extract_bytes(text.encode("utf-8"), "blank.txt")
-    cells = result["cells"]
+    cells = result.cells
     assert [cells[f"t2.administrative_licensing.{c}"] for c in ("prev_year_items", "change", "decisions")] == \
         [2, None, 13]
-    assert result["provenance"]["t2.administrative_licensing.decisions"]["raw"] == "13"
-    assert result["status"] == "ok"
+    assert result.provenance["t2.administrative_licensing.decisions"]["raw"] == "13"
+    assert result.status == "ok"
+
+
+def field_readings(fields: list[str], cells: int) -> list[tuple] | None:
+    windows = field_windows(fields, cells)
+    return None if windows is None else [reading for _, reading in windows]
 
 
 def test_blank_cells_at_the_edge_of_a_tab_row_are_candidates_the_identities_choose_between():
@@ -203,29 +208,29 @@ def test_crawled_report_with_an_undecidable_row_needs_review_and_lists_the_alter
     for row in ("new_received", "granted", "total_processed"):
         cells.update({key(3, row, "natural_person"): 11, key(3, row, "total"): 11})
     result = extract_bytes(render(cells, "2021", cell_sep="", row_sep="").encode("utf-8"), "glued.txt")
-    assert result["status"] == "needs_review"
-    issue = next(i for i in result["issues"] if i["code"] == "ambiguous_split")
-    assert [11, 0, 0, 0, 0, 0, 11] in issue["details"]["alternatives"]
-    assert [1, 10, 0, 0, 0, 0, 11] in issue["details"]["alternatives"]
+    assert result.status == "needs_review"
+    issue = next(i for i in result.issues if i.code == "ambiguous_split")
+    assert [11, 0, 0, 0, 0, 0, 11] in issue.details["alternatives"]
+    assert [1, 10, 0, 0, 0, 0, 11] in issue.details["alternatives"]
 
 
 def test_a_wrong_printed_sum_with_certain_boundaries_stays_ok_and_is_reported():
     cells = dict(gold("beiguan-gxj-2023")["cells"])
     cells["t3.new_received.total"] = 5  # the agency's own arithmetic error
     result = extract_bytes(render(cells, "2021", cell_sep=" ", row_sep=" ").encode("utf-8"), "breach.txt")
-    assert result["status"] == "ok"
-    assert result["cells"]["t3.new_received.total"] == 5
-    assert any(i["code"] == "identity_breach" and i["severity"] == "info" for i in result["issues"])
+    assert result.status == "ok"
+    assert result.cells["t3.new_received.total"] == 5
+    assert any(i.code == "identity_breach" and i.severity == "info" for i in result.issues)
 
 
 def test_glued_table_two_rows_have_no_identity_so_they_are_flagged_with_alternatives():
     result = extract_bytes((DEV / "pingtan-gov-2022" / "source.txt").read_bytes(), "gov.txt")
-    issue = next(i for i in result["issues"] if i["code"] == "ambiguous_split")
-    assert issue["key"] == "t2.normative_documents.issued"
-    assert [88, 55, 698] in issue["details"]["alternatives"]
-    assert result["status"] == "needs_review"
-    assert result["cells"]["t3.new_received.natural_person"] == 71
-    assert result["cells"]["t3.unavailable_not_held.total"] == 37
+    issue = next(i for i in result.issues if i.code == "ambiguous_split")
+    assert issue.key == "t2.normative_documents.issued"
+    assert [88, 55, 698] in issue.details["alternatives"]
+    assert result.status == "needs_review"
+    assert result.cells["t3.new_received.natural_person"] == 71
+    assert result.cells["t3.unavailable_not_held.total"] == 37
 
 
 # A consistent 表三 (identities 1-3 hold) with small counts, as most reports print them.
@@ -259,16 +264,16 @@ def consistent_table(draw):
 @given(consistent_table())
 def test_glued_tables_are_read_exactly_or_flagged_never_wrong_with_status_ok(cells):
     result = extract_bytes(render(cells, "2021", cell_sep="", row_sep="").encode("utf-8"), "glued.txt")
-    assert result["status"] != "failed"
-    if result["status"] == "ok":
-        assert result["cells"] == cells
+    assert result.status != "failed"
+    if result.status == "ok":
+        assert result.cells == cells
 
 
 @settings(max_examples=20, deadline=None)
 @given(consistent_table())
 def test_tables_with_spaces_between_cells_are_always_read_exactly(cells):
     result = extract_bytes(render(cells, "2021", cell_sep=" ", row_sep=" ").encode("utf-8"), "spaced.txt")
-    assert result["status"] == "ok" and result["cells"] == cells
+    assert result.status == "ok" and result.cells == cells
 
 
 def test_page_numbers_between_rows_are_not_read_as_cells():
@@ -318,32 +323,32 @@ def test_a_pdftotext_layout_with_labels_broken_around_the_numbers_is_read():
     # "（二）部分公开（区分处理的，只计这 | 1 0 … | 一情形，不计其他情形）" and "…重新出具已获取 | 0 … | 信息",
     # 其它 for 其他: label pieces around the numbers must not swallow or misplace them
     result = extract_bytes((ROOT / "tests" / "data" / "text" / "pdftotext-layout-2021.txt").read_bytes(), "l.txt")
-    cells = result["cells"]
-    assert result["status"] == "ok", result["issues"]
+    cells = result.cells
+    assert result.status == "ok", result.issues
     assert [cells[f"t3.partially_granted.{c}"] for c in T3_COLUMNS] == [1, 0, 0, 0, 0, 0, 1]
     assert [cells[f"t3.rejected_confirmation.{c}"] for c in T3_COLUMNS] == [0] * 7
     assert [cells[f"t3.rejected_duplicate.{c}"] for c in T3_COLUMNS] == [2, 0, 0, 0, 0, 0, 2]
     assert cells["t3.other_misc.total"] == 0 and cells["t3.total_processed.total"] == 13
     assert cells["t3.new_received.natural_person"] == 12
-    assert not [i for i in result["issues"] if i["code"] == "identity_breach"]
+    assert not [i for i in result.issues if i.code == "identity_breach"]
 
 
 def test_a_missing_table_three_row_is_flagged_not_silently_dropped():
     text = sample_text("beiguan-gxj-2023").replace("\t\t4.保护第三方合法权益\t0\t0\t0\t0\t0\t0\t0\n", "")
     result = extract_bytes(text.encode("utf-8"), "missing.txt")
-    assert result["status"] == "needs_review"
-    assert "t3.denied_third_party.total" not in result["cells"]
-    assert next(i for i in result["issues"] if i["code"] == "row_missing")["details"]["rows"] == ["denied_third_party"]
+    assert result.status == "needs_review"
+    assert "t3.denied_third_party.total" not in result.cells
+    assert next(i for i in result.issues if i.code == "row_missing").details["rows"] == ["denied_third_party"]
 
 
 def test_hybrid_template_keeps_2021_table_two_and_the_single_2019_other_row():
     gold_cells = json.loads((DEV / "huaian-hongze-gov-2023" / "gold.json").read_text(encoding="utf-8"))["cells"]
     result = extract_bytes(render(gold_cells, "2021", cell_sep=" ", row_sep="\n").encode("utf-8"), "hybrid.txt")
-    assert result["template"] == "2021"
-    assert result["cells"] == gold_cells
+    assert result.template == "2021"
+    assert result.cells == gold_cells
     # 表四 prints totals that are not the sum of their parts: reported, not corrected, status stays ok
-    assert result["status"] == "ok"
-    breaches = {i["details"]["scope"] for i in result["issues"] if i["code"] == "identity_breach"}
+    assert result.status == "ok"
+    breaches = {i.details["scope"] for i in result.issues if i.code == "identity_breach"}
     assert {"reconsideration", "litigation_after_reconsideration"} <= breaches
 
 
@@ -356,30 +361,30 @@ def test_glued_cells_keep_the_printed_digits_and_line_as_provenance():
 
 # ------------------------------------------------------------------------------------------- real crawled text
 
-def excerpt(name: str) -> dict:
+def excerpt(name: str) -> ExtractionResult:
     return extract_bytes((ROOT / "tests" / "data" / "text" / name).read_bytes(), name)
 
 
-def row(result: dict, name: str) -> list:
-    return [result["cells"][f"t3.{name}.{c}"] for c in T3_COLUMNS]
+def row(result: ExtractionResult, name: str) -> list:
+    return [result.cells[f"t3.{name}.{c}"] for c in T3_COLUMNS]
 
 
 def flagged_keys(result: dict) -> set[str]:
-    return {i["key"].rsplit(".", 1)[0] for i in result["issues"] if i["code"] == "ambiguous_split"}
+    return {i.key.rsplit(".", 1)[0] for i in result.issues if i.code == "ambiguous_split"}
 
 
 def test_crawled_2023_report_splits_table_three_and_four_by_identities_and_flags_table_two():
     result = excerpt("pingtan-gov-2023-excerpt.txt")
-    assert (result["year"], result["template"], result["status"]) == (2023, "2021", "needs_review")
+    assert (result.year, result.template, result.status) == (2023, "2021", "needs_review")
     assert flagged_keys(result) == {"t2.normative_documents"}  # "77132470": nothing in the table decides
     assert row(result, "new_received") == [80, 1, 0, 0, 0, 0, 81]
     assert row(result, "partially_granted") == [19, 1, 0, 0, 0, 0, 20]
     assert row(result, "unavailable_not_held") == [31, 0, 0, 0, 0, 0, 31]
     assert row(result, "total_processed") == [80, 1, 0, 0, 0, 0, 81]
-    t4 = [result["cells"][f"t4.{r}.{c}"] for r in T4_ROWS for c in T4_COLUMNS]
+    t4 = [result.cells[f"t4.{r}.{c}"] for r in T4_ROWS for c in T4_COLUMNS]
     assert t4 == [1, 1, 0, 0, 2, 4, 0, 0, 1, 5, 1, 0, 1, 0, 2]
-    assert result["cells"]["t2.administrative_fees.amount"] == 5949.088667
-    assert not [i for i in result["issues"] if i["code"] == "identity_breach"]
+    assert result.cells["t2.administrative_fees.amount"] == 5949.088667
+    assert not [i for i in result.issues if i.code == "identity_breach"]
 
 
 def test_crawled_2024_report_with_a_seventeen_digit_table_four():
@@ -388,14 +393,14 @@ def test_crawled_2024_report_with_a_seventeen_digit_table_four():
     assert row(result, "new_received") == [217, 1, 0, 0, 0, 0, 218]
     assert row(result, "denied_internal_affairs") == [32, 0, 0, 0, 0, 0, 32]
     assert row(result, "other_misc") == [1, 1, 0, 0, 0, 0, 2]
-    t4 = [result["cells"][f"t4.{r}.{c}"] for r in T4_ROWS for c in T4_COLUMNS]
+    t4 = [result.cells[f"t4.{r}.{c}"] for r in T4_ROWS for c in T4_COLUMNS]
     assert t4 == [2, 1, 3, 1, 7, 0, 0, 0, 0, 0, 13, 2, 4, 0, 19]  # "21317000001324019"
 
 
 def test_crawled_2020_report_reads_signed_changes_and_flags_rows_the_printed_sums_cannot_confirm():
     result = excerpt("pingtan-gov-2020-excerpt.txt")
-    assert (result["year"], result["template"], result["status"]) == (2020, "2019", "needs_review")
-    cells = result["cells"]
+    assert (result.year, result.template, result.status) == (2020, "2019", "needs_review")
+    cells = result.cells
     assert (cells["t2.administrative_fees.prev_year_items"], cells["t2.administrative_fees.change"]) == (35, -15)
     assert cells["t2.administrative_penalty.prev_year_items"] == 2648  # "2648-18538": the sign starts a cell
     assert cells["t2.administrative_penalty.change"] < 0
@@ -406,8 +411,8 @@ def test_crawled_2020_report_reads_signed_changes_and_flags_rows_the_printed_sum
     # "200 000121" and "20 0 00 0 121" cannot be confirmed by identity 2 and are flagged
     assert {"t3.new_received", "t3.total_processed"} <= flagged_keys(result)
     assert row(result, "new_received") == [20, 0, 0, 0, 0, 1, 21]
-    assert any(i["code"] == "identity_breach" and i["details"]["identity"] == 2 for i in result["issues"])
-    assert result["provenance"]["t2.centralized_procurement.total_amount"]["unit"] == "元"
+    assert any(i.code == "identity_breach" and i.details["identity"] == 2 for i in result.issues)
+    assert result.provenance["t2.centralized_procurement.total_amount"]["unit"] == "元"
 
 
 def test_signs_start_a_cell_and_decimals_end_one_inside_a_glued_run():
@@ -433,7 +438,7 @@ def test_absurdly_long_digit_runs_are_refused_quickly_not_enumerated():
         started = time.perf_counter()
         result = extract_bytes(text.encode("utf-8"), "long.txt")
         assert time.perf_counter() - started < 10
-        assert result["status"] != "ok"
+        assert result.status != "ok"
 
 
 def test_counts_quoted_in_a_sentence_inside_table_four_are_not_cells():

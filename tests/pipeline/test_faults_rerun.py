@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 # stdout) so that the test can SIGKILL the process exactly there.
 RUNNER = r"""
 import os, sys, time
-from pipeline import staging, steps, storage
+from pipeline import landing, steps, storage
 
 die_in = sys.argv[1]
 
@@ -40,16 +40,16 @@ if die_in == "extract":
         return real_replace(src, dst, *args, **kwargs)
     os.replace = replace
 elif die_in == "load":
-    real_insert = staging._insert_columns
+    real_insert = landing._insert
     def insert(con, table, *args):
         if table == "cells":  # old rows deleted, documents inserted, cells not yet: mid-transaction
             pause_here()
         return real_insert(con, table, *args)
-    staging._insert_columns = insert
+    landing._insert = insert
 
 batches = steps.land_raw_files(steps.discover_documents())
 summaries = [steps.extract_documents(batch) for batch in batches]
-print(steps.load_staging(summaries), flush=True)
+print(steps.load_landing(summaries), flush=True)
 """
 
 

@@ -10,8 +10,8 @@ from contextlib import closing
 import duckdb
 import pytest
 
-from pipeline.load import WarehouseLockedError, load_results
-from tests.support.warehouse import gold_documents
+from pipeline.landing import WarehouseLockedError, load_results
+from tests.support.warehouse import gold_documents, landed
 
 HOLD_LOCK = """
 import sys, time, duckdb
@@ -40,12 +40,12 @@ def _contents(path):
 @pytest.fixture
 def warehouse(tmp_path):
     path = tmp_path / "warehouse.duckdb"
-    load_results(path, gold_documents()[:2])
+    load_results(path, landed(gold_documents()[:2]))
     return path
 
 
 def test_the_load_waits_for_a_reader_that_lets_go_in_time(warehouse):
-    documents = gold_documents()[:4]
+    documents = landed(gold_documents()[:4])
     holder = _hold_read_lock(warehouse, 2)
     started = time.monotonic()
     try:
@@ -65,7 +65,7 @@ def test_a_reader_that_keeps_the_lock_fails_the_load_clearly_and_leaves_the_ware
     started = time.monotonic()
     try:
         with pytest.raises(WarehouseLockedError) as failure:
-            load_results(warehouse, gold_documents()[:5], lock_timeout_seconds=1.5)
+            load_results(warehouse, landed(gold_documents()[:5]), lock_timeout_seconds=1.5)
         waited = time.monotonic() - started
     finally:
         holder.kill()

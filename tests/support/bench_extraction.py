@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extract.core import extract_bytes
+from extract import ExtractionResult, extract_bytes
 
 CORPUS_VERSION = "gen2"  # bump when the generator's output changes, so cached corpora are rebuilt
 DEFAULT_DIR = Path(os.getenv("BENCH_DIR", "var/bench"))
@@ -103,9 +103,9 @@ def _timed(funcs, items) -> tuple[list[list[float]], list[Any]]:
             return [[t / rounds for t in per_func] for per_func in totals], results
 
 
-def _exact(result: dict[str, Any], truth: dict[str, Any]) -> bool:
-    return (result["cells"] == truth["cells"] and result["template"] == truth["template"]
-            and result["year"] == truth["year"])
+def _exact(result: ExtractionResult, truth: dict[str, Any]) -> bool:
+    return (result.cells == truth["cells"] and result.template == truth["template"]
+            and result.year == truth["year"])
 
 
 def _pdfplumber_floor(data: bytes) -> int:
@@ -129,11 +129,11 @@ class GroupResult:
         return 1 / self.seconds_per_doc
 
 
-def _group(name: str, times: list[float], results: list[dict[str, Any]], docs: list[CorpusDocument],
+def _group(name: str, times: list[float], results: list[ExtractionResult], docs: list[CorpusDocument],
            floor: list[float] | None = None) -> GroupResult:
     statuses: dict[str, int] = {}
     for result in results:
-        statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+        statuses[result.status] = statuses.get(result.status, 0) + 1
     exact = sum(_exact(r, d.truth) for r, d in zip(results, docs))
     return GroupResult(name, len(docs), sum(times) / len(times), max(times), exact, statuses,
                        sum(floor) / len(floor) if floor else None)
@@ -166,8 +166,8 @@ def failures(corpus: list[CorpusDocument], limit: int = 10) -> list[str]:
         if _exact(result, doc.truth):
             continue
         truth = doc.truth["cells"]
-        diffs = [(k, truth.get(k), result["cells"].get(k)) for k in sorted(set(truth) | set(result["cells"]))
-                 if truth.get(k, "absent") != result["cells"].get(k, "absent")]
+        diffs = [(k, truth.get(k), result.cells.get(k)) for k in sorted(set(truth) | set(result.cells))
+                 if truth.get(k, "absent") != result.cells.get(k, "absent")]
         out.append(f"{doc.path} status={result['status']} template={result['template']}/{doc.truth['template']} "
                    f"year={result['year']}/{doc.truth['year']} {len(diffs)} cells differ: {diffs[:4]}")
         if len(out) >= limit:

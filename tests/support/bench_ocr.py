@@ -17,6 +17,7 @@ must not be `ok`. Prints markdown tables for the README. Generated PDFs are cach
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import pickle
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from extract.core import extract_bytes
+from extract.options import ExtractOptions
+from extract.result import ExtractionResult
 from tests.support.paths import DEV_CASES_DIR
 from tests.support.scans import Scan, scanned_pdf
 
@@ -83,25 +86,20 @@ def _pages(pdf: bytes) -> int:
         document.close()
 
 
-def read(scan_pdf: bytes, dpi: int | None = None) -> tuple[dict[str, Any], float]:
-    """(result, CPU seconds) of one extraction, the OCR reading at `dpi` (default: EXTRACT_OCR_DPI's)."""
-    previous = os.environ.get("EXTRACT_OCR_DPI")
+def read(scan_pdf: bytes, dpi: int | None = None) -> tuple[ExtractionResult, float]:
+    """(result, CPU seconds) of one extraction on one worker, the OCR reading at `dpi` (default:
+    EXTRACT_OCR_DPI's)."""
+    options = dataclasses.replace(ExtractOptions.from_env(), ocr_workers=1)
     if dpi is not None:
-        os.environ["EXTRACT_OCR_DPI"] = str(dpi)
-    try:
-        started = time.process_time()
-        result = extract_bytes(scan_pdf, "scan.pdf")
-        return result, time.process_time() - started
-    finally:
-        if previous is None:
-            os.environ.pop("EXTRACT_OCR_DPI", None)
-        else:
-            os.environ["EXTRACT_OCR_DPI"] = previous
+        options = dataclasses.replace(options, ocr_dpi=float(dpi))
+    started = time.process_time()
+    result = extract_bytes(scan_pdf, "scan.pdf", options)
+    return result, time.process_time() - started
 
 
-def wrong_cells(result: dict[str, Any], truth: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    return [(k, v, result["cells"].get(k, "missing")) for k, v in truth.items()
-            if k not in result["cells"] or result["cells"][k] != v]
+def wrong_cells(result: ExtractionResult, truth: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    return [(k, v, result.cells.get(k, "missing")) for k, v in truth.items()
+            if k not in result.cells or result.cells[k] != v]
 
 
 def speed(docs: int) -> list[str]:
@@ -117,8 +115,8 @@ def speed(docs: int) -> list[str]:
             pages += source.pages
             total += len(source.cells)
             right += len(source.cells) - len(wrong_cells(result, source.cells))
-            statuses[result["status"]] += 1
-            print(f"  {dpi} dpi {source.name}: {cpu:.1f} s for {source.pages} pages, {result['status']}",
+            statuses[result.status] += 1
+            print(f"  {dpi} dpi {source.name}: {cpu:.1f} s for {source.pages} pages, {result.status}",
                   file=sys.stderr, flush=True)
         lines.append(f"| {dpi} | {len(sources)} | {pages:.0f} | {seconds / pages:.1f} | "
                      f"{right / total:.2%} | {statuses['ok']} / {statuses['needs_review']} / {statuses['failed']} |")
@@ -133,15 +131,15 @@ def accuracy(batch: int) -> list[str]:
         result, cpu = read(scanned_pdf(source.pdf, scan, seed=index))
         wrong = wrong_cells(result, source.cells)
         rows.append((source, scan, result, wrong, cpu))
-        flag = "  WRONG AND OK" if wrong and result["status"] == "ok" else ""
-        print(f"  {source.name} [{scan.label}]: {result['status']}, {len(wrong)} wrong of {len(source.cells)}, "
+        flag = "  WRONG AND OK" if wrong and result.status == "ok" else ""
+        print(f"  {source.name} [{scan.label}]: {result.status}, {len(wrong)} wrong of {len(source.cells)}, "
               f"{cpu:.0f} s{flag}", file=sys.stderr, flush=True)
     total = sum(len(s.cells) for s, *_ in rows)
     right = total - sum(len(w) for *_, w, _ in rows)
     exact = sum(1 for *_, w, _ in rows if not w)
-    silent = sum(1 for _, _, r, w, _ in rows if w and r["status"] == "ok")
-    by_status = {s: sum(1 for _, _, r, *_ in rows if r["status"] == s) for s in ("ok", "needs_review", "failed")}
-    ok_exact = sum(1 for _, _, r, w, _ in rows if r["status"] == "ok" and not w)
+    silent = sum(1 for _, _, r, w, _ in rows if w and r.status == "ok")
+    by_status = {s: sum(1 for _, _, r, *_ in rows if r.status == s) for s in ("ok", "needs_review", "failed")}
+    ok_exact = sum(1 for _, _, r, w, _ in rows if r.status == "ok" and not w)
     return [
         "| documents | cells | cells right | exact documents | ok (all exact) / needs_review / failed | wrong with status `ok` |",
         "|---:|---:|---:|---:|---|---:|",
@@ -156,7 +154,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=32, help="generated reports in the accuracy batch")
     parser.add_argument("--speed-only", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.setdefault("EXTRACT_OCR_WORKERS", "1")
     print("\n".join(speed(args.docs)))
     if not args.speed_only:
         print()

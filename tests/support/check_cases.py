@@ -80,12 +80,12 @@ def signed(text: str, agency: str, day: str) -> str:
 
 
 def extracted(text: str, name: str, arrived_at: datetime) -> dict[str, Any]:
+    """The stored form of a document the pipeline extracted (a dict, so that scenarios can annotate it)."""
     result = extract_bytes(text.encode("utf-8"), name=name)
-    assert result["status"] != "failed", result["issues"]
-    sha = result["sha256"]
-    result.update(object_key=f"raw/{sha[:2]}/{sha}", original_name=name, arrived_at=arrived_at,
-                  quarantine_key=None)
-    return result
+    assert result.status != "failed", result.issues
+    sha = result.sha256
+    return {**result.to_dict(), "object_key": f"raw/{sha[:2]}/{sha}", "original_name": name,
+            "arrived_at": arrived_at, "quarantine_key": None}
 
 
 def chained_carry_over(previous: Report, current: Report) -> Report:

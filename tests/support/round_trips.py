@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, note, settings
 
-from extract.core import extract_bytes
+from extract import ExtractionResult, extract_bytes
 from tests.support.generator import (
     GeneratedDocument, Report, random_invalid_report, random_report, random_style, render,
 )
@@ -49,18 +49,18 @@ def generated(rng: random.Random, variant: str, valid: bool, **kwargs: Any) -> G
     return render(make_report(rng, valid, **kwargs), variant, rng)
 
 
-def breaches(result: dict[str, Any]) -> set[tuple[int, str]]:
-    return {(i["details"]["identity"], i["details"]["scope"]) for i in result["issues"]
-            if i["code"] == "identity_breach"}
+def breaches(result: ExtractionResult) -> set[tuple[int, str]]:
+    return {(i.details["identity"], i.details["scope"]) for i in result.issues
+            if i.code == "identity_breach"}
 
 
 def expected_breaches(report: Report) -> set[tuple[int, str]]:
     return {(c.identity, c.scope) for c in report.identity_checks() if c.result == "fail"}
 
 
-def cell_differences(report: Report, result: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+def cell_differences(report: Report, result: ExtractionResult) -> dict[str, tuple[Any, Any]]:
     """key -> (printed, extracted) for every cell that is missing, extra or different."""
-    got = result["cells"]
+    got = result.cells
     missing = object()
     out = {}
     for cell_key in sorted(set(report.cells) | set(got)):
@@ -71,13 +71,12 @@ def cell_differences(report: Report, result: dict[str, Any]) -> dict[str, tuple[
     return out
 
 
-def describe(doc: GeneratedDocument, result: dict[str, Any]) -> str:
+def describe(doc: GeneratedDocument, result: ExtractionResult) -> str:
     report = doc.report
     lines = [f"variant={doc.variant} template={report.template} year={report.year} agency={report.agency} "
              f"style={doc.document.style}",
-             f"status={result['status']} template={result['template']} year={result['year']} "
-             f"agency={result['agency']}",
-             f"issues={[(i['code'], i.get('key'), i['message'][:120]) for i in result['issues']][:12]}"]
+             f"status={result.status} template={result.template} year={result.year} agency={result.agency}",
+             f"issues={[(i.code, i.key, i.message[:120]) for i in result.issues][:12]}"]
     if report.breach:
         lines.append(f"breach={report.breach}")
     diffs = cell_differences(report, result)
@@ -98,23 +97,23 @@ def extract(doc: GeneratedDocument) -> dict[str, Any]:
     return result
 
 
-def assert_exact_round_trip(doc: GeneratedDocument, result: dict[str, Any]) -> None:
+def assert_exact_round_trip(doc: GeneratedDocument, result: ExtractionResult) -> None:
     """Every printed cell back exactly, the template and year, status ok, and exactly the breaches printed."""
     report = doc.report
-    assert result["format"] == doc.format, describe(doc, result)
+    assert result.format == doc.format, describe(doc, result)
     assert cell_differences(report, result) == {}, describe(doc, result)
-    assert result["template"] == report.template, describe(doc, result)
-    assert result["year"] == report.year, describe(doc, result)
+    assert result.template == report.template, describe(doc, result)
+    assert result.year == report.year, describe(doc, result)
     assert breaches(result) == expected_breaches(report), describe(doc, result)
     if report.breach is not None:
         assert breaches(result), describe(doc, result)
-    assert result["status"] == "ok", describe(doc, result)
+    assert result.status == "ok", describe(doc, result)
 
 
-def assert_exact_or_flagged(doc: GeneratedDocument, result: dict[str, Any]) -> None:
+def assert_exact_or_flagged(doc: GeneratedDocument, result: ExtractionResult) -> None:
     """For ambiguous forms (digits glued together): either exact, or honestly `needs_review` — never a
     wrong `ok`."""
-    if result["status"] == "needs_review":
+    if result.status == "needs_review":
         return
     assert_exact_round_trip(doc, result)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from extract.keys import T3_COLUMNS
+from pipeline.landing import ExtractedDocument
 
 from tests.support.paths import DEV_CASES_DIR as DEV_CORPUS_DIR, ROOT, SAMPLES_DIR
 
@@ -81,14 +82,21 @@ def failed_document(name: str = "scanned-notice.pdf") -> dict[str, Any]:
     }
 
 
+def landed(documents: list[dict[str, Any]]) -> list[ExtractedDocument]:
+    """The documents (stored-result dicts as above; keys starting with "_" are the tests' own) as the
+    pipeline lands them."""
+    return [ExtractedDocument.from_dict({k: v for k, v in doc.items() if not k.startswith("_")})
+            for doc in documents]
+
+
 def load_staging(warehouse_path: Path, documents: list[dict[str, Any]]) -> None:
     import duckdb
 
-    from pipeline.staging import load_documents
+    from pipeline.landing import load_documents
 
     con = duckdb.connect(str(warehouse_path))
     try:
-        load_documents(con, documents)
+        load_documents(con, landed(documents))
     finally:
         con.close()
 

@@ -67,7 +67,7 @@ def test_publication_date(tail, expected, source):
 
 
 def test_the_narrative_field_is_json_ready():
-    result = narrative("全年共收到政府信息公开申请3件。\n某局\n2025年1月20日")
+    result = narrative("全年共收到政府信息公开申请3件。\n某局\n2025年1月20日").to_dict()
     assert result == {
         "stated_numbers": [{"name": "applications_received", "cell_keys": ["t3.new_received.total"], "value": 3,
                             "phrase": "收到政府信息公开申请3件", "line": 1}],

@@ -10,13 +10,13 @@ import json
 import pytest
 
 from extract.identities import check_identities
-from tests.support.warehouse import (DEV_CORPUS_DIR, failed_document, gold_documents, load_staging,
-                                      query, run_dbt)
+from tests.support.warehouse import (DBT_PROJECT_DIR, DEV_CORPUS_DIR, failed_document, gold_documents,
+                                      load_staging, query, run_dbt)
 
 pytestmark = pytest.mark.integration
 
 MARTS = ("dim_agency", "fct_reports", "fct_application_outcomes", "fct_proactive_disclosure",
-         "fct_review_litigation", "fct_identity_checks")
+         "fct_review_litigation", "fct_identity_checks", "fct_check_results")
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +44,20 @@ def _scalar(warehouse_path, sql, params=None):
     return rows[0][0] if len(rows[0]) == 1 else rows[0]
 
 
-def test_printed_sum_errors_warn_but_do_not_fail_the_build(warehouse):
+def test_printed_sum_errors_are_fail_rows_not_build_warnings(warehouse):
+    path, build = warehouse
+    assert "WARN=0 ERROR=0" in build.stdout
+    fails = query(path, "select check_code, severity, count(*) from marts.fct_check_results where result = 'fail' "
+                        "group by all order by all")
+    assert fails == [("identity_1", "failure", 2), ("identity_4", "failure", 2)]  # the two breaches below
+
+
+def test_every_check_model_passes_its_unit_test_in_the_build(warehouse):
     _, build = warehouse
-    assert "Completed with 1 warning" in build.stdout
-    assert "warn_printed_sums_that_do_not_add_up" in build.stdout
-    assert "ERROR=0" in build.stdout
+    check_models = sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "intermediate").glob("int_check_*.sql"))
+    assert len(check_models) == 5
+    for model in check_models:
+        assert f"PASS {model}::" in build.stdout, model
 
 
 def test_qianxinan_2023_received_one_new_application(warehouse):
@@ -58,16 +67,6 @@ def test_qianxinan_2023_received_one_new_application(warehouse):
         where agency = '黔西南州工业和信息化局' and year = 2023 and outcome = 'new_received'
           and applicant_type = 'total'""")
     assert count == 1
-
-
-def test_t3_wide_has_one_row_per_report_and_applicant_column(warehouse):
-    path, _ = warehouse
-    row = _scalar(path, """
-        select new_received, total_processed, other_misc, other_processing from intermediate.int_t3_wide
-        where agency = '黔西南州工业和信息化局' and year = 2023 and applicant_type = 'total'""")
-    assert row == (1, 1, 0, None)  # 2021 template: the 2019 other_processing row was not printed
-    assert _scalar(path, "select count(*) from intermediate.int_t3_wide") == 7 * _scalar(
-        path, "select count(*) from marts.fct_reports where is_latest_for_agency_year")
 
 
 def test_wuzhong_2020_report_uses_the_2019_template_with_a_single_other_processing_row(warehouse):

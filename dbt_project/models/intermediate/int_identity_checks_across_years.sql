@@ -7,23 +7,9 @@
 
 with
 
-latest_reports as (
-
-    select * from {{ ref('int_latest_reports') }}
-
-),
-
-report_cells as (
-
-    select * from {{ ref('int_report_cells') }}
-
-),
-
-t3_columns as (
-
-    select col_key from {{ ref('t3_columns') }}
-
-),
+latest_reports as (select * from {{ ref('int_latest_reports') }}),
+report_cells as (select * from {{ ref('int_report_cells') }}),
+t3_columns as (select col_key from {{ ref('t3_columns') }}),
 
 report_pairs as (
 
@@ -66,6 +52,7 @@ checks as (
         document_hash,
         compared_document_hash,
         5 as identity,
+        'identity_5' as check_code,
         3 as table_no,
         'column' as scope_kind,
         col_key as scope,

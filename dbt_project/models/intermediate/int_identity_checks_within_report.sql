@@ -7,23 +7,9 @@
 
 with
 
-documents as (
-
-    select * from {{ ref('int_reporting_documents') }}
-
-),
-
-cells as (
-
-    select * from {{ ref('stg_cells') }}
-
-),
-
-identity_terms as (
-
-    select * from {{ ref('identity_terms') }}
-
-),
+documents as (select * from {{ ref('int_reporting_documents') }}),
+cells as (select * from {{ ref('stg_cells') }}),
+identity_terms as (select * from {{ ref('identity_terms') }}),
 
 other_rows_variant as (
 
@@ -97,6 +83,7 @@ checks as (
     select
         document_hash,
         identity,
+        'identity_' || identity as check_code,
         case when identity = 4 then 4 else 3 end as table_no,
         scope_kind,
         scope,

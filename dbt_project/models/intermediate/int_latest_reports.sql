@@ -2,20 +2,13 @@
 
 with
 
-reporting_documents as (
-
-    select * from {{ ref('int_reporting_documents') }}
-
-)
+reporting_documents as (select * from {{ ref('int_reporting_documents') }})
 
 select
     document_hash,
-    object_key,
     agency,
     year,
-    template,
-    format,
-    status
+    template
 
 from reporting_documents
 where agency_year_rank = 1

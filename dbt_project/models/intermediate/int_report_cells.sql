@@ -2,23 +2,13 @@
 
 with
 
-latest_reports as (
-
-    select * from {{ ref('int_latest_reports') }}
-
-),
-
-cells as (
-
-    select * from {{ ref('stg_cells') }}
-
-),
+latest_reports as (select * from {{ ref('int_latest_reports') }}),
+cells as (select * from {{ ref('stg_cells') }}),
 
 report_cells as (
 
     select
         latest_reports.document_hash,
-        latest_reports.object_key,
         latest_reports.agency,
         latest_reports.year,
         latest_reports.template,

@@ -4,11 +4,7 @@
 
 with
 
-documents as (
-
-    select * from {{ ref('stg_documents') }}
-
-),
+documents as (select * from {{ ref('stg_documents') }}),
 
 reporting as (
 

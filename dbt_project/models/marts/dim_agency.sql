@@ -9,11 +9,7 @@ documents as (
 
 ),
 
-latest_reports as (
-
-    select * from {{ ref('int_latest_reports') }}
-
-),
+latest_reports as (select * from {{ ref('int_latest_reports') }}),
 
 agencies as (
 

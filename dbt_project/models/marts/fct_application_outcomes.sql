@@ -10,17 +10,8 @@ report_cells as (
 
 ),
 
-t3_rows as (
-
-    select * from {{ ref('t3_rows') }}
-
-),
-
-t3_columns as (
-
-    select * from {{ ref('t3_columns') }}
-
-),
+t3_rows as (select * from {{ ref('t3_rows') }}),
+t3_columns as (select * from {{ ref('t3_columns') }}),
 
 outcomes as (
 

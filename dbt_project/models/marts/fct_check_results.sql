@@ -1,34 +1,16 @@
--- Every evaluation of every check of the spec, one row each: the accounting identities 1-5 (severity
--- failure, warning when incomplete; from fct_identity_checks) and the plausibility checks (severity warning, int_plausibility_checks).
--- result: pass | fail | incomplete. `line` / `page` point into the source document (for identities: the
--- first printed cell of the row or column evaluated). pipeline/findings.py turns fail and incomplete rows
--- into findings with a fingerprint that survives reruns and re-extraction.
+-- Every evaluation of every check of the spec, one row each (result pass | fail | incomplete): the accounting
+-- identities 1-5 (fct_identity_checks) and the plausibility checks, one int_check_* model each. What a check
+-- is (family, severity, description, formula, what a maintainer should do) comes from the seed
+-- check_catalogue; a `fail` row takes the catalogue's severity, an `incomplete` row is a warning.
+-- `line` / `page` point into the source document (for identities: the first printed cell of the row or
+-- column evaluated). pipeline/findings.py turns fail and incomplete rows into findings.
 
 with
 
-identity_checks as (
-
-    select * from {{ ref('fct_identity_checks') }}
-
-),
-
-plausibility_checks as (
-
-    select * from {{ ref('int_plausibility_checks') }}
-
-),
-
-reporting_documents as (
-
-    select * from {{ ref('int_reporting_documents') }}
-
-),
-
-cells as (
-
-    select * from {{ ref('stg_cells') }}
-
-),
+identity_checks as (select * from {{ ref('fct_identity_checks') }}),
+cells as (select * from {{ ref('stg_cells') }}),
+reporting_documents as (select * from {{ ref('int_reporting_documents') }}),
+check_catalogue as (select * from {{ ref('check_catalogue') }}),
 
 identity_locations as (
 
@@ -49,21 +31,10 @@ identity_locations as (
 
 ),
 
-identity_rows as (
+identity_evaluations as (
 
     select
-        identity_checks.document_hash,
-        identity_checks.compared_document_hash,
-        'identity_' || identity_checks.identity as check_code,
-        case when identity_checks.identity = 5 then 'across_years' else 'identities' end as check_family,
-        -- a breach of an identity is a failure; a blank cell inside one is a warning ("incomplete")
-        case when identity_checks.result = 'incomplete' then 'warning' else 'failure' end as severity,
-        identity_checks.scope_kind,
-        identity_checks.scope,
-        identity_checks.lhs,
-        identity_checks.rhs,
-        identity_checks.result,
-        identity_checks.missing_cells,
+        identity_checks.*,
         case
             when identity_checks.result = 'incomplete' then 'blank or absent: ' || identity_checks.missing_cells
             else 'difference ' || (identity_checks.lhs - identity_checks.rhs)
@@ -76,30 +47,16 @@ identity_rows as (
 
 ),
 
-plausibility_rows as (
-
-    select
-        document_hash,
-        compared_document_hash,
-        check_name as check_code,
-        case check_name
-            when 'counts_6' then 'counts'
-            when 'stock_7' then 'stock'
-            when 'narrative_8' then 'narrative'
-            when 'deadline_9' then 'deadline'
-            when 'similarity_9' then 'similarity'
-        end as check_family,
-        'warning' as severity,
-        scope_kind, scope, lhs, rhs, result, missing_cells, detail, line, page
-    from plausibility_checks
-
-),
+identity_rows as ({{ select_check_rows('identity_evaluations') }}),
 
 all_rows as (
 
     select * from identity_rows
-    union all
-    select * from plausibility_rows
+    union all select * from {{ ref('int_check_counts') }}
+    union all select * from {{ ref('int_check_stock') }}
+    union all select * from {{ ref('int_check_narrative') }}
+    union all select * from {{ ref('int_check_deadline') }}
+    union all select * from {{ ref('int_check_similarity') }}
 
 ),
 
@@ -116,8 +73,8 @@ check_results as (
         reporting_documents.year,
         reporting_documents.agency_year_rank = 1 as is_latest_for_agency_year,
         all_rows.check_code,
-        all_rows.check_family,
-        all_rows.severity,
+        check_catalogue.check_family,
+        case when all_rows.result = 'incomplete' then 'warning' else check_catalogue.severity end as severity,
         all_rows.scope_kind,
         all_rows.scope,
         all_rows.lhs,
@@ -126,10 +83,16 @@ check_results as (
         all_rows.missing_cells,
         all_rows.detail,
         all_rows.line,
-        all_rows.page
+        all_rows.page,
+        check_catalogue.spec_number,
+        check_catalogue.description,
+        check_catalogue.formula,
+        check_catalogue.maintainer_action
     from all_rows
     inner join reporting_documents
         on all_rows.document_hash = reporting_documents.document_hash
+    left join check_catalogue
+        on all_rows.check_code = check_catalogue.check_code
 
 )
 

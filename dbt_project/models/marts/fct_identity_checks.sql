@@ -5,37 +5,13 @@
 
 with
 
-reporting_documents as (
-
-    select * from {{ ref('int_reporting_documents') }}
-
-),
-
-within_report as (
-
-    select
-        document_hash,
-        cast(null as varchar) as compared_document_hash,
-        identity, table_no, scope_kind, scope, lhs, rhs, result, missing_cells
-    from {{ ref('int_identity_checks_within_report') }}
-
-),
-
-across_years as (
-
-    select
-        document_hash,
-        compared_document_hash,
-        identity, table_no, scope_kind, scope, lhs, rhs, result, missing_cells
-    from {{ ref('int_identity_checks_across_years') }}
-
-),
+reporting_documents as (select * from {{ ref('int_reporting_documents') }}),
 
 all_checks as (
 
-    select * from within_report
-    union all
-    select * from across_years
+    select * from {{ ref('int_identity_checks_within_report') }}
+    union all by name  -- identity 5 adds compared_document_hash, the previous year's report
+    select * from {{ ref('int_identity_checks_across_years') }}
 
 ),
 
@@ -51,6 +27,7 @@ identity_checks as (
         reporting_documents.template,
         reporting_documents.status as document_status,
         all_checks.identity,
+        all_checks.check_code,
         'identity_' || all_checks.identity || ':' || all_checks.scope as check_name,
         all_checks.table_no,
         all_checks.scope_kind,

@@ -3,17 +3,8 @@
 
 with
 
-documents as (
-
-    select * from {{ ref('stg_documents') }}
-
-),
-
-reporting_documents as (
-
-    select document_hash, agency_year_rank from {{ ref('int_reporting_documents') }}
-
-),
+documents as (select * from {{ ref('stg_documents') }}),
+reporting_documents as (select document_hash, agency_year_rank from {{ ref('int_reporting_documents') }}),
 
 cell_counts as (
 

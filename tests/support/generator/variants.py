@@ -42,7 +42,7 @@ T4_SPLIT = HtmlOptions(ruled=True, break_t4_before_values=True, for_print=True)
 @dataclass(frozen=True)
 class Variant:
     name: str
-    format: str  # what registry.sniff_format must say: txt | html | docx | pdf
+    format: str  # what sniff.sniff_format must say: txt | html | docx | pdf
     render: Callable[[Document], bytes]
     adjust_style: Callable[[Style], Style] = lambda style: style
     slow: bool = False  # needs Chromium (about a second per document)
