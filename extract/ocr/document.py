@@ -83,8 +83,10 @@ class ImageSource:
         interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
         stamped = None if frame.stamped is None else cv2.resize(frame.stamped, None, fx=factor, fy=factor,
                                                                 interpolation=cv2.INTER_NEAREST)
+        lifted = None if frame.lifted is None else cv2.resize(frame.lifted, None, fx=factor, fy=factor,
+                                                              interpolation=interpolation)
         return PageImage(cv2.resize(frame.grey, None, fx=factor, fy=factor, interpolation=interpolation), dpi,
-                         stamped)
+                         stamped, lifted)
 
     def reading_dpi(self, number: int, dpi: float) -> float:
         return min(dpi, self.dpis[number - 1])

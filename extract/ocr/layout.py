@@ -75,7 +75,7 @@ class PageInk:
     text_height: float  # typical height of a line of text, pixels
 
 
-def analyse(grey: np.ndarray, dpi: float) -> PageInk:
+def analyse(grey: np.ndarray, dpi: float, lifted: np.ndarray | None = None) -> PageInk:
     import cv2
 
     from .raster import ink_mask
@@ -86,10 +86,13 @@ def analyse(grey: np.ndarray, dpi: float) -> PageInk:
     specks = np.isin(labels, np.nonzero(stats[:, cv2.CC_STAT_AREA] <= speck_area)[0][1:]) if count > 1 \
         else np.zeros_like(mask, dtype=bool)
     mask[specks] = 0
-    long_h = _open(mask, (max(3, int(RULE_MIN_INCHES * dpi)), 1))
+    # rules are looked for in the lifted copy too: where a stamp covers a rule, JPEG's smeared colour makes the
+    # rule's pixels coloured and light enough to be dropped with the stamp, and a lost rule merges two rows
+    rule_ink = mask if lifted is None else np.maximum(mask, np.where(specks, 0, ink_mask(lifted)).astype(np.uint8))
+    long_h = _open(rule_ink, (max(3, int(RULE_MIN_INCHES * dpi)), 1))
     taller_than_text = _open(mask, (1, max(3, int(TALLEST_TEXT_INCHES * dpi))))
     text_height = _typical_text_height(np.where((long_h > 0) | (taller_than_text > 0), 0, mask), dpi)
-    long_v = _open(mask, (1, max(3, int(1.5 * text_height))))
+    long_v = _open(rule_ink, (1, max(3, int(1.5 * text_height))))
     rules = _accepted_rules(_segments(long_h, True), _segments(long_v, False), text_height, dpi)
     rule_mask = np.zeros_like(mask)
     for r in rules:

@@ -62,7 +62,7 @@ class OcrPage:
 def read_page(raster: Raster, number: int) -> OcrPage:
     dpi = raster.dpi
     s = raster.scale
-    ink = layout.analyse(raster.grey, dpi)
+    ink = layout.analyse(raster.grey, dpi, raster.lifted)
     h = ink.text_height
     tables = []
     cell_boxes: list[tuple[Box, tuple[int, int, int, int]]] = []  # (box, pixel region inside its rules)

@@ -37,6 +37,7 @@ class PageImage:
     grey: np.ndarray  # uint8
     dpi: float
     stamped: np.ndarray | None = None  # uint8 mask (255) of the coloured print dropped; None: there was none
+    lifted: np.ndarray | None = None  # grey with the coloured parts read by their red channel (rules under a stamp)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Raster:
     angle: float  # degrees the source was turned (counter-clockwise) to straighten it
     source_size: tuple[int, int]  # (width, height) of the source image in pixels
     stamped: np.ndarray | None = None  # PageImage.stamped, straightened
+    lifted: np.ndarray | None = None  # PageImage.lifted, straightened
 
     @property
     def scale(self) -> float:
@@ -95,11 +97,14 @@ def page_image(rgb: np.ndarray, dpi: float, red_channel: bool = False) -> PageIm
     spread = cv2.subtract(np.maximum(np.maximum(r, g), b), np.minimum(np.minimum(r, g), b))
     coloured = cv2.blur(spread, (5, 5)) > COLOURED
     stamped = coloured & (grey >= COLOUR_INK_DARKNESS) & (grey < SHADING)
+    lifted = grey.copy()
+    lifted[coloured] = np.where(r[coloured] < RED_INK, r[coloured], 255)
     if red_channel:
-        grey[coloured] = np.where(r[coloured] < RED_INK, r[coloured], 255)
-    else:
-        grey[coloured & (grey >= COLOUR_INK_DARKNESS)] = 255
-    return PageImage(grey, dpi, stamped.astype(np.uint8) * 255 if stamped.any() else None)
+        return PageImage(lifted, dpi, stamped.astype(np.uint8) * 255 if stamped.any() else None)
+    grey[coloured & (grey >= COLOUR_INK_DARKNESS)] = 255
+    if not stamped.any():
+        return PageImage(grey, dpi)
+    return PageImage(grey, dpi, stamped.astype(np.uint8) * 255, lifted)
 
 
 # ------------------------------------------------------------------------------------------- sources
@@ -215,7 +220,7 @@ def straighten(image: PageImage) -> Raster:
     """The page turned so that its lines are horizontal (white fills the corners)."""
     import cv2
 
-    grey, stamped = image.grey, image.stamped
+    grey, stamped, lifted = image.grey, image.stamped, image.lifted
     height, width = grey.shape
     angle = skew_angle(ink_mask(grey))
     if angle:
@@ -223,7 +228,9 @@ def straighten(image: PageImage) -> Raster:
         grey = cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
         if stamped is not None:
             stamped = cv2.warpAffine(stamped, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
-    return Raster(grey, image.dpi, angle, (width, height), stamped)
+        if lifted is not None:
+            lifted = cv2.warpAffine(lifted, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+    return Raster(grey, image.dpi, angle, (width, height), stamped, lifted)
 
 
 def region(grey_source: np.ndarray, raster: Raster, frame_box: tuple[float, float, float, float],
