@@ -126,7 +126,10 @@ def _open_image(data: bytes):
 
     try:
         return Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except UnidentifiedImageError as exc:  # its message names a BytesIO object, not the file
+        raise ExtractionError("corrupt", "the image cannot be decoded: damaged, or not a PNG, JPEG or TIFF "
+                                         "image after all") from exc
+    except (OSError, ValueError) as exc:
         raise ExtractionError("corrupt", f"the image cannot be decoded: {exc}") from exc
 
 
