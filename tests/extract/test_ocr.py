@@ -3,10 +3,11 @@ and damaged like scans (tests/support/scans.py), must read back to their canonic
 whose cells are not all right must never be `ok`. The pieces (straightening, null marks, look-alike
 digits, the second reading that decides a doubtful cell) are tested on their own below.
 
-Each scan costs a few seconds per page of CPU (the recogniser reads every line of text): the cases are few
-and chosen to cover the layouts (ruled, borderless, a table split over pages) and the damage (resolution,
-rotation, speckle, a red stamp over a table corner, JPEG) once each. `make bench-ocr` measures accuracy on a
-batch of 34 scans.
+Each scan costs 5-7 s of CPU per page (the recogniser reads every line of text): the cases are few and
+chosen to cover the layouts (ruled, borderless, a table split over pages) and the damage (resolution,
+rotation, speckle, a red stamp over a table corner, JPEG) once each. Without the ones marked slow (`-m "not
+slow"`; CI runs them all) they cost about 1.5 minutes of CPU. `make bench-ocr` measures accuracy on a batch
+of scans.
 """
 from __future__ import annotations
 
@@ -41,31 +42,40 @@ def wrong_cells(result: ExtractionResult, truth: dict) -> dict:
 # ------------------------------------------------------------------------------- generated reports
 
 
+# the slow ones (-m "not slow" leaves them out; CI runs them) cost 40-70 s of CPU each
+SLOW = pytest.mark.slow
 GENERATED_CASES = [
-    # (id, seed, variant, valid, scan)
-    ("ruled report, clean 200 dpi scan", 11, "pdf-ruled", True, Scan(200)),
+    # (id, seed, variant, valid, scan, marks)
+    ("ruled report, clean 200 dpi scan", 11, "pdf-ruled", True, Scan(200), ()),
     ("borderless report, 150 dpi, turned 0.7 degrees, speckled, JPEG", 12, "pdf-borderless", True,
-     Scan(150, angle=0.7, speckle=0.0003, jpeg_quality=70)),
+     Scan(150, angle=0.7, speckle=0.0003, jpeg_quality=70), ()),
     ("表三 over a page break with a breach, 300 dpi, turned -1.2 degrees, red stamp, JPEG", 13, "pdf-split",
-     False, Scan(300, angle=-1.2, stamp=True, jpeg_quality=80)),
+     False, Scan(300, angle=-1.2, stamp=True, jpeg_quality=80), (SLOW,)),
     ("表四 over a page break, 200 dpi, stamp, speckle, strong JPEG", 14, "pdf-split-t4", True,
-     Scan(200, angle=0.4, speckle=0.0003, stamp=True, jpeg_quality=60)),
+     Scan(200, angle=0.4, speckle=0.0003, stamp=True, jpeg_quality=60), (SLOW,)),
 ]
+_CASES = {case[0]: case for case in GENERATED_CASES}
 
 
 @pytest.fixture(scope="module")
-def generated_scans():
-    out = {}
-    for case_id, seed, variant, valid, scan in GENERATED_CASES:
-        doc = generate(seed=seed, variant=variant, valid=valid)
-        out[case_id] = (doc, scanned_pdf(doc.data, scan, seed=seed))
-    return out
+def generated_scan():
+    """case id -> (generated document, its scan), each made on first use (Chromium prints the report)."""
+    made = {}
+
+    def scan_of(case_id):
+        if case_id not in made:
+            _, seed, variant, valid, scan, _ = _CASES[case_id]
+            doc = generate(seed=seed, variant=variant, valid=valid)
+            made[case_id] = (doc, scanned_pdf(doc.data, scan, seed=seed))
+        return made[case_id]
+    return scan_of
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("case_id", [case[0] for case in GENERATED_CASES])
-def test_a_scanned_report_reads_back_to_its_canonical_cells(generated_scans, case_id):
-    doc, scan = generated_scans[case_id]
+@pytest.mark.needs("chromium")
+@pytest.mark.parametrize("case_id", [pytest.param(case[0], marks=case[5]) for case in GENERATED_CASES])
+def test_a_scanned_report_reads_back_to_its_canonical_cells(generated_scan, case_id):
+    doc, scan = generated_scan(case_id)
     result = extract_bytes(scan, "scan.pdf")
     assert (result.format, result.ocr) == ("pdf", True)
     assert wrong_cells(result, doc.report.cells) == {}
@@ -84,8 +94,10 @@ def test_a_scanned_report_reads_back_to_its_canonical_cells(generated_scans, cas
 
 
 @pytest.mark.integration
-def test_a_scan_delivered_as_a_multi_page_tiff_reads_like_the_pdf(generated_scans):
-    doc, _ = generated_scans[GENERATED_CASES[0][0]]
+@pytest.mark.slow
+@pytest.mark.needs("chromium")
+def test_a_scan_delivered_as_a_multi_page_tiff_reads_like_the_pdf(generated_scan):
+    doc, _ = generated_scan(GENERATED_CASES[0][0])
     result = extract_bytes(scanned_image(doc.data, Scan(200, angle=-0.5), fmt="TIFF"), "scan.tif")
     assert (result.format, result.ocr) == ("image", True)
     assert wrong_cells(result, doc.report.cells) == {}
@@ -93,9 +105,10 @@ def test_a_scan_delivered_as_a_multi_page_tiff_reads_like_the_pdf(generated_scan
 
 
 @pytest.mark.integration
-def test_a_photo_of_one_page_is_read_and_the_missing_tables_are_reported(generated_scans):
+@pytest.mark.needs("chromium")
+def test_a_photo_of_one_page_is_read_and_the_missing_tables_are_reported(generated_scan):
     """A JPEG of page 1 holds 表二 and the top of 表三: what it shows is read, the rest is reported."""
-    doc, _ = generated_scans[GENERATED_CASES[0][0]]
+    doc, _ = generated_scan(GENERATED_CASES[0][0])
     result = extract_bytes(scanned_image(doc.data, Scan(200, jpeg_quality=85), fmt="JPEG"), "page1.jpg")
     assert (result.format, result.ocr) == ("image", True)
     read = {k: v for k, v in result.cells.items() if k in doc.report.cells}
@@ -105,8 +118,10 @@ def test_a_photo_of_one_page_is_read_and_the_missing_tables_are_reported(generat
 
 
 @pytest.mark.integration
-def test_pages_read_by_a_pool_of_workers_read_the_same(generated_scans):
-    doc, scan = generated_scans[GENERATED_CASES[1][0]]
+@pytest.mark.slow
+@pytest.mark.needs("chromium")
+def test_pages_read_by_a_pool_of_workers_read_the_same(generated_scan):
+    doc, scan = generated_scan(GENERATED_CASES[1][0])
     result = extract_bytes(scan, "scan.pdf", ExtractOptions(ocr_workers=2))
     assert wrong_cells(result, doc.report.cells) == {}
     assert result.status == "ok", result.issues

@@ -89,7 +89,8 @@ def _pages(pdf: bytes) -> int:
 def read(scan_pdf: bytes, dpi: int | None = None) -> tuple[ExtractionResult, float]:
     """(result, CPU seconds) of one extraction on one worker, the OCR reading at `dpi` (default:
     EXTRACT_OCR_DPI's)."""
-    options = dataclasses.replace(ExtractOptions.from_env(), ocr_workers=1)
+    # CPU time is measured: the wall-clock limit (EXTRACT_TIMEOUT_S) must not cut a reading short on a busy machine
+    options = dataclasses.replace(ExtractOptions.from_env(), ocr_workers=1, timeout_s=3600.0)
     if dpi is not None:
         options = dataclasses.replace(options, ocr_dpi=float(dpi))
     started = time.process_time()
