@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV = $$(command -v uv || echo python3 -m uv)
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup sync-venv system-packages run test airflow lock score bench clean
+.PHONY: setup sync-venv system-packages run test airflow lock score bench bench-ocr clean
 
 # the exact versions of the lock files, then this project itself (editable: `python -m extract`, `report-extract`
 # and `report-pipeline` work from any folder)
@@ -52,14 +52,17 @@ airflow: $(VENV)/.synced ## run the DAG under Airflow standalone: UI on http://1
 	$(VENV)/bin/airflow standalone
 
 lock: ## recompile both lock files after editing requirements.in or requirements-dev.in
-	uv pip compile --quiet requirements.in --python-version $(PYTHON_VERSION) -o requirements.lock
-	uv pip compile --quiet requirements-dev.in --python-version $(PYTHON_VERSION) -o requirements-dev.lock
+	uv pip compile --quiet requirements.in --override requirements.overrides --python-version $(PYTHON_VERSION) -o requirements.lock
+	uv pip compile --quiet requirements-dev.in --override requirements.overrides --python-version $(PYTHON_VERSION) -o requirements-dev.lock
 
 score: $(VENV)/.synced ## score extraction against the hand-made gold of data/samples and tests/data/dev-corpus
 	$(PY) tests/support/score_extraction.py --cmd "$(PY) -m extract {path}" data/samples tests/data/dev-corpus
 
 bench: $(VENV)/.synced ## extraction throughput by format (numbers go in the README)
 	$(PY) -m tests.support.bench_extraction
+
+bench-ocr: $(VENV)/.synced ## OCR of scans: seconds per page at 150/200/300 dpi and cell accuracy (numbers go in the README)
+	$(PY) -m tests.support.bench_ocr
 
 clean: ## remove everything a run wrote (warehouse, object store, Data Docs, alerts, Airflow home)
 	rm -rf var dbt_project/target dbt_project/logs

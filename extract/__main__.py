@@ -32,7 +32,8 @@ def summary(result: dict[str, Any]) -> str:
     lines = [
         f"{result.get('file')}: {result.get('status')}",
         f"  agency {result.get('agency') or '?'}, year {result.get('year') or '?'}, template "
-        f"{result.get('template') or '?'}, format {result.get('format') or '?'}",
+        f"{result.get('template') or '?'}, format {result.get('format') or '?'}"
+        f"{' (read by OCR)' if result.get('ocr') else ''}",
         f"  tables: {tables or 'none'}; cells: {len(cells)} ({blank} blank)",
         f"  identities: {checks.get('pass', 0)} pass, {checks.get('fail', 0)} fail, "
         f"{checks.get('incomplete', 0)} incomplete",

@@ -140,8 +140,8 @@ def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument,
                                           "lhs": check.lhs, "rhs": check.rhs},
             ))
     return ExtractionResult(
-        file=name, sha256=sha256, size_bytes=size, format=fmt, status=status, agency=agency, year=year,
-        template=parsed.template, tables_found=list(parsed.tables_found), cells=values,
+        file=name, sha256=sha256, size_bytes=size, format=fmt, status=status, ocr=parsed.ocr, agency=agency,
+        year=year, template=parsed.template, tables_found=list(parsed.tables_found), cells=values,
         provenance={k: c.provenance() for k, c in parsed.cells.items()},
         issues=[_one_line_issue(i) for i in issues], identity_checks=checks, text=parsed.text,
         narrative=stated,

@@ -76,6 +76,12 @@ T2_LAYOUT = {
     ),
 }
 
+# Cells that hold amounts (decimals) rather than counts; everything else must be an integer (the same rule as
+# dbt's int_check_counts, counts_6). Read by the OCR verifier: a count read with a fraction is misread.
+AMOUNT_KEYS = frozenset({"t2.administrative_fees.amount", "t2.centralized_procurement.total_amount"})
+# Columns whose cells may legitimately be negative (2019 表二's 本年增/减).
+SIGNED_COLUMNS = frozenset({"change"})
+
 
 def key(table: int | str, row: str, col: str) -> str:
     return f"t{table}.{row}.{col}"

@@ -23,10 +23,11 @@ class Cell:
     # what chose this value among the splits of a glued digit run, beyond the table's identities: the
     # numbers the narrative states, the stock of the previous report (see ../evidence.py)
     evidence: tuple[dict[str, Any], ...] = ()
+    ocr_confidence: float | None = None  # read by OCR: the confidence of its least certain character
 
     def provenance(self) -> dict[str, Any]:
         out: dict[str, Any] = {"raw": self.raw}
-        for name in ("line", "page", "bbox", "table_index", "row_index", "col_index", "unit"):
+        for name in ("line", "page", "bbox", "table_index", "row_index", "col_index", "unit", "ocr_confidence"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = list(value) if name == "bbox" else value
@@ -88,6 +89,7 @@ class ParsedDocument:
     issues: list[Issue] = field(default_factory=list)
     tables_found: tuple[int, ...] = ()  # which of 表二/表三/表四 (2, 3, 4) were located
     ambiguities: list[Ambiguity] = field(default_factory=list)  # glued runs split provisionally
+    ocr: bool = False  # some pages were read by OCR (scanned pages, images)
 
 
 class ExtractionError(Exception):

@@ -26,6 +26,7 @@ PARSER_MODULES = {
     "pdf": "extract.parsers.pdf",
     "docx": "extract.parsers.docx",
     "doc": "extract.parsers.doc",
+    "image": "extract.parsers.image",
 }
 
 

@@ -23,8 +23,9 @@ class ExtractionResult:
     file: str  # the file name as given, fit for JSON (guards.display_name)
     sha256: str | None  # of the bytes; None when they could not be read at all
     size_bytes: int | None
-    format: str | None  # txt | html | pdf | docx | doc, sniffed from the bytes
+    format: str | None  # txt | html | pdf | docx | doc | image, sniffed from the bytes
     status: str  # ok | needs_review | failed (model.STATUSES)
+    ocr: bool = False  # pages were read by OCR: a scanned PDF (format pdf) or an image (format image)
     agency: str | None = None
     year: int | None = None
     template: str | None = None  # "2019" | "2021"

@@ -2,8 +2,8 @@
 extraction, before the guard and the parser that format registers (registry.py).
 
 What no parser should see is refused here: an encrypted Word package, a damaged zip or one whose directory
-announces a zip bomb, a zip or OLE file of another application, images, archives, executables and other
-binary data that is not text in any encoding the text parser reads.
+announces a zip bomb, a zip or OLE file of another application, images other than the PNG/JPEG/TIFF scans
+read by OCR, archives, executables and other binary data that is not text in any encoding the text parser reads.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from . import guards
 from .model import ExtractionError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# scans delivered as images (PNG, JPEG, TIFF), read by OCR; GIF and BMP stay refused as not a report
+SCAN_IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<body", b"<div", b"<p>", b"<meta", b"<head")
 # stream names in an OLE compound file's directory (UTF-16LE) that say what it holds
 _OLE_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -23,7 +25,7 @@ _OLE_OTHER_APPLICATIONS = (("Workbook".encode("utf-16-le"), "an Excel workbook (
 
 
 def sniff_format(data: bytes) -> str:
-    """txt | html | pdf | docx | doc; ExtractionError for what no parser should see."""
+    """txt | html | pdf | docx | doc | image; ExtractionError for what no parser should see."""
     head = data[:2048]
     if b"%PDF-" in head[:1024]:
         return "pdf"
@@ -31,6 +33,8 @@ def sniff_format(data: bytes) -> str:
         return _sniff_ole(data)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _sniff_zip(data)
+    if head.startswith(SCAN_IMAGE_MAGICS):
+        return "image"
     what = binary_signature(data)
     if what:
         raise ExtractionError("unsupported_format", f"{what}, not a report document (PDF, Word, HTML or text)")

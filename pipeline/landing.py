@@ -122,6 +122,7 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("loaded_at", "timestamp", None),
     _result_field("narrative", "varchar", column="narrative_json", convert=lambda n: _json(n.to_dict())),
     Column("published_on", "date", lambda doc: doc.result.narrative.published_on, lands="narrative"),
+    _result_field("ocr", "boolean"),
 )
 CELL_COLUMNS: tuple[Column, ...] = (
     Column("document_hash", "varchar", lambda cell: cell.document_hash, constraint="not null"),

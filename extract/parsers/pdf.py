@@ -1,8 +1,12 @@
 """PDF parser: pdfplumber pages → table grids (ruled or borderless, stitched across page breaks) →
 `grid.parse_tables`. Every cell keeps its page and bounding box.
 
+Pages without a text layer that hold images (scans) are read by OCR (extract/ocr/, loaded only then) into
+the same page layouts, and the OCR cells are verified there; the result says `ocr`.
+
 Bad inputs fail with a reason instead of a traceback: `encrypted` (needs a password), `corrupt_pdf`
-(truncated or unreadable), `no_text_layer` (scanned pages; OCR is not attempted). Work is bounded by
+(truncated or unreadable), `no_text_layer` (neither text nor page images, or scans while OCR is not
+installed). Work is bounded by
 `ExtractOptions.max_pdf_pages` (EXTRACT_MAX_PDF_PAGES, default 200); the format's guard
 (guards.check_pdf_streams) has refused decompression bombs before the parser runs.
 """
@@ -45,6 +49,30 @@ class PageLayout:
 @register("pdf", guard=guards.check_pdf_streams)
 def parse(data: bytes, options: ExtractOptions = ExtractOptions()) -> ParsedDocument:
     layouts, issues = read_layouts(data, options)
+    scanned = [layout.number for layout in layouts if not layout.has_text and layout.has_images]
+    if not scanned:
+        return parse_layouts(layouts, issues)
+    from ..ocr import document as ocr  # numpy, OpenCV and onnxruntime: loaded for scanned pages only
+
+    unavailable = ocr.unavailable()
+    if unavailable:
+        if not any(layout.has_text for layout in layouts):
+            raise ExtractionError("no_text_layer", f"no text layer: the PDF holds scanned page images and OCR "
+                                                   f"is not available ({unavailable})")
+        issues.append(Issue("no_text_layer", f"pages {scanned} have no text layer (scanned images) and OCR is "
+                            f"not available ({unavailable}); their tables could not be read",
+                            details={"pages": scanned}))
+        return parse_layouts(layouts, issues)
+    pages = ocr.read_pdf_pages(data, scanned, options)
+    read = ocr.page_layouts(pages)
+    parsed = parse_layouts([read.get(layout.number, layout) for layout in layouts], issues)
+    ocr.verify(parsed, pages, ocr.PdfSource(data))
+    parsed.ocr = True
+    return parsed
+
+
+def parse_layouts(layouts: list[PageLayout], issues: list[Issue]) -> ParsedDocument:
+    """Pages read (from the text layer or by OCR) → the document's text and its tables through the grid."""
     text = "\n".join(line.text for layout in layouts for line in layout.lines
                      if not pdf_layout.is_page_furniture(line.text))
     tables = stitch_pages(layouts)
@@ -85,13 +113,8 @@ def read_layouts(data: bytes, options: ExtractOptions = ExtractOptions()) -> tup
     finally:
         _close_quietly(pdf)
     issues += [issue for layout in layouts for issue in layout.issues]
-    if not any(layout.has_text for layout in layouts):
-        raise ExtractionError("no_text_layer", "no text layer: the PDF holds scanned page images "
-                                               "(OCR is not supported)")
-    scanned = [layout.number for layout in layouts if not layout.has_text and layout.has_images]
-    if scanned:
-        issues.append(Issue("no_text_layer", f"pages {scanned} have no text layer (scanned images); "
-                                             "their tables could not be read", details={"pages": scanned}))
+    if not any(layout.has_text or layout.has_images for layout in layouts):
+        raise ExtractionError("no_text_layer", "no text layer and no page images: nothing to read")
     return layouts, issues
 
 

@@ -82,9 +82,10 @@ def test_corpus_file_is_refused_with_a_reason_naming_it(name):
     assert_refused(result, name, path.read_bytes(), EXPECTED[name]["code"])
 
 
-def test_a_scanned_pdf_says_it_has_no_text_layer():
+def test_a_scanned_pdf_is_read_by_ocr_and_found_to_hold_no_table():
     result = extract_file(hf.HOSTILE_DIR / "scanned-no-text-layer.pdf")
-    assert "no text layer" in result.issues[0].message
+    assert (result.format, result.ocr, result.cells) == ("pdf", True, {})
+    assert "no statistical table" in result.issues[0].message
 
 
 def test_a_big5_page_that_declares_its_charset_is_decoded_as_big5():

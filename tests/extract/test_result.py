@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from contextlib import redirect_stdout
 from datetime import date
 
@@ -70,11 +71,14 @@ def test_a_failed_result_reads_back_from_its_json():
 
 
 def test_a_failed_extraction_prints_every_field_a_good_one_prints():
-    good, failed = extract_file(SAMPLE), extract_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100), "x.png")
+    good, failed = extract_file(SAMPLE), extract_bytes(b"GIF89a" + bytes(100), "x.gif")
     assert failed.status == "failed"
     assert list(failed.to_dict()) == list(good.to_dict())
-    assert failed.failure_reason() == "unsupported_format: x.png: a PNG image, not a report document " \
+    assert failed.failure_reason() == "unsupported_format: x.gif: a GIF image, not a report document " \
                                       "(PDF, Word, HTML or text)"
+    damaged_scan = extract_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100), "x.png")  # read by OCR, if it decoded
+    assert damaged_scan.failure_reason() == "corrupt: x.png: the image cannot be decoded: damaged, or not a PNG, " \
+                                            "JPEG or TIFF image after all"
 
 
 def test_a_result_stored_by_an_older_extractor_reads_with_defaults_but_unknown_fields_are_refused():
@@ -105,14 +109,21 @@ def test_the_cli_prints_the_result_as_json_with_the_text_only_when_asked(with_te
 def test_options_read_every_limit_from_the_environment():
     options = ExtractOptions.from_env({"EXTRACT_MAX_BYTES": "1000", "EXTRACT_TIMEOUT_S": "2.5",
                                        "EXTRACT_MAX_PDF_PAGES": "7", "EXTRACT_SOFFICE": "/opt/lo/soffice",
-                                       "EXTRACT_SOFFICE_TIMEOUT": "30"})
+                                       "EXTRACT_SOFFICE_TIMEOUT": "30", "EXTRACT_OCR_DPI": "300",
+                                       "EXTRACT_OCR_WORKERS": "1"})
     assert options == ExtractOptions(max_bytes=1000, timeout_s=2.5, max_pdf_pages=7, soffice="/opt/lo/soffice",
-                                     soffice_timeout_s=30.0)
+                                     soffice_timeout_s=30.0, ocr_dpi=300.0, ocr_workers=1)
     assert ExtractOptions.from_env({}) == ExtractOptions()
 
 
+def test_ocr_settings_are_held_to_what_the_machine_and_the_recogniser_can_use():
+    assert ExtractOptions.from_env({"EXTRACT_OCR_DPI": "20"}).ocr_dpi == 72.0  # digits blur into each other
+    assert ExtractOptions.from_env({"EXTRACT_OCR_DPI": "1200"}).ocr_dpi == 600.0
+    assert ExtractOptions.from_env({"EXTRACT_OCR_WORKERS": "500"}).ocr_workers == (os.cpu_count() or 1)
+
+
 @pytest.mark.parametrize("name", ["EXTRACT_MAX_BYTES", "EXTRACT_TIMEOUT_S", "EXTRACT_MAX_PDF_PAGES",
-                                  "EXTRACT_SOFFICE_TIMEOUT"])
+                                  "EXTRACT_SOFFICE_TIMEOUT", "EXTRACT_OCR_DPI", "EXTRACT_OCR_WORKERS"])
 @pytest.mark.parametrize("value", ["", "  ", "lots", "-5", "0", "nan"],
                          ids=["empty", "blank", "not a number", "negative", "zero", "nan"])
 def test_a_broken_limit_falls_back_to_its_default(name, value):

@@ -22,7 +22,7 @@ from tests.support.warehouse import failed_document, gold_documents, landed
 REFERENCE_DOCUMENT_COLUMNS = (
     "document_hash", "object_key", "original_name", "arrived_at", "size_bytes", "format", "status", "agency",
     "year", "template", "issues_json", "quarantine_key", "body_text", "extractor_version", "loaded_at",
-    "narrative_json", "published_on",
+    "narrative_json", "published_on", "ocr",
 )
 
 
@@ -42,7 +42,8 @@ def _row_by_row(con, documents, loaded_at):
              result.size_bytes, result.format, result.status, result.agency, result.year, result.template,
              json.dumps([i.to_dict() for i in result.issues], ensure_ascii=False), doc.quarantine_key,
              result.text, result.extractor_version, loaded_at,
-             json.dumps(result.narrative.to_dict(), ensure_ascii=False), result.narrative.published_on])
+             json.dumps(result.narrative.to_dict(), ensure_ascii=False), result.narrative.published_on,
+             result.ocr])
         for cell_key, value in result.cells.items():
             table_no, row_key, col_key = split_key(cell_key)
             prov = result.provenance.get(cell_key, {})
@@ -64,7 +65,7 @@ def _with_result(doc: ExtractedDocument, **changes) -> ExtractedDocument:
 def _varied_documents() -> list[ExtractedDocument]:
     """Golds plus what real results carry: provenance with pages and units, a narrative with a date, a
     failed document with no cells, blank (None) cells, integer and fractional values, an arrival with a
-    time zone, and one real extraction."""
+    time zone, a document read by OCR, and one real extraction."""
     documents = landed(gold_documents()[:6] + [failed_document()])
     first, second = documents[0], documents[1]
     first_key = next(iter(first.result.cells))
@@ -76,7 +77,8 @@ def _varied_documents() -> list[ExtractedDocument]:
         narrative=Narrative((stated,), date(2024, 1, 20), "signature"))
     second = _with_result(second, cells={key: (float(v) + 0.5 if isinstance(v, (int, float)) else v)
                                          for key, v in second.result.cells.items()},
-                          narrative=Narrative(published_on=date(2024, 2, 1), published_on_source="page_metadata"))
+                          narrative=Narrative(published_on=date(2024, 2, 1), published_on_source="page_metadata"),
+                          ocr=True)
     second.arrived_at = datetime(2024, 2, 3, 12, 5, 6, tzinfo=timezone(timedelta(hours=8)))
     crawled_again = (SAMPLES_DIR / "wuzhong-gxj-2020.txt").read_bytes() + b"\n"  # not the gold's bytes
     real = ExtractedDocument(extract_bytes(crawled_again, "wuzhong.txt"), "raw/real", "吴忠.txt", datetime(2024, 1, 1))
@@ -186,7 +188,7 @@ def test_the_landing_tables_are_the_declared_columns():
 
 def test_a_warehouse_landed_before_a_column_existed_gets_it_on_the_next_load(tmp_path):
     path = tmp_path / "old.duckdb"
-    first_columns = [c for c in landing.DOCUMENT_COLUMNS if c.name not in ("narrative_json", "published_on")]
+    first_columns = [c for c in landing.DOCUMENT_COLUMNS if c.name not in ("narrative_json", "published_on", "ocr")]
     with closing(duckdb.connect(str(path))) as con:
         con.execute("create schema landing")
         con.execute("create table landing.documents (" + ", ".join(

@@ -27,7 +27,8 @@ def documents():
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory, documents):
     path = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
-    load_staging(path, documents + [failed_document()])
+    scanned = dict(documents[0], ocr=True)  # as if read from a scan: only the flag differs
+    load_staging(path, [scanned] + documents[1:] + [failed_document()])
     build = run_dbt(path, "build")
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
     return path, build
@@ -137,6 +138,13 @@ def test_failed_document_is_reported_but_contributes_no_facts(warehouse):
     assert row == ("failed", 0, failed["quarantine_key"], False)
     for mart in MARTS[2:]:
         assert _scalar(path, f"select count(*) from marts.{mart} where document_hash = ?", [failed["sha256"]]) == 0
+
+
+def test_reports_read_by_ocr_can_be_told_apart(warehouse, documents):
+    path, _ = warehouse
+    flags = dict(query(path, "select document_hash, is_ocr from marts.fct_reports"))
+    assert flags[documents[0]["sha256"]] is True
+    assert {flag for sha, flag in flags.items() if sha != documents[0]["sha256"]} == {False}
 
 
 def test_two_renderings_of_one_report_count_once_and_the_later_arrival_stands(warehouse, documents):

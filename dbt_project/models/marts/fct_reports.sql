@@ -26,6 +26,7 @@ reports as (
         documents.year,
         documents.template,
         documents.format,
+        documents.is_ocr,
         documents.status,
         coalesce(reporting_documents.agency_year_rank = 1, false) as is_latest_for_agency_year,
         coalesce(cell_counts.cell_count, 0) as cell_count,

@@ -30,6 +30,7 @@ renamed as (
 
         -- what extraction found
         format,
+        coalesce(ocr, false) as is_ocr,
         status,
         nullif(trim(agency), '') as agency_as_printed,
         nullif(replace(replace(regexp_replace(trim(agency), '\s+', '', 'g'), '(', '（'), ')', '）'), '')
