@@ -196,11 +196,18 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
 
     dbt runs as a subprocess (in-process dbt keeps the DuckDB file open and breaks later steps). Its output
     goes to var/logs/dbt.log, its artifacts to var/dbt-target (so that runs with different settings do not
-    share dbt_project/target); a failing build raises with the tail of that log."""
+    share dbt_project/target); a failing build raises with the tail of that log.
+
+    Work in proportion to change: when neither the landing tables nor the dbt project changed since the last
+    successful build of this warehouse (`warehouse_inputs`), dbt is not run: it would build the same marts."""
     settings = settings or load_settings()
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():
         raise FileNotFoundError(f"no dbt project at {project} (DBT_PROJECT_DIR): the warehouse cannot be built")
+    inputs = warehouse_inputs(settings)
+    if inputs == _last_built_inputs(settings):
+        log.info("dbt build skipped: the landing tables and the dbt project are those of the last build")
+        return {"status": "ok", "log": str(settings.log_path / "dbt.log"), "skipped": True}
     env = {**os.environ, "WAREHOUSE_PATH": str(settings.warehouse_path)}
     # dbt imports any module on sys.path named dbt_*: keep the project root off it
     env.pop("PYTHONPATH", None)
@@ -214,7 +221,54 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
         raise RuntimeError(f"dbt build failed (exit {completed.returncode}); full log in {log_file}:\n{tail}")
-    return {"status": "ok", "log": str(log_file)}
+    _record_built_inputs(settings, inputs)
+    return {"status": "ok", "log": str(log_file), "skipped": False}
+
+
+BUILD_STATE = "pipeline_state.dbt_build"  # the inputs of the warehouse's last successful dbt build
+
+
+def warehouse_inputs(settings: Settings) -> str:
+    """A fingerprint of what dbt builds from: every file of the dbt project (models, seeds, macros, tests,
+    its yml) and the landing tables (documents and cells counted, and the latest load: a load replaces a
+    document's rows only when they changed, stamping them with a new loaded_at)."""
+    import hashlib
+
+    from .landing import SCHEMA, connect_for_write, ensure_schema
+
+    digest = hashlib.sha256()
+    project = settings.dbt_project_dir
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        ensure_schema(con)
+        landing = con.execute(f"select (select count(*) from {SCHEMA}.documents), "
+                              f"(select max(loaded_at) from {SCHEMA}.documents), "
+                              f"(select count(*) from {SCHEMA}.cells)").fetchone()
+    digest.update(repr(landing).encode())
+    return digest.hexdigest()
+
+
+def _last_built_inputs(settings: Settings) -> str | None:
+    from .landing import connect_for_write
+
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        built = {(s, t) for s, t in con.execute("select table_schema, table_name from information_schema.tables "
+                                                 "where table_schema in ('marts', 'pipeline_state')").fetchall()}
+        if not {("marts", "fct_check_results"), tuple(BUILD_STATE.split("."))} <= built:
+            return None
+        row = con.execute(f"select inputs from {BUILD_STATE}").fetchone()
+    return row[0] if row else None
+
+
+def _record_built_inputs(settings: Settings, inputs: str) -> None:
+    from .landing import connect_for_write
+
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        con.execute("create schema if not exists pipeline_state")
+        con.execute(f"create or replace table {BUILD_STATE} as select ?::varchar as inputs", [inputs])
 
 
 def _run_dbt_when_the_warehouse_is_free(command: list[str], env: dict[str, str],

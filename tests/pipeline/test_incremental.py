@@ -15,7 +15,7 @@ from pipeline import steps, storage
 from pipeline.config import load_settings
 from tests.support.pipeline_env import SAMPLES_DIR
 
-SAMPLES = ("qianxinan-gxj-2023.txt", "jinchang-gxj-2023.txt", "wuzhong-gxj-2020.txt")
+SAMPLES = ("qianxinan-gxj-2023.txt", "jinchang-gxj-2023.txt", "wuzhong-gxj-2020.txt")  # zhangshu comes later
 
 
 @pytest.fixture
@@ -157,3 +157,25 @@ def test_an_s3_inbox_object_with_the_same_etag_is_not_read_again(s3_bucket, moto
 
     assert read == [SAMPLES[0]]
     assert sorted(o["original_name"] for b in batches for o in b) == sorted(SAMPLES[:2])
+
+
+@pytest.mark.integration
+def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbox, monkeypatch, tmp_path):
+    _run_to_landing()
+    first = steps.build_warehouse({})
+    _run_to_landing()  # nothing new
+    second = steps.build_warehouse({})
+    shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", inbox / "zhangshu-gxj-2023.txt")
+    _run_to_landing()
+    third = steps.build_warehouse({})
+
+    assert (first["skipped"], second["skipped"], third["skipped"]) == (False, True, False)
+    with closing(duckdb.connect(str(load_settings().warehouse_path), read_only=True)) as con:
+        assert con.execute("select count(*) from marts.fct_reports").fetchone() == (4,)
+    project = tmp_path / "dbt_project"
+    shutil.copytree(load_settings().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "marts" / "fct_reports.sql").write_text(
+        (project / "models" / "marts" / "fct_reports.sql").read_text(encoding="utf-8") + "\n-- a changed model\n",
+        encoding="utf-8")
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+    assert steps.build_warehouse({})["skipped"] is False
