@@ -71,10 +71,6 @@ def decode_name(raw: bytes) -> str:
     return safe_name(raw.decode("utf-8", errors="replace"))
 
 
-def discover(settings: Settings) -> list[InboxItem]:
-    return discover_inbox(settings).items
-
-
 def discover_inbox(settings: Settings) -> Discovery:
     if settings.inbox_is_s3:
         return _discover_s3(settings)
