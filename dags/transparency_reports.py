@@ -11,6 +11,7 @@ import os
 import pendulum
 from airflow.sdk import dag, task
 
+from pipeline.config import load_settings
 from pipeline.notify import alert_task_failure
 from pipeline.steps import STEPS, Step
 
@@ -32,7 +33,10 @@ marked failed and copied under `quarantine/`, the others go on. A failed check i
 of the run. A task that fails for a technical reason sends a technical alert through the same sinks
 (`on_failure_callback`).
 
-Rerunning gives the same warehouse and, with nothing new, sends nothing. Configuration: see `.env.example`.
+Rerunning gives the same warehouse and, with nothing new, sends nothing; a rerun reads only new or changed
+inbox files and extracts only documents without a stored result for this extractor version. Backfills mean
+nothing here (each run takes the whole inbox): reprocessing is `python -m pipeline reextract` or `rebuild`.
+Schedule: `PIPELINE_SCHEDULE`. Configuration: see `.env.example`.
 """.format(tasks="\n".join(f"{number}. **{step.name}**: {step.doc}" for number, step in enumerate(STEPS, 1)))
 
 
@@ -53,7 +57,7 @@ def _task(step: Step, after_mapped: bool):
 
 @dag(
     dag_id="transparency_reports",
-    schedule="@daily",
+    schedule=load_settings().dag_schedule,
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

@@ -5,13 +5,19 @@ run      runs the real Airflow DAG once over the inbox (`dag.test()`, local SQLi
 rebuild  rebuilds the warehouse from the raw documents already in object storage (no inbox, no Airflow):
          the warehouse steps of pipeline/steps.py (extraction, landing, dbt) run into a new DuckDB file that
          replaces the old one only when they all succeeded; then the check steps (validation, findings,
-         digest, quality report, the snapshot BI tools read) run over it, as in a DAG run.
+         digest, quality report, the snapshot BI tools read) run over it, as in a DAG run. Stored extraction
+         results of the current extractor version are reused.
+reextract  a rebuild that extracts every raw document again, replacing its stored result.
+
+One command at a time: each holds var/pipeline.lock while it runs; a second one is refused with a message
+naming the first (exit status 75).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import dataclasses
+import fcntl
 import logging
 import os
 import sys
@@ -68,6 +74,40 @@ def _log_header(log_file: Path, command: str) -> None:
         fh.write(f"\n===== python -m pipeline {command} at {datetime.now(timezone.utc).isoformat()} =====\n")
 
 
+EXIT_ANOTHER_RUN = 75  # EX_TEMPFAIL: try again when the other run is over
+
+
+class AnotherRunError(RuntimeError):
+    """Another `python -m pipeline` command holds the run lock."""
+
+
+@contextlib.contextmanager
+def one_run_at_a_time(settings: Settings, command: str) -> Iterator[None]:
+    """Hold the run lock (an flock on var/pipeline.lock, released by the kernel if the process dies) for the
+    duration of a command; refuse at once, naming the holder, when another command holds it."""
+    path = settings.run_lock_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise AnotherRunError(f"another pipeline command is running ({holder}); this one did not start. "
+                                  f"Wait for it to finish and run again (lock: {path}).") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"python -m pipeline {command}, pid {os.getpid()}, "
+                   f"started {datetime.now(timezone.utc).replace(microsecond=0).isoformat()}")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.seek(0)
+            lock.truncate()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run(settings: Settings, quiet: bool = True) -> int:
     configure_environment(settings.var_path / "airflow", settings.project_root / "dags")
     log_file = settings.log_path / "pipeline.log"
@@ -93,13 +133,13 @@ def run(settings: Settings, quiet: bool = True) -> int:
     return 0 if state in ("success", "DagRunState.SUCCESS") else 1
 
 
-def rebuild(settings: Settings) -> int:
+def rebuild(settings: Settings, reextract: bool = False) -> int:
     target = settings.warehouse_path
     building = target.with_name(target.name + ".rebuild")
     building.unlink(missing_ok=True)
-    work = dataclasses.replace(settings, warehouse_path=building)
+    work = dataclasses.replace(settings, warehouse_path=building, force_reextract=reextract or settings.force_reextract)
     log_file = settings.log_path / "pipeline.log"
-    _log_header(log_file, "rebuild")
+    _log_header(log_file, "reextract" if reextract else "rebuild")
     with output_to(log_file, quiet=True):
         try:
             # the raw documents are already in object storage: the intake steps have nothing to do
@@ -120,7 +160,7 @@ def rebuild(settings: Settings) -> int:
     if failure:
         print(f"{failure}\nsee {log_file}", file=sys.stderr)
         return 1
-    print(f"rebuilt the warehouse from {len(landed)} raw documents")
+    print(f"rebuilt the warehouse from {len(landed)} raw documents" + (", every one extracted again" if reextract else ""))
     print(summary(settings))
     return 0
 
@@ -132,15 +172,21 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = sub.add_parser("run", help="run the DAG once over the inbox")
     run_parser.add_argument("--verbose", action="store_true", help="show Airflow's output instead of logging it")
     sub.add_parser("rebuild", help="rebuild the warehouse from the raw documents in object storage")
+    sub.add_parser("reextract", help="rebuild the warehouse, extracting every raw document again")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 78  # EX_CONFIG
-    if args.command == "run":
-        return run(settings, quiet=not args.verbose)
-    return rebuild(settings)
+    try:
+        with one_run_at_a_time(settings, args.command):
+            if args.command == "run":
+                return run(settings, quiet=not args.verbose)
+            return rebuild(settings, reextract=args.command == "reextract")
+    except AnotherRunError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_ANOTHER_RUN
 
 
 if __name__ == "__main__":

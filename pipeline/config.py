@@ -97,6 +97,8 @@ class Settings:
     s3_connect_timeout_seconds: float = 5.0
     s3_read_timeout_seconds: float = 30.0
     s3_max_attempts: int = 4
+    force_reextract: bool = False  # extract every document again even when its result is stored
+    schedule: str = "@daily"  # the DAG's schedule (a cron expression or preset; "none": manual runs only)
 
     @property
     def uses_s3(self) -> bool:
@@ -109,6 +111,15 @@ class Settings:
     @property
     def log_path(self) -> Path:
         return self.var_path / "logs"
+
+    @property
+    def dag_schedule(self) -> str | None:
+        return None if self.schedule.lower() == "none" else self.schedule
+
+    @property
+    def run_lock_path(self) -> Path:
+        """Held by a `python -m pipeline run|rebuild|reextract` while it runs: one run at a time."""
+        return self.var_path / "pipeline.lock"
 
     @property
     def gx_context_path(self) -> Path:
@@ -186,4 +197,6 @@ def load_settings() -> Settings:
         s3_connect_timeout_seconds=float(_env("S3_CONNECT_TIMEOUT_SECONDS", "5")),
         s3_read_timeout_seconds=float(_env("S3_READ_TIMEOUT_SECONDS", "30")),
         s3_max_attempts=max(1, int(_env("S3_MAX_ATTEMPTS", "4"))),
+        force_reextract=_env("PIPELINE_FORCE_REEXTRACT", "false").lower() in ("1", "true", "yes"),
+        schedule=_env("PIPELINE_SCHEDULE", "@daily"),
     )

@@ -20,11 +20,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import expectations
 from extract import ExtractOptions, extract_bytes
@@ -32,8 +33,8 @@ from extract import ExtractOptions, extract_bytes
 from . import findings, publish, storage
 from .config import Settings, load_settings
 from .digest import build_digest
-from .inbox import InboxItem, discover, read_item
-from .landing import ExtractedDocument, load_results
+from .inbox import InboxItem, discover_inbox, read_item, write_skipped
+from .landing import ExtractedDocument, load_stored_results
 from .notify import deliver_from_settings
 from .quality_report import write_quality_report
 
@@ -41,11 +42,13 @@ log = logging.getLogger(__name__)
 
 
 def discover_documents(settings: Settings | None = None) -> list[dict[str, str]]:
-    """List the documents waiting in the inbox (`PIPELINE_INBOX`: a folder, or an S3 prefix)."""
+    """List the documents waiting in the inbox (`PIPELINE_INBOX`: a folder, or an S3 prefix); what is not a
+    document (folders, hidden files, FIFOs, symlinks out of the inbox) is listed in the run summary."""
     settings = settings or load_settings()
-    items = discover(settings)
-    log.info("inbox %s: %d documents", settings.inbox, len(items))
-    return [item.to_dict() for item in items]
+    found = discover_inbox(settings)
+    write_skipped(settings, found.skipped)
+    log.info("inbox %s: %d documents, %d entries skipped", settings.inbox, len(found.items), len(found.skipped))
+    return [item.to_dict() for item in found.items]
 
 
 def batches(items: list[Any], size: int) -> list[list[Any]]:
@@ -53,34 +56,60 @@ def batches(items: list[Any], size: int) -> list[list[Any]]:
 
 
 def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = None) -> list[list[dict[str, Any]]]:
-    """Land each inbox document under its content-addressed key; return the landed documents in batches
-    (one mapped extraction task per batch). Identical documents under two names land once."""
+    """Land each new or changed inbox document under its content-addressed key; return the landed documents
+    in batches (one mapped extraction task per batch). Identical documents under two names land once;
+    inbox files the ledger knows unchanged (same size and mtime, or ETag) are not read again."""
     settings = settings or load_settings()
     store = storage.make_store(settings)
+    ledger = storage.InboxLedger(store, settings.inbox)
+    items = [InboxItem(**raw) for raw in items]
+    progress = Progress("landed", len(items))
     landed: dict[str, dict[str, Any]] = {}
-    for raw in items:
-        item = InboxItem(**raw)
-        try:
-            data = read_item(settings, item)
-        except OSError as exc:  # nothing to land: the file vanished or cannot be opened
-            log.error("cannot read inbox document %s: %s", item.location, exc)
-            continue
-        obj = storage.land_raw(store, data, item.name)
+    read = 0
+    for item in items:
+        obj = ledger.landed(item.ledger_entry, item.fingerprint)
+        if obj is None:
+            try:
+                data = read_item(settings, item)
+            except OSError as exc:  # nothing to land: the file vanished or cannot be opened
+                log.error("cannot read inbox document %s: %s", storage.shown_name(item.location), exc)
+                progress.advance(failed=True)
+                continue
+            read += 1
+            raw_name = bytes.fromhex(item.raw_name_hex) if item.raw_name_hex else None
+            obj = storage.land_raw(store, data, item.name, original_name_bytes=raw_name)
+            ledger.record(item.ledger_entry, item.fingerprint, obj)
+            log.info("%s %r -> %s", "landed" if obj.newly_landed else "already landed", obj.original_name, obj.key)
         landed.setdefault(obj.sha256, obj.to_dict())
-        log.info("%s %r -> %s", "landed" if obj.newly_landed else "already landed", obj.original_name, obj.key)
+        progress.advance()
+    ledger.save({item.ledger_entry for item in items})
+    log.info("landing: %d inbox documents, %d read (new or changed), %d known unchanged from the ledger",
+             len(items), read, len(items) - read)
     return batches(list(landed.values()), settings.batch_size)
 
 
 def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None = None) -> list[dict[str, Any]]:
-    """Extract every landed document of a batch from object storage. A document that cannot be read ends
-    with status failed and its raw copied under quarantine/; the batch goes on. Each result is stored
-    under extracted/; the returned summaries name it."""
+    """Extract every landed document of a batch from object storage, once per extractor version: a result
+    already stored under extracted/<version>/ is reused (`PIPELINE_FORCE_REEXTRACT` or `python -m pipeline
+    reextract` extract again). A document that cannot be read ends with status failed and its raw copied
+    under quarantine/; the batch goes on. The returned summaries name each stored result."""
     settings = settings or load_settings()
     store = storage.make_store(settings)
     options = ExtractOptions.from_env()
+    version = storage.extraction_version()
+    batch = list(batch)
+    progress = Progress("extracted", len(batch))
     summaries = []
     for raw in batch:
         landed = storage.LandedObject(**raw)
+        result_key = storage.extracted_key(landed.sha256, version)
+        stored = None if settings.force_reextract else store.head(result_key)
+        if stored is not None and stored.get("status"):
+            summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
+                              "original_name": landed.original_name, "status": stored["status"],
+                              "quarantine_key": stored.get("quarantine_key") or None, "reused": True})
+            progress.advance(failed=stored["status"] == "failed")
+            continue
         data = store.get(landed.key)
         result = extract_bytes(data, landed.original_name, options)
         document = ExtractedDocument(result, landed.key, landed.original_name,
@@ -89,27 +118,62 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
             reason = result.failure_reason()
             document.quarantine_key = storage.quarantine(store, landed, data, reason)
             log.warning("quarantined %s (%s): %s", landed.original_name, landed.key, reason)
-        result_key = storage.extracted_key(landed.sha256)
-        store.put(result_key, document.to_json().encode("utf-8"), {"raw_key": landed.key, "status": result.status})
+        store.put(result_key, document.to_json().encode("utf-8"),
+                  {"raw_key": landed.key, "status": result.status, "quarantine_key": document.quarantine_key or ""})
         summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
                           "original_name": landed.original_name, "status": result.status,
-                          "quarantine_key": document.quarantine_key})
+                          "quarantine_key": document.quarantine_key, "reused": False})
+        progress.advance(failed=result.status == "failed")
+    log.info("extraction (version %s): %d documents, %d extracted, %d results reused", version, len(batch),
+             sum(not s["reused"] for s in summaries), sum(s["reused"] for s in summaries))
     return summaries
+
+
+LOAD_CHUNK_DOCUMENTS = 200  # results held in memory at once by a load: bounds its memory, whatever the corpus
 
 
 def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[str, Any]],
                  settings: Settings | None = None) -> dict[str, Any]:
-    """Read the extraction results named by the summaries (a flat list, or one list per mapped task) and
-    land them in the warehouse's landing tables."""
+    """Land the extraction results named by the summaries (a flat list, or one list per mapped task) in the
+    warehouse's landing tables, LOAD_CHUNK_DOCUMENTS results at a time. A reused result that the warehouse
+    already holds from the same stored object (`landing.documents.result_key`) is not read at all."""
     settings = settings or load_settings()
     store = storage.make_store(settings)
     flat = _flatten(summaries)
-    documents = [ExtractedDocument.from_json(store.get(summary["result_key"])) for summary in flat]
-    counts = load_results(settings.warehouse_path, documents, settings.warehouse_lock_timeout_seconds)
+
+    def documents(chunk: list[dict[str, Any]]) -> Iterator[ExtractedDocument]:
+        for summary in chunk:
+            document = ExtractedDocument.from_json(store.get(summary["result_key"]))
+            document.result_key = summary["result_key"]
+            yield document
+
+    counts = load_stored_results(settings.warehouse_path, flat, documents, settings.warehouse_lock_timeout_seconds,
+                          chunk_size=LOAD_CHUNK_DOCUMENTS)
     statuses: dict[str, int] = {}
     for summary in flat:
         statuses[summary["status"]] = statuses.get(summary["status"], 0) + 1
     return {**counts, "by_status": statuses}
+
+
+class Progress:
+    """Counts a step logs as it goes (documents done of the total, failures so far, time left), every
+    EVERY documents and at the end: what a person follows in a task's log or on a terminal."""
+
+    EVERY = 50
+
+    def __init__(self, verb: str, total: int):
+        self.verb, self.total, self.done, self.failed = verb, total, 0, 0
+        self._clock = time.monotonic
+        self._started = self._clock()
+
+    def advance(self, failed: bool = False) -> None:
+        self.done += 1
+        self.failed += failed
+        if self.done % self.EVERY == 0 or self.done == self.total:
+            elapsed = self._clock() - self._started
+            left = elapsed / self.done * (self.total - self.done)
+            log.info("%s %d of %d documents, %d failed so far, about %.0f s left", self.verb, self.done,
+                     self.total, self.failed, left)
 
 
 def _flatten(summaries: Iterable[Any]) -> list[dict[str, Any]]:
@@ -134,18 +198,27 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
 
     dbt runs as a subprocess (in-process dbt keeps the DuckDB file open and breaks later steps). Its output
     goes to var/logs/dbt.log, its artifacts to var/dbt-target (so that runs with different settings do not
-    share dbt_project/target); a failing build raises with the tail of that log."""
+    share dbt_project/target); a failing build raises with the tail of that log.
+
+    Work in proportion to change: when neither the landing tables nor the dbt project changed since the last
+    successful build of this warehouse (`warehouse_inputs`), dbt is not run: it would build the same marts."""
     settings = settings or load_settings()
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():
         raise FileNotFoundError(f"no dbt project at {project} (DBT_PROJECT_DIR): the warehouse cannot be built")
+    inputs = warehouse_inputs(settings)
+    if inputs == _last_built_inputs(settings):
+        log.info("dbt build skipped: the landing tables and the dbt project are those of the last build")
+        return {"status": "ok", "log": str(settings.log_path / "dbt.log"), "skipped": True,
+                "dbt_docs": str(settings.dbt_docs_path)}
     settings.log_path.mkdir(parents=True, exist_ok=True)
     log_file = settings.log_path / "dbt.log"
     log_file.write_text("", encoding="utf-8")
     _run_dbt(["build"], settings, log_file)
+    _record_built_inputs(settings, inputs)
     _run_dbt(["docs", "generate", "--static"], settings, log_file)
     docs = _publish_file(settings.var_path / "dbt-target" / "static_index.html", settings.dbt_docs_path)
-    return {"status": "ok", "log": str(log_file), "dbt_docs": str(docs)}
+    return {"status": "ok", "log": str(log_file), "skipped": False, "dbt_docs": str(docs)}
 
 
 def _run_dbt(arguments: list[str], settings: Settings, log_file: Path) -> None:
@@ -156,7 +229,7 @@ def _run_dbt(arguments: list[str], settings: Settings, log_file: Path) -> None:
     command = [dbt_executable(), *arguments, "--project-dir", str(project), "--profiles-dir", str(project),
                "--log-path", str(settings.log_path / "dbt"),
                "--target-path", str(settings.var_path / "dbt-target")]
-    completed = subprocess.run(command, cwd=settings.project_root, env=env, capture_output=True, text=True)
+    completed = _run_dbt_when_the_warehouse_is_free(command, env, settings)
     with log_file.open("a", encoding="utf-8") as fh:
         fh.write(f"$ dbt {' '.join(arguments)}\n{completed.stdout}{completed.stderr}")
     if completed.returncode != 0:
@@ -171,6 +244,71 @@ def _publish_file(source: Path, target: Path) -> Path:
     shutil.copyfile(source, partial)
     os.replace(partial, target)
     return target
+
+
+BUILD_STATE = "pipeline_state.dbt_build"  # the inputs of the warehouse's last successful dbt build
+
+
+def warehouse_inputs(settings: Settings) -> str:
+    """A fingerprint of what dbt builds from: every file of the dbt project (models, seeds, macros, tests,
+    its yml) and the landing tables (documents and cells counted, and the latest load: a load replaces a
+    document's rows only when they changed, stamping them with a new loaded_at)."""
+    import hashlib
+
+    from .landing import SCHEMA, connect_for_write, ensure_schema
+
+    digest = hashlib.sha256()
+    project = settings.dbt_project_dir
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        ensure_schema(con)
+        landing = con.execute(f"select (select count(*) from {SCHEMA}.documents), "
+                              f"(select max(loaded_at) from {SCHEMA}.documents), "
+                              f"(select count(*) from {SCHEMA}.cells)").fetchone()
+    digest.update(repr(landing).encode())
+    return digest.hexdigest()
+
+
+def _last_built_inputs(settings: Settings) -> str | None:
+    from .landing import connect_for_write
+
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        built = {(s, t) for s, t in con.execute("select table_schema, table_name from information_schema.tables "
+                                                 "where table_schema in ('marts', 'pipeline_state')").fetchall()}
+        if not {("marts", "fct_check_results"), tuple(BUILD_STATE.split("."))} <= built:
+            return None
+        row = con.execute(f"select inputs from {BUILD_STATE}").fetchone()
+    return row[0] if row else None
+
+
+def _record_built_inputs(settings: Settings, inputs: str) -> None:
+    from .landing import connect_for_write
+
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        con.execute("create schema if not exists pipeline_state")
+        con.execute(f"create or replace table {BUILD_STATE} as select ?::varchar as inputs", [inputs])
+
+
+def _run_dbt_when_the_warehouse_is_free(command: list[str], env: dict[str, str],
+                                        settings: Settings) -> subprocess.CompletedProcess:
+    """dbt waits for the warehouse lock as the load does: DuckDB lets one process write, so dbt starts once
+    the file can be opened for writing (waiting up to WAREHOUSE_LOCK_TIMEOUT_SECONDS in all), and is
+    started again if another process took the lock in between and dbt failed on it."""
+    from .landing import _is_lock_conflict, connect_for_write
+
+    deadline = time.monotonic() + settings.warehouse_lock_timeout_seconds
+    while True:
+        connect_for_write(settings.warehouse_path, max(0.0, deadline - time.monotonic())).close()
+        completed = subprocess.run(command, cwd=settings.project_root, env=env, capture_output=True, text=True)
+        output = completed.stdout + completed.stderr
+        if completed.returncode == 0 or not _is_lock_conflict(Exception(output)) or time.monotonic() >= deadline:
+            return completed
+        log.warning("dbt found the warehouse %s locked by another process; starting it again when it is free",
+                    settings.warehouse_path)
+        time.sleep(1.0)
 
 
 def validate_checks(built: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:

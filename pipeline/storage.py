@@ -10,10 +10,14 @@
 Layout (keys are relative to the store's root or prefix):
     raw/<sha256[:2]>/<sha256>            the document as it arrived; metadata original_name, arrived_at
     quarantine/<sha256[:2]>/<sha256>     a copy of a raw document that could not be read; metadata reason
-    extracted/<sha256[:2]>/<sha256>.json the extraction result of the raw document
+    extracted/<version>/<sha256[:2]>/<sha256>.json
+                                         the extraction result of the raw document by that extractor version
+                                         (`extraction_version()`): a document is extracted once per version
+    inbox/ledger.json                    what landing already read from the inbox (`InboxLedger`)
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -36,6 +40,7 @@ log = logging.getLogger(__name__)
 RAW_PREFIX = "raw/"
 QUARANTINE_PREFIX = "quarantine/"
 EXTRACTED_PREFIX = "extracted/"
+INBOX_LEDGER_KEY = "inbox/ledger.json"
 
 
 class ObjectStoreUnavailableError(RuntimeError):
@@ -59,8 +64,23 @@ def quarantine_key(sha256: str) -> str:
     return f"{QUARANTINE_PREFIX}{sha256[:2]}/{sha256}"
 
 
-def extracted_key(sha256: str) -> str:
-    return f"{EXTRACTED_PREFIX}{sha256[:2]}/{sha256}.json"
+@functools.cache
+def extraction_version() -> str:
+    """The version that names stored extraction results: the extractor's declared EXTRACTOR_VERSION and a
+    hash of the extraction package's source, so that any change to the parsers re-extracts every document
+    (a constant alone is too easily left unbumped)."""
+    import extract
+    from extract.result import EXTRACTOR_VERSION
+
+    package = Path(extract.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{EXTRACTOR_VERSION}-{digest.hexdigest()[:12]}"
+
+
+def extracted_key(sha256: str, version: str | None = None) -> str:
+    return f"{EXTRACTED_PREFIX}{version or extraction_version()}/{sha256[:2]}/{sha256}.json"
 
 
 def _check_key(key: str) -> str:
@@ -73,13 +93,24 @@ def _check_key(key: str) -> str:
     return key
 
 
+# control characters (NUL, newlines, escapes), invisible format characters (the bidi overrides such as U+202E,
+# which make "exe.txt" read as "txt.exe"; zero-width spaces), line/paragraph separators, lone surrogates
+NEUTRALISED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def shown_name(name: str) -> str:
+    """A name as it may be shown (logs, summaries, reports): every character that could forge a line or
+    reorder what a reader sees replaced by '_'."""
+    return "".join("_" if unicodedata.category(ch) in NEUTRALISED_CATEGORIES else ch for ch in name)
+
+
 def safe_name(name: str, limit: int = 255) -> str:
     """A document's original file name as the pipeline records it (metadata, warehouse, logs): its last
-    path component only, control characters (NUL, newlines, escapes) replaced by '_', at most `limit`
-    characters. Names never become keys (keys are content hashes); this keeps them from forging log lines
-    or reading as paths."""
+    path component only, control, bidi and other invisible characters replaced by '_' (`shown_name`), at
+    most `limit` characters. Names never become keys (keys are content hashes); this keeps them from
+    forging log lines, reading as paths or displaying reversed."""
     base = re.split(r"[/\\]", name)[-1] if name else ""
-    cleaned = "".join("_" if unicodedata.category(ch) == "Cc" else ch for ch in base).strip()
+    cleaned = shown_name(base).strip()
     if cleaned in ("", ".", ".."):
         cleaned = "unnamed"
     return cleaned[:limit]
@@ -303,9 +334,11 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def land_raw(store: ObjectStore, data: bytes, original_name: str, arrived_at: str | None = None) -> LandedObject:
+def land_raw(store: ObjectStore, data: bytes, original_name: str, arrived_at: str | None = None,
+             original_name_bytes: bytes | None = None) -> LandedObject:
     """Store `data` under its content-addressed key. Idempotent: a document already in the store keeps the
-    name and arrival time it first arrived with."""
+    name and arrival time it first arrived with. A name that was not valid UTF-8 arrives decoded
+    (`original_name`) with its bytes, which the metadata records as hex (`original_name_bytes_hex`)."""
     sha256 = hashlib.sha256(data).hexdigest()
     key = raw_key(sha256)
     original_name = safe_name(original_name)
@@ -314,8 +347,11 @@ def land_raw(store: ObjectStore, data: bytes, original_name: str, arrived_at: st
         return LandedObject(key, sha256, existing.get("original_name", original_name),
                             existing.get("arrived_at", ""), len(data), newly_landed=False)
     arrived_at = arrived_at or utc_now_iso()
-    store.put(key, data, {"original_name": original_name, "arrived_at": arrived_at, "sha256": sha256,
-                          "size_bytes": str(len(data))})
+    metadata = {"original_name": original_name, "arrived_at": arrived_at, "sha256": sha256,
+                "size_bytes": str(len(data))}
+    if original_name_bytes is not None:
+        metadata["original_name_bytes_hex"] = original_name_bytes.hex()
+    store.put(key, data, metadata)
     return LandedObject(key, sha256, original_name, arrived_at, len(data), newly_landed=True)
 
 
@@ -337,3 +373,46 @@ def landed_from_store(store: ObjectStore) -> list[LandedObject]:
                                    meta.get("arrived_at", ""), int(meta.get("size_bytes", 0) or 0),
                                    newly_landed=False))
     return landed
+
+
+class InboxLedger:
+    """What landing already read from the inbox, kept in the object store (`inbox/ledger.json`) so that
+    every worker sees it: for each inbox entry, its fingerprint (size and mtime of a local file, size and
+    ETag of an S3 object) and the raw object it landed as. An entry whose fingerprint is unchanged is not
+    read or hashed again; a changed or new one is read, landed and recorded."""
+
+    def __init__(self, store: ObjectStore, inbox: str):
+        self.store = store
+        self.inbox = inbox
+        self.entries: dict[str, dict[str, Any]] = {}
+        try:
+            recorded = json.loads(store.get(INBOX_LEDGER_KEY))
+        except KeyError:
+            recorded = {}
+        if recorded.get("inbox") == inbox:  # another inbox's ledger says nothing about this one
+            self.entries = recorded.get("entries", {})
+        self.changed = False
+
+    def landed(self, entry: str, fingerprint: str) -> LandedObject | None:
+        """The raw object an unchanged inbox entry landed as, or None when it must be read."""
+        known = self.entries.get(entry)
+        if not fingerprint or not known or known.get("fingerprint") != fingerprint:
+            return None
+        return LandedObject(known["key"], known["sha256"], known["original_name"], known["arrived_at"],
+                            int(known["size_bytes"]), newly_landed=False)
+
+    def record(self, entry: str, fingerprint: str, landed: LandedObject) -> None:
+        if fingerprint:
+            self.entries[entry] = {"fingerprint": fingerprint, "key": landed.key, "sha256": landed.sha256,
+                                   "original_name": landed.original_name, "arrived_at": landed.arrived_at,
+                                   "size_bytes": landed.size_bytes}
+            self.changed = True
+
+    def save(self, present: set[str]) -> None:
+        """Write the ledger, forgetting entries no longer in the inbox."""
+        gone = set(self.entries) - present
+        for entry in gone:
+            del self.entries[entry]
+        if self.changed or gone:
+            body = json.dumps({"inbox": self.inbox, "entries": self.entries}, ensure_ascii=False, sort_keys=True)
+            self.store.put(INBOX_LEDGER_KEY, body.encode("utf-8"), {"entries": str(len(self.entries))})

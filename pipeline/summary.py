@@ -10,6 +10,8 @@ import duckdb
 from . import findings
 from .config import Settings
 from .digest import finding_line
+from .inbox import read_skipped
+from .storage import shown_name
 
 MOST_FINDINGS_LISTED = 40
 
@@ -31,7 +33,19 @@ def document_lines(con) -> list[str]:
     for name, issues_json in failed:
         issues = json.loads(issues_json or "[]")
         reason = issues[0]["message"] if issues else "unknown"
-        lines.append(f"  failed: {reason if reason.startswith(name) else name + ': ' + reason}")
+        lines.append(shown_name(f"  failed: {reason if reason.startswith(name) else name + ': ' + reason}"))
+    return lines
+
+
+def skipped_lines(settings: Settings) -> list[str]:
+    """The inbox entries the latest discovery did not take as documents, and why."""
+    skipped = read_skipped(settings)
+    if not skipped:
+        return []
+    lines = [f"inbox entries skipped: {len(skipped)}"]
+    lines += [f"  {shown_name(entry['name'])}: {entry['reason']}" for entry in skipped[:MOST_FINDINGS_LISTED]]
+    if len(skipped) > MOST_FINDINGS_LISTED:
+        lines.append(f"  ... {len(skipped) - MOST_FINDINGS_LISTED} more in {settings.log_path / 'pipeline.log'}")
     return lines
 
 
@@ -80,6 +94,7 @@ def summary(settings: Settings) -> str:
         lines += findings_lines(settings)
     else:
         lines.append("no documents were staged")
+    lines += skipped_lines(settings)
     data_docs_index = settings.data_docs_path / "index.html"
     raw_store = f"s3://{settings.s3_bucket}/{settings.s3_prefix}" if settings.uses_s3 else settings.object_store_path
     lines += [

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 
@@ -92,3 +93,15 @@ def test_parsing_the_dag_file_imports_no_heavy_library():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("setting, expected", [("", "@daily"), ("0 3 * * *", "0 3 * * *"), ("none", None)],
+                         ids=["daily by default", "a cron expression", "none: manual runs only"])
+def test_the_schedule_comes_from_the_pipeline_schedule_setting(setting, expected):
+    probe = ("import runpy, sys; dag = runpy.run_path(sys.argv[1])['transparency_reports'](); "
+             "print(repr(dag.schedule))")
+    done = subprocess.run([sys.executable, "-c", probe, str(DAGS_DIR / "transparency_reports.py")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PIPELINE_SCHEDULE": setting})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[-1] == repr(expected)

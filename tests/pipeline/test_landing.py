@@ -22,7 +22,7 @@ from tests.support.warehouse import failed_document, gold_documents, landed
 REFERENCE_DOCUMENT_COLUMNS = (
     "document_hash", "object_key", "original_name", "arrived_at", "size_bytes", "format", "status", "agency",
     "year", "template", "issues_json", "quarantine_key", "body_text", "extractor_version", "loaded_at",
-    "narrative_json", "published_on", "ocr",
+    "narrative_json", "published_on", "ocr", "result_key",
 )
 
 
@@ -43,7 +43,8 @@ def _row_by_row(con, documents, loaded_at):
              json.dumps([i.to_dict() for i in result.issues], ensure_ascii=False), doc.quarantine_key,
              result.text, result.extractor_version, loaded_at,
              json.dumps(result.narrative.to_dict(), ensure_ascii=False), result.narrative.published_on,
-             result.ocr])
+             result.ocr,
+             doc.result_key])
         for cell_key, value in result.cells.items():
             table_no, row_key, col_key = split_key(cell_key)
             prov = result.provenance.get(cell_key, {})
@@ -188,7 +189,8 @@ def test_the_landing_tables_are_the_declared_columns():
 
 def test_a_warehouse_landed_before_a_column_existed_gets_it_on_the_next_load(tmp_path):
     path = tmp_path / "old.duckdb"
-    first_columns = [c for c in landing.DOCUMENT_COLUMNS if c.name not in ("narrative_json", "published_on", "ocr")]
+    first_columns = [c for c in landing.DOCUMENT_COLUMNS
+                     if c.name not in ("narrative_json", "published_on", "ocr", "result_key")]
     with closing(duckdb.connect(str(path))) as con:
         con.execute("create schema landing")
         con.execute("create table landing.documents (" + ", ".join(

@@ -136,7 +136,7 @@ def test_the_extraction_result_is_stored_beside_the_raw_document(inbox, pipeline
     (summary,) = summaries[0]
     result = json.loads(storage.LocalObjectStore(pipeline_env / "object-store").get(summary["result_key"]))
     sha = hashlib.sha256((SAMPLES_DIR / QIANXINAN).read_bytes()).hexdigest()
-    assert summary["result_key"] == f"extracted/{sha[:2]}/{sha}.json"
+    assert summary["result_key"] == f"extracted/{storage.extraction_version()}/{sha[:2]}/{sha}.json"
     assert result["object_key"] == f"raw/{sha[:2]}/{sha}"
     assert result["cells"]["t3.new_received.total"] == 1
 

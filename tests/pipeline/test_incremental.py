@@ -1,0 +1,181 @@
+"""A rerun pays only for what is new: inbox files the ledger knows are not read again, a document is
+extracted once per extractor version (unless re-extraction is forced), and a result the warehouse already
+holds is not read again; loads go a chunk at a time and give the warehouse one load would."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from contextlib import closing
+
+import duckdb
+import pytest
+
+from pipeline import steps, storage
+from pipeline.config import load_settings
+from tests.support.pipeline_env import SAMPLES_DIR
+
+SAMPLES = ("qianxinan-gxj-2023.txt", "jinchang-gxj-2023.txt", "wuzhong-gxj-2020.txt")  # zhangshu comes later
+
+
+@pytest.fixture
+def inbox(tmp_path, monkeypatch, pipeline_env):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for name in SAMPLES:
+        shutil.copy(SAMPLES_DIR / name, folder / name)
+    monkeypatch.setenv("PIPELINE_INBOX", str(folder))
+    monkeypatch.setenv("EXTRACT_BATCH_SIZE", "2")
+    return folder
+
+
+def _run_to_landing():
+    batches = steps.land_raw_files(steps.discover_documents())
+    summaries = [steps.extract_documents(batch) for batch in batches]
+    return batches, summaries, steps.load_landing(summaries)
+
+
+def _warehouse(documents="*"):
+    with closing(duckdb.connect(str(load_settings().warehouse_path), read_only=True)) as con:
+        return (con.execute(f"select {documents} from landing.documents order by document_hash").fetchall(),
+                con.execute("select * from landing.cells order by document_hash, cell_key").fetchall())
+
+
+def _refuse(what):
+    def refused(*args, **kwargs):
+        raise AssertionError(f"{what} was called on a rerun with nothing new")
+    return refused
+
+
+def test_a_rerun_with_nothing_new_reads_no_inbox_file_extracts_nothing_and_reads_no_result(inbox, monkeypatch):
+    _, _, first = _run_to_landing()
+    before = _warehouse()
+    monkeypatch.setattr(steps, "read_item", _refuse("read_item"))
+    monkeypatch.setattr(steps, "extract_bytes", _refuse("extract_bytes"))
+
+    batches, summaries, second = _run_to_landing()
+
+    assert first["loaded"] == 3 and first["read"] == 3
+    assert (second["loaded"], second["read"], second["unchanged"]) == (0, 0, 3)
+    assert sorted(o["original_name"] for b in batches for o in b) == sorted(SAMPLES)
+    assert all(s["reused"] for batch in summaries for s in batch)
+    assert {s["status"] for batch in summaries for s in batch} == {"ok"}
+    assert _warehouse() == before  # loaded_at included
+
+
+def test_only_a_new_or_changed_inbox_file_is_read(inbox, monkeypatch):
+    _run_to_landing()
+    read = []
+    real_read = steps.read_item
+    monkeypatch.setattr(steps, "read_item", lambda settings, item: read.append(item.name) or real_read(settings, item))
+    shutil.copy(SAMPLES_DIR / "wuzhong-gxj-2020.txt", inbox / "new-copy.txt")
+    changed = inbox / "jinchang-gxj-2023.txt"
+    changed.write_bytes(changed.read_bytes() + b"\n")
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1_000_000_000))
+
+    batches, summaries, loaded = _run_to_landing()
+
+    assert sorted(read) == ["jinchang-gxj-2023.txt", "new-copy.txt"]
+    extracted = {s["original_name"] for batch in summaries for s in batch if not s["reused"]}
+    assert extracted == {"jinchang-gxj-2023.txt"}  # the copy's content was landed and extracted before
+    assert loaded["loaded"] == 1
+    assert len(_warehouse()[0]) == 4
+
+
+def test_the_ledger_forgets_files_that_left_the_inbox(inbox):
+    _run_to_landing()
+    (inbox / "wuzhong-gxj-2020.txt").unlink()
+    steps.land_raw_files(steps.discover_documents())
+
+    store = storage.make_store(load_settings())
+    entries = json.loads(store.get(storage.INBOX_LEDGER_KEY))["entries"]
+    assert sorted(os.path.basename(e) for e in entries) == ["jinchang-gxj-2023.txt", "qianxinan-gxj-2023.txt"]
+
+
+def test_forcing_reextraction_extracts_every_document_again_and_changes_no_row(inbox, monkeypatch):
+    _run_to_landing()
+    before = _warehouse()
+    monkeypatch.setenv("PIPELINE_FORCE_REEXTRACT", "true")
+
+    _, summaries, loaded = _run_to_landing()
+
+    assert [s["reused"] for batch in summaries for s in batch] == [False, False, False]
+    assert (loaded["read"], loaded["loaded"]) == (3, 0)
+    assert _warehouse() == before
+
+
+def test_a_new_extractor_version_extracts_again_under_its_own_key(inbox, monkeypatch):
+    _, first, _ = _run_to_landing()
+    monkeypatch.setattr(storage, "extraction_version", lambda: "9.9.9-test")
+
+    _, summaries, loaded = _run_to_landing()
+
+    keys = [s["result_key"] for batch in summaries for s in batch]
+    assert not any(s["reused"] for batch in summaries for s in batch)
+    assert all(k.startswith("extracted/9.9.9-test/") for k in keys)
+    store = storage.make_store(load_settings())
+    assert all(store.head(s["result_key"]) for batch in first for s in batch)  # the old version's results stay
+    # the rows differ only by where they were read from: every document is reloaded from its new result
+    assert loaded["loaded"] == 3
+    assert {row[0] for row in _warehouse()[0]} == {s["sha256"] for batch in summaries for s in batch}
+
+
+def test_the_extraction_version_names_the_declared_version_and_the_parser_code():
+    from extract.result import EXTRACTOR_VERSION
+
+    version = storage.extraction_version()
+    assert version.startswith(EXTRACTOR_VERSION + "-") and len(version) == len(EXTRACTOR_VERSION) + 13
+
+
+def test_a_load_in_chunks_of_one_gives_the_warehouse_of_one_load(inbox, monkeypatch, tmp_path):
+    _, summaries, _ = _run_to_landing()
+    whole = _warehouse("* exclude (loaded_at)")
+    monkeypatch.setattr(steps, "LOAD_CHUNK_DOCUMENTS", 1)
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "chunked.duckdb"))
+
+    loaded = steps.load_landing(summaries)
+
+    assert loaded["loaded"] == 3
+    assert _warehouse("* exclude (loaded_at)") == whole
+
+
+def test_an_s3_inbox_object_with_the_same_etag_is_not_read_again(s3_bucket, moto_endpoint, monkeypatch,
+                                                                pipeline_env):
+    client, bucket = s3_bucket
+    for name in SAMPLES[:2]:
+        client.put_object(Bucket=bucket, Key=f"inbox/{name}", Body=(SAMPLES_DIR / name).read_bytes())
+    monkeypatch.setenv("PIPELINE_INBOX", f"s3://{bucket}/inbox")
+    monkeypatch.setenv("S3_ENDPOINT_URL", moto_endpoint)
+    steps.land_raw_files(steps.discover_documents())
+    read = []
+    real_read = steps.read_item
+    monkeypatch.setattr(steps, "read_item", lambda settings, item: read.append(item.name) or real_read(settings, item))
+    client.put_object(Bucket=bucket, Key=f"inbox/{SAMPLES[0]}",
+                      Body=(SAMPLES_DIR / SAMPLES[0]).read_bytes() + b"\n")  # same size + 1, a new ETag
+
+    batches = steps.land_raw_files(steps.discover_documents())
+
+    assert read == [SAMPLES[0]]
+    assert sorted(o["original_name"] for b in batches for o in b) == sorted(SAMPLES[:2])
+
+
+@pytest.mark.integration
+def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbox, monkeypatch, tmp_path):
+    _run_to_landing()
+    first = steps.build_warehouse({})
+    _run_to_landing()  # nothing new
+    second = steps.build_warehouse({})
+    shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", inbox / "zhangshu-gxj-2023.txt")
+    _run_to_landing()
+    third = steps.build_warehouse({})
+
+    assert (first["skipped"], second["skipped"], third["skipped"]) == (False, True, False)
+    with closing(duckdb.connect(str(load_settings().warehouse_path), read_only=True)) as con:
+        assert con.execute("select count(*) from marts.fct_reports").fetchone() == (4,)
+    project = tmp_path / "dbt_project"
+    shutil.copytree(load_settings().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "marts" / "fct_reports.sql").write_text(
+        (project / "models" / "marts" / "fct_reports.sql").read_text(encoding="utf-8") + "\n-- a changed model\n",
+        encoding="utf-8")
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+    assert steps.build_warehouse({})["skipped"] is False
