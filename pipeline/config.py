@@ -34,6 +34,7 @@ class Settings:
     var_path: Path
     findings_db_path: Path
     review_decisions_path: Path
+    review_corrections_path: Path
     quality_report_path: Path
     dbt_project_dir: Path
     batch_size: int
@@ -99,6 +100,7 @@ def load_settings() -> Settings:
         var_path=var,
         findings_db_path=_path(root, _env("FINDINGS_DB_PATH", str(var / "findings.duckdb"))),
         review_decisions_path=_path(root, _env("REVIEW_DECISIONS_PATH", "reviews/decisions.csv")),
+        review_corrections_path=_path(root, _env("REVIEW_CORRECTIONS_PATH", "reviews/corrections.csv")),
         quality_report_path=_path(root, _env("QUALITY_REPORT_PATH", str(var / "quality-report" / "index.html"))),
         dbt_project_dir=_path(root, _env("DBT_PROJECT_DIR", "dbt_project")),
         batch_size=max(1, int(_env("EXTRACT_BATCH_SIZE", "10"))),

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable
 import expectations
 from extract import ExtractOptions, extract_bytes
 
-from . import findings, storage
+from . import corrections, findings, storage
 from .config import Settings, load_settings
 from .digest import build_digest
 from .inbox import InboxItem, discover, read_item
@@ -109,6 +109,18 @@ def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[s
     for summary in flat:
         statuses[summary["status"]] = statuses.get(summary["status"], 0) + 1
     return {**counts, "by_status": statuses}
+
+
+def load_corrections(loaded: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Read the maintainers' corrections (`REVIEW_CORRECTIONS_PATH`), check every line against the landed
+    documents and the spec's keys, and land them in landing.corrections for dbt to apply.
+
+    A line that cannot be applied (unknown document or key, a value that is not a number) is logged and
+    skipped, with its line number, and the run goes on (pipeline/corrections.py)."""
+    settings = settings or load_settings()
+    outcome = corrections.load_corrections(settings.warehouse_path, settings.review_corrections_path,
+                   settings.warehouse_lock_timeout_seconds)
+    return {**(loaded or {}), **outcome}
 
 
 def _flatten(summaries: Iterable[Any]) -> list[dict[str, Any]]:
@@ -246,6 +258,7 @@ STEPS: tuple[Step, ...] = (
     Step(extract_documents, "warehouse", mapped=True),
     # none_failed: an empty inbox maps no extraction task, and the warehouse is still built
     Step(load_landing, "warehouse", trigger_rule="none_failed"),
+    Step(load_corrections, "warehouse"),
     Step(build_warehouse, "warehouse"),
     Step(validate_checks, "checks"),
     Step(record_findings, "checks"),

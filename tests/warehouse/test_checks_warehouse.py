@@ -104,8 +104,11 @@ def test_prose_copied_from_last_year_is_reported_with_its_ratio(warehouse):
     assert check_rows(warehouse, "己市财政局", 2023, "similarity_9") == {"prose": (1.0, 0.5, "fail")}
     [(ratio, rhs, result)] = check_rows(warehouse, "庚市财政局", 2023, "similarity_9").values()
     assert result == "pass" and ratio < 0.2
-    # the first report of an agency has nothing to be compared with
-    assert check_rows(warehouse, "己市财政局", 2022, "similarity_9") == {}
+    # the first report of an agency has nothing to be compared with: said, not silent
+    assert check_rows(warehouse, "己市财政局", 2022, "similarity_9") == {"prose": (None, 0.5, "not_evaluated")}
+    assert query(warehouse, "select detail from marts.fct_check_results where agency = ? and year = 2022 "
+                            "and check_code = 'similarity_9'", ["己市财政局"]) == [
+        ("no earlier report of 己市财政局 in the warehouse",)]
 
 
 def test_a_real_report_repeating_most_of_its_predecessors_prose(warehouse):

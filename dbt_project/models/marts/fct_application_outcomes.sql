@@ -1,5 +1,7 @@
 -- 表三 long: one row per agency, year, applicant type and row of the table (intake, outcome, totals,
--- carried forward), from the latest report per agency and year. A cell printed blank keeps a null count.
+-- carried forward), from the representative report per agency and year. A cell printed blank keeps a null
+-- count. `value_status` says whether the count can be quoted: printed (read with certainty), uncertain (a
+-- provisional reading), corrected (a maintainer's value).
 
 with
 
@@ -27,7 +29,9 @@ outcomes as (
         report_cells.col_key as applicant_type,
         t3_columns.applicant_group,
         t3_columns.col_order as applicant_order,
-        report_cells.value as application_count
+        {{ as_count('report_cells.value') }} as application_count,
+        report_cells.value_status,
+        report_cells.extracted_value
 
     from report_cells
     left join t3_rows
