@@ -110,8 +110,10 @@ def summary(settings: Settings) -> str:
         f"warehouse:  {settings.warehouse_path}",
         f"raw store:  {raw_store}",
         f"data docs:  {data_docs_index if data_docs_index.is_file() else settings.data_docs_path}",
-        f"alerts:     {settings.alerts_path}",
-        f"digests:    {settings.digests_path}",
+        f"alerts:     {settings.alerts_path}" if settings.alerts_path.exists() else
+        f"alerts:     none yet (nothing new to alert; {settings.alerts_path} and "
+        f"{settings.digests_path} appear when a run finds something)",
+        *([f"digests:    {settings.digests_path}"] if settings.digests_path.exists() else []),
         f"quality:    {settings.quality_report_path}",
         f"log:        {settings.log_path / 'pipeline.log'}",
     ]

@@ -54,6 +54,9 @@ class _Dom(HTMLParser):
             self._table = None
 
 
+pytestmark = pytest.mark.needs("chromium")
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     warehouse, _ = shared_warehouse()
@@ -62,6 +65,7 @@ def rendered(tmp_path_factory):
         patch.setenv("WAREHOUSE_PATH", str(warehouse))
         patch.setenv("PIPELINE_VAR_PATH", str(var))
         patch.setenv("DATA_DOCS_PATH", str(var / "data-docs"))
+        patch.setenv("ALERTS_PATH", str(var / "alerts.jsonl"))  # the digest goes there, not to the checkout's var/
         patch.setenv("REVIEW_DECISIONS_PATH", str(var / "decisions.csv"))
         patch.delenv("ALERT_WEBHOOK_URL", raising=False)
         patch.delenv("SMTP_HOST", raising=False)
