@@ -73,6 +73,8 @@ def configure_pipeline_env(tmp_path, monkeypatch):
     monkeypatch.setenv("OBJECT_STORE_PATH", str(var / "object-store"))
     monkeypatch.setenv("ALERTS_PATH", str(var / "alerts.jsonl"))
     monkeypatch.setenv("DATA_DOCS_PATH", str(var / "data-docs"))
+    # no corrections unless a test writes some: the checkout's reviews/corrections.csv names real documents
+    monkeypatch.setenv("REVIEW_CORRECTIONS_PATH", str(tmp_path / "reviews" / "corrections.csv"))
     monkeypatch.setenv("NOTIFY_RETRY_DELAY_SECONDS", "0")
     monkeypatch.setenv("PIPELINE_TASK_RETRIES", "0")
     return var
