@@ -15,7 +15,7 @@ validation results are stored in gx/uncommitted/validations), validates every ro
 `data_docs_dir`, and returns a ChecksValidation:
 
     validation.success                      False exactly when some check has a `fail` row
-    validation.counts                       check_code -> CheckCounts(evaluated, failed, incomplete)
+    validation.counts                       check_code -> CheckCounts(evaluated, failed, incomplete, not_evaluated)
     validation.failing_check_result_ids     the check_result_id of every `fail` row
     validation.incomplete_check_result_ids  incomplete identities (severity warning; not a failure)
     validation.data_docs_index              Path of Data Docs' index.html

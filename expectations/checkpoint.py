@@ -13,6 +13,8 @@ from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from extract.check_catalogue import NOT_EVALUATED
+
 from .datasource import (ASSET_NAME, DATASOURCE_NAME, INDEX_COLUMN, add_batch_definition, batch_parameters,
                          read_check_results)
 from .offline_docs import make_offline
@@ -114,10 +116,13 @@ def summarize(run, frame: pd.DataFrame, data_docs_dir: Path, run_name: str) -> C
                     f"{validation.suite_name}: {config.type} raised {exception.get('exception_message')}")
             ids = [row[INDEX_COLUMN] for row in (outcome.result.get("unexpected_index_list") or [])]
             unexpected[(config.meta["check_code"], config.meta["kind"])] = ids
-    evaluated = frame["check_code"].value_counts().to_dict()
+    skipped = frame["result"] == NOT_EVALUATED
+    evaluated = frame.loc[~skipped, "check_code"].value_counts().to_dict()
+    not_evaluated = frame.loc[skipped, "check_code"].value_counts().to_dict()
     counts = {code: CheckCounts(evaluated=int(evaluated.get(code, 0)),
                                 failed=len(unexpected.get((code, FAIL_KIND), [])),
-                                incomplete=len(unexpected.get((code, INCOMPLETE_KIND), [])))
+                                incomplete=len(unexpected.get((code, INCOMPLETE_KIND), [])),
+                                not_evaluated=int(not_evaluated.get(code, 0)))
               for code in SUITE_NAMES}
     failing = sorted(i for (_, kind), ids in unexpected.items() if kind == FAIL_KIND for i in ids)
     incomplete = sorted(i for (_, kind), ids in unexpected.items() if kind == INCOMPLETE_KIND for i in ids)

@@ -11,12 +11,14 @@ from typing import Any
 class CheckCounts:
     """One check's rows of marts.fct_check_results, as the suites saw them."""
 
-    evaluated: int
+    evaluated: int  # rows whose result is pass, fail or incomplete
     failed: int  # result fail: unexpected for the suite's first expectation
     incomplete: int  # result incomplete, reported only for the identities (see suites.incomplete_is_reported)
+    not_evaluated: int = 0  # a check across years without the report to compare with (expected, never a finding)
 
     def to_dict(self) -> dict[str, int]:
-        return {"evaluated": self.evaluated, "failed": self.failed, "incomplete": self.incomplete}
+        return {"evaluated": self.evaluated, "failed": self.failed, "incomplete": self.incomplete,
+                "not_evaluated": self.not_evaluated}
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 by its check code, over that check's rows of marts.fct_check_results (a row condition).
 
 dbt has computed each row's `result`; the suites validate it:
-  * `result` in {pass, incomplete}, with the check's severity (a failure for identities 1-5, a warning for
-    the plausibility checks): a `fail` row is unexpected;
+  * `result` in {pass, incomplete, not_evaluated}, with the check's severity (a failure for identities 1-5,
+    a warning for the plausibility checks): a `fail` row is unexpected (`not_evaluated`, a check across years
+    without the report to compare with, is expected: it says why in its detail and is never a finding);
   * for the accounting identities, also `result` is not incomplete (severity warning): a blank or absent
     cell inside an identity is reported, as the findings report it.
 Each expectation's meta carries the check's number in the spec, family, formula and what a maintainer should
@@ -17,7 +18,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
-from extract.check_catalogue import CHECKS, FAILURE, WARNING, CheckSpec
+from extract.check_catalogue import CHECKS, FAILURE, INCOMPLETE, NOT_EVALUATED, PASS, WARNING, CheckSpec
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -38,7 +39,7 @@ def check_suite(check: CheckSpec) -> gx.ExpectationSuite:
             "formula": check.formula, "maintainer_action": check.maintainer_action}
     expectations = [gxe.ExpectColumnValuesToBeInSet(
         column="result",
-        value_set=["pass", "incomplete"],
+        value_set=[PASS, INCOMPLETE, NOT_EVALUATED],
         row_condition=rows_of_check,
         severity=GX_SEVERITY[check.severity],
         description=f"{check.description}: {check.formula}.",
@@ -47,7 +48,7 @@ def check_suite(check: CheckSpec) -> gx.ExpectationSuite:
     if incomplete_is_reported(check):
         expectations.append(gxe.ExpectColumnValuesToNotBeInSet(
             column="result",
-            value_set=["incomplete"],
+            value_set=[INCOMPLETE],
             row_condition=rows_of_check,
             severity=GX_SEVERITY[WARNING],
             description=f"{check.description} can be evaluated: no blank cell in {check.formula}.",

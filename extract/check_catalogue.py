@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .identities import IDENTITIES_BY_NUMBER
+from .identities import FAIL, IDENTITIES_BY_NUMBER, INCOMPLETE, PASS
 
 FAILURE, WARNING = "failure", "warning"
+# The results of one evaluation of a check (fct_check_results.result): a check across years that cannot run
+# because the warehouse lacks the report to compare with is `not_evaluated`, with the reason, never absent.
+NOT_EVALUATED = "not_evaluated"
+RESULTS = (PASS, FAIL, INCOMPLETE, NOT_EVALUATED)
 
 
 @dataclass(frozen=True)

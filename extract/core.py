@@ -1,5 +1,6 @@
 """One document's bytes to its ExtractionResult, in one direction: sniff the format, run the guard the format
-registered with its parser, parse; then the result is judged (status, issues, identities 1-4)."""
+registered with its parser, parse; then the result is judged (status, issues, identities 1-4, and which
+cells the parser could not settle: `certain: false` in their provenance)."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,6 +8,7 @@ import hashlib
 import logging
 import os
 from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 from . import guards, registry
 from .identities import FAIL, check_identities
@@ -139,13 +141,59 @@ def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument,
                 severity="info", details={"identity": check.identity, "scope": check.scope,
                                           "lhs": check.lhs, "rhs": check.rhs},
             ))
+    doubts = doubted_cells(issues, values)
     return ExtractionResult(
         file=name, sha256=sha256, size_bytes=size, format=fmt, status=status, ocr=parsed.ocr, agency=agency,
         year=year, template=parsed.template, tables_found=list(parsed.tables_found), cells=values,
-        provenance={k: c.provenance() for k, c in parsed.cells.items()},
+        provenance={k: {**c.provenance(), **doubts.get(k, {})} for k, c in parsed.cells.items()},
         issues=[_one_line_issue(i) for i in issues], identity_checks=checks, text=parsed.text,
         narrative=stated,
     )
+
+
+def doubted_cells(issues: list[Issue], cells: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The printed cells the parser could not settle, each with what goes into its provenance:
+    `{"certain": False, "uncertain_because": <issue code>, "candidates": [values]}` (candidates only when the
+    issue lists alternative readings). Every other cell is certain: its provenance has no `certain` key.
+
+    Read from the issues alone, whatever the format: an error issue concerns the cells its
+    `details["keys"]` name, else its `key`; a name `t<table>.<row>` stands for every printed cell of that row.
+    An issue that lists `details["alternatives"]` (one reading of its keys each, as ambiguous_split does)
+    leaves a cell certain when it lists every reading (`n_alternatives`) and they all agree on that cell."""
+    doubts: dict[str, dict[str, Any]] = {}
+    for issue in issues:
+        if issue.severity != "error":
+            continue
+        named = issue.details.get("keys") or ([issue.key] if issue.key else [])
+        alternatives = issue.details.get("alternatives") or []
+        listed_all = issue.details.get("n_alternatives", len(alternatives)) == len(alternatives)
+        complete = len(alternatives) >= 2 and listed_all
+        for position, name in enumerate(named):
+            for cell_key in _printed_cells(name, cells):
+                candidates = _distinct(a[position] for a in alternatives if position < len(a)) \
+                    if cell_key == name else []
+                if complete and len(candidates) == 1:
+                    continue  # every reading of the row agrees on this cell
+                doubt = doubts.setdefault(cell_key, {"certain": False, "uncertain_because": issue.code})
+                if candidates and "candidates" not in doubt:
+                    doubt["candidates"] = candidates
+    return doubts
+
+
+def _printed_cells(name: str, cells: Mapping[str, Any]) -> list[str]:
+    if name in cells:
+        return [name]
+    if name.count(".") == 1:  # t<table>.<row>: the whole row
+        return [k for k in cells if k.startswith(name + ".")]
+    return []
+
+
+def _distinct(values: Iterable[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
 
 
 def _one_line_issue(issue: Issue) -> Issue:

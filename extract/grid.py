@@ -306,7 +306,8 @@ class _Interpreter:
         if by_header is not None:
             # each number sits under its header, but the row does not have all seven: read, and say so
             self._error("columns_misaligned", f"表三 row {match.row} has {len(slots)} value cells for "
-                        f"{len(T3_COLUMNS)} columns; read by the headers above them", row)
+                        f"{len(T3_COLUMNS)} columns; read by the headers above them", row,
+                        keys=[f"t3.{match.row}.{column}" for column, _ in by_header])
             return self._emit_row(3, match.row, by_header, row)
         self._error("columns_misaligned", f"表三 row {match.row} has {len(slots)} value cells for "
                     f"{len(T3_COLUMNS)} columns", row)
@@ -413,9 +414,14 @@ class _Interpreter:
             count += 1
         return count
 
-    def _error(self, code: str, message: str, row: _Row, cell_key: str | None = None) -> None:
-        self.issues.append(model.Issue(code, message, key=cell_key,
-                                       details={"table": row.table, "row": row.index}))
+    def _error(self, code: str, message: str, row: _Row, cell_key: str | None = None,
+               keys: list[str] | None = None) -> None:
+        """An error issue about `row`; `keys`: the cells it read that the issue puts in doubt."""
+        details: dict = {"table": row.table, "row": row.index}
+        if keys:
+            details["keys"] = keys
+        self.issues.append(model.Issue(code, message, key=cell_key or (keys[0] if keys else None),
+                                       details=details))
 
     def _found(self) -> set[int]:
         return {int(k[1]) for k in self.cells}

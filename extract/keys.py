@@ -83,6 +83,13 @@ AMOUNT_KEYS = frozenset({"t2.administrative_fees.amount", "t2.centralized_procur
 SIGNED_COLUMNS = frozenset({"change"})
 
 
+# 表二 cells that hold an amount of money (a decimal, in the unit the report prints); every other cell of the
+# spec is a count (an integer; 2019's `change` may be negative). The 2021 template prints the fees' unit in
+# its header ("本年收费金额（单位：万元）"); the 2019 procurement amount is 元 or 万元, as printed.
+AMOUNT_KEYS = ("t2.administrative_fees.amount", "t2.centralized_procurement.total_amount")
+TEMPLATE_UNITS = {"t2.administrative_fees.amount": "万元"}
+
+
 def key(table: int | str, row: str, col: str) -> str:
     return f"t{table}.{row}.{col}"
 

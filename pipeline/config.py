@@ -65,6 +65,7 @@ class Settings:
     var_path: Path
     findings_db_path: Path
     review_decisions_path: Path
+    review_corrections_path: Path
     quality_report_path: Path
     publish_path: Path  # the snapshot BI tools read (pipeline/publish.py)
     dbt_project_dir: Path
@@ -165,6 +166,7 @@ def load_settings() -> Settings:
         var_path=var,
         findings_db_path=_path(root, _env("FINDINGS_DB_PATH", str(var / "findings.duckdb"))),
         review_decisions_path=_path(root, _env("REVIEW_DECISIONS_PATH", "reviews/decisions.csv")),
+        review_corrections_path=_path(root, _env("REVIEW_CORRECTIONS_PATH", "reviews/corrections.csv")),
         quality_report_path=_path(root, _env("QUALITY_REPORT_PATH", str(var / "quality-report" / "index.html"))),
         publish_path=_path(root, _env("PUBLISH_PATH", str(var / "publish"))),
         dbt_project_dir=_path(root, _env("DBT_PROJECT_DIR", "dbt_project")),

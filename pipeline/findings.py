@@ -11,8 +11,9 @@ identical across reruns, and `python -m pipeline rebuild` (a new warehouse file)
     fct_findings      one row per finding, history + current numbers + decision (rebuilt each run)
 
 A finding is a `fail` of any check, or an `incomplete` identity (a blank cell inside an identity of the
-spec). Its fingerprint hashes agency, year, check and row/column (never the document hash or the numbers),
-so re-extracting a report, or crawling it again in another format, keeps its findings and their decisions.
+spec); `not_evaluated` never is. Its fingerprint hashes agency, year, check and row/column (never the document
+hash or the numbers), so re-extracting a report, crawling it again in another format, or another rendering
+becoming the representative one keeps its findings and their decisions.
 
 Decisions: a CSV file (`REVIEW_DECISIONS_PATH`, default `reviews/decisions.csv`) with the columns
 fingerprint, decision (confirmed | dismissed), note, decided_by, decided_at. A dismissed finding is never
@@ -74,6 +75,9 @@ create table if not exists decisions (
 );
 """
 
+# fct_check_results holds the checked documents only (one representative per agency and year, and the
+# documents whose agency or year could not be read), so a second rendering of a report never has findings
+# of its own; a not_evaluated row (a check across years without the report to compare with) is never one.
 CURRENT_FINDINGS_SQL = f"""
 select *
 from (
@@ -81,12 +85,10 @@ from (
         *,
         row_number() over (
             partition by coalesce(agency, document_hash), year, check_code, scope_kind, scope, result
-            order by is_latest_for_agency_year desc, document_hash
+            order by is_representative desc, document_hash
         ) as rendering_rank
     from {CHECK_RESULTS_TABLE}
-    -- a report superseded by a later arrival (a correction, another crawl) no longer has findings of its own
-    where coalesce(is_latest_for_agency_year, true)
-        and (result = 'fail' or (result = 'incomplete' and check_code like 'identity_%'))
+    where result = 'fail' or (result = 'incomplete' and check_code like 'identity_%')
 )
 where rendering_rank = 1
 """

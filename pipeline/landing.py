@@ -6,7 +6,8 @@ document. dbt reads them as the source `landing` (its own `staging` layer is bui
   back with `from_json`.
 - The landing columns are declared once (`DOCUMENT_COLUMNS`, `CELL_COLUMNS`), each with the result field it
   lands; the DDL, the inserts and the comparison of unchanged documents are generated from them. A column
-  added later is added to an existing warehouse on its next load.
+  added later is added to an existing warehouse on its next load. `CORRECTION_COLUMNS` declares the third
+  table, the maintainers' corrections as pipeline/corrections.py last read them.
 - `load_stored_results` (what the DAG's load step calls) reads the stored results a chunk at a time and does
   not read a reused result the warehouse already holds: memory and time follow what changed, not the corpus.
 - Loads are idempotent: rows are keyed by the document's sha256, and a load deletes that document's rows
@@ -139,8 +140,24 @@ CELL_COLUMNS: tuple[Column, ...] = (
     Column("line", "integer", lambda cell: cell.provenance.get("line"), lands="provenance"),
     Column("page", "integer", lambda cell: cell.provenance.get("page"), lands="provenance"),
     Column("provenance_json", "varchar", lambda cell: _json(cell.provenance), lands="provenance"),
+    # absent from the provenance = certain (extract/core.py, doubted_cells)
+    Column("certain", "boolean", lambda cell: cell.provenance.get("certain", True), lands="provenance"),
 )
-TABLES = {"documents": (DOCUMENT_COLUMNS, ""), "cells": (CELL_COLUMNS, "primary key (document_hash, cell_key)")}
+# The maintainers' corrections file as last read (pipeline/corrections.py): every line, valid or not, replaced
+# as a whole on every run; dbt applies the lines whose `problem` is null.
+CORRECTION_COLUMNS: tuple[Column, ...] = (
+    Column("line_number", "integer", lambda line: line.line_number, constraint="not null"),
+    Column("document_hash", "varchar", lambda line: line.document_hash),
+    Column("cell_key", "varchar", lambda line: line.key),
+    Column("value", "double", lambda line: line.value),
+    Column("value_text", "varchar", lambda line: line.value_text),
+    Column("note", "varchar", lambda line: line.note),
+    Column("decided_by", "varchar", lambda line: line.decided_by),
+    Column("decided_at", "varchar", lambda line: line.decided_at),
+    Column("problem", "varchar", lambda line: line.problem),
+)
+TABLES = {"documents": (DOCUMENT_COLUMNS, ""), "cells": (CELL_COLUMNS, "primary key (document_hash, cell_key)"),
+          "corrections": (CORRECTION_COLUMNS, "")}
 # fields of the result that are not landed, and why
 NOT_LANDED = {
     "tables_found": "which tables a document holds is read from its cells",

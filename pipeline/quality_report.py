@@ -1,10 +1,13 @@
 """A static HTML quality report a maintainer opens in a browser: pictures (agencies × years of check results,
 applications over the years, each finding in its source document: pipeline/report_pictures.py), agencies ×
-years, pass / fail / incomplete per check family, and every open finding (linked from its cell) with its numbers,
-source and decision.
+years, pass / fail / incomplete per check family, every open finding (linked from its cell) with its numbers,
+source and decision, the review queue (every cell of a representative report the parser could not settle, with
+the readings it saw, where it is and a ready-to-paste line for the corrections file) and the lines of that file
+that could not be applied.
 
 One self-contained file (inline CSS and SVG, no script, nothing loaded from the network), written atomically;
-rebuilt at the end of every run from marts.fct_check_results, findings.fct_findings and the raw documents.
+rebuilt at the end of every run from marts.fct_check_results, marts.fct_review_queue, landing.corrections,
+findings.fct_findings and the raw documents.
 """
 from __future__ import annotations
 
@@ -18,8 +21,12 @@ from typing import Any, Callable
 from extract.check_catalogue import CHECKS, CHECKS_BY_CODE, CheckSpec
 
 from .digest import format_number
-from .findings import CHECK_RESULTS_TABLE, all_findings, has_check_results
+from .findings import CHECK_RESULTS_TABLE, WAREHOUSE_ALIAS, all_findings, has_check_results
 from .report_pictures import Pictures, gather, overview_html, sources_html
+
+REVIEW_QUEUE_TABLE = f"{WAREHOUSE_ALIAS}.marts.fct_review_queue"
+CORRECTIONS_TABLE = f"{WAREHOUSE_ALIAS}.landing.corrections"
+RESULTS = ("pass", "fail", "incomplete", "not_evaluated")
 
 
 def _families(checks: tuple[CheckSpec, ...]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -44,7 +51,8 @@ table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
 th, td { border: 1px solid #c8c8cc; padding: 0.3rem 0.5rem; vertical-align: top; }
 th { background: #f0f0f3; }
 td.fail { background: #fde2e1; } td.incomplete { background: #fff4d6; } td.pass { background: #e3f5e1; }
-td.none { color: #8e8e93; }
+td.none, td.not_evaluated { color: #8e8e93; }
+pre { margin: 0; white-space: pre-wrap; word-break: break-all; }
 a { color: #0a58ca; }
 .dismissed { color: #8e8e93; text-decoration: line-through; }
 .note { color: #555; font-size: 0.9rem; }
@@ -75,35 +83,109 @@ def _description(check_code: str) -> str:
 def _check_results(con) -> list[dict[str, Any]]:
     if not has_check_results(con):
         return []
-    cursor = con.execute("select agency, year, document_hash, check_family, check_code, result "
-                         f"from {CHECK_RESULTS_TABLE} where is_latest_for_agency_year")
+    cursor = con.execute("select agency, year, document_hash, check_family, check_code, result, detail "
+                         f"from {CHECK_RESULTS_TABLE} where is_representative")
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def family_cells(results: list[dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, dict[str, int]]]:
-    """(agency, year) -> family -> {"pass": n, "fail": n, "incomplete": n}."""
-    grid: dict[tuple[str, int | None], dict[str, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: {"pass": 0, "fail": 0, "incomplete": 0}))
+def family_cells(results: list[dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, dict[str, Any]]]:
+    """(agency, year) -> family -> {"pass": n, "fail": n, "incomplete": n, "not_evaluated": n, "reasons": [...]}
+    (reasons: why the not_evaluated rows were not evaluated)."""
+    grid: dict[tuple[str, int | None], dict[str, dict[str, Any]]] = defaultdict(
+        lambda: defaultdict(lambda: {**dict.fromkeys(RESULTS, 0), "reasons": []}))
     for row in results:
         who = row["agency"] or f"(document {row['document_hash'][:12]})"
-        grid[(who, row["year"])][row["check_family"]][row["result"]] += 1
+        counts = grid[(who, row["year"])][row["check_family"]]
+        counts[row["result"]] += 1
+        if row["result"] == "not_evaluated" and row.get("detail") and row["detail"] not in counts["reasons"]:
+            counts["reasons"].append(row["detail"])
     return grid
 
 
-def _cell_html(counts: dict[str, int] | None, anchor: str | None) -> str:
+def _cell_html(counts: dict[str, Any] | None, anchor: str | None) -> str:
     if not counts:
         return '<td class="none">—</td>'
+    if not any(counts[r] for r in ("pass", "fail", "incomplete")):
+        reasons = "; ".join(counts["reasons"])
+        return f'<td class="not_evaluated" data-state="not_evaluated" title="{_e(reasons)}">not evaluated</td>'
     state = "fail" if counts["fail"] else "incomplete" if counts["incomplete"] else "pass"
     text = f"{counts['pass']} pass · {counts['fail']} fail · {counts['incomplete']} incomplete"
+    if counts["not_evaluated"]:
+        text += f" · {counts['not_evaluated']} not evaluated"
     if anchor and state != "pass":
         text = f'<a href="#{anchor}">{text}</a>'
     return f'<td class="{state}" data-state="{state}">{text}</td>'
 
 
+def review_queue(con) -> list[dict[str, Any]]:
+    """marts.fct_review_queue: the cells of representative reports still waiting for a maintainer's reading."""
+    if not _has_warehouse_table(con, "marts", "fct_review_queue"):
+        return []
+    cursor = con.execute(f"select * from {REVIEW_QUEUE_TABLE} order by agency, year, document_hash, table_no, "
+                         "cell_key")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def correction_problems(con) -> list[dict[str, Any]]:
+    """The lines of the corrections file that were skipped, with their line number and why."""
+    if not _has_warehouse_table(con, "landing", "corrections"):
+        return []
+    cursor = con.execute(f"select line_number, document_hash, cell_key, value_text, problem from "
+                         f"{CORRECTIONS_TABLE} where problem is not null order by line_number")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _has_warehouse_table(con, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_catalog = ? and table_schema = ? "
+        "and table_name = ?", [WAREHOUSE_ALIAS, schema, table]).fetchone()[0])
+
+
+def _review_queue_html(queue: list[dict[str, Any]]) -> list[str]:
+    documents = {row["document_hash"] for row in queue}
+    parts = ['<h2 id="review-queue">Review queue</h2>',
+             f"<p>{len(queue)} value(s) in {len(documents)} representative report(s) are provisional readings the "
+             "parser could not settle (value_status <code>uncertain</code> in the fact marts: not to be quoted). "
+             "Read each on the page, then paste its line into the corrections file (REVIEW_CORRECTIONS_PATH, "
+             "default reviews/corrections.csv) with the number printed in place of <code>?</code> (empty for a "
+             "blank cell) and your name and the date in the last two columns; the next run applies it.</p>",
+             '<table id="review-queue-cells"><thead><tr><th>Agency</th><th>Year</th><th>Document</th><th>Cell</th>'
+             "<th>Shown meanwhile</th><th>Candidate readings</th><th>Why</th><th>Where</th>"
+             "<th>Corrections line</th></tr></thead><tbody>"]
+    for row in queue:
+        document = f"{row.get('original_name') or ''} ({row.get('format') or '?'}) {row['document_hash'][:12]}"
+        parts.append(
+            f'<tr data-cell="{_e(row["cell_id"])}"><td>{_e(row["agency"])}</td><td>{_e(row["year"])}</td>'
+            f'<td>{_e(document)}</td><td><code>{_e(row["cell_key"])}</code></td>'
+            f'<td>{_e(format_number(row["provisional_value"]))}</td><td>{_e(row["candidates"])}</td>'
+            f'<td>{_e(row["uncertain_because"])}</td><td>{_e(row["location"])}</td>'
+            f'<td><pre>{_e(row["correction_line"])}</pre></td></tr>')
+    parts.append("</tbody></table>")
+    return parts
+
+
+def _correction_problems_html(problems: list[dict[str, Any]]) -> list[str]:
+    parts = ['<h2 id="corrections">Corrections not applied</h2>']
+    if not problems:
+        return parts + ["<p>Every line of the corrections file was applied.</p>"]
+    parts += [f"<p>{len(problems)} line(s) of the corrections file were skipped; the run went on without them.</p>",
+              '<table id="correction-problems"><thead><tr><th>Line</th><th>document_hash</th><th>key</th>'
+              "<th>value</th><th>Problem</th></tr></thead><tbody>"]
+    parts += [f"<tr><td>{_e(p['line_number'])}</td><td><code>{_e(p['document_hash'])}</code></td>"
+              f"<td><code>{_e(p['cell_key'])}</code></td><td>{_e(p['value_text'])}</td><td>{_e(p['problem'])}</td></tr>"
+              for p in problems]
+    parts.append("</tbody></table>")
+    return parts
+
+
 def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str, Any]],
                           generated_at: datetime | None = None, data_docs_index: Path | None = None,
-                          dbt_docs_link: str | None = None, pictures: Pictures | None = None) -> str:
+                          dbt_docs_link: str | None = None, pictures: Pictures | None = None,
+                          queue: list[dict[str, Any]] | None = None,
+                          problems: list[dict[str, Any]] | None = None) -> str:
     generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
     grid = family_cells(results)
     open_findings = [f for f in findings if f["status"] == "open"]
@@ -112,7 +194,8 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
         key = (finding["agency"] or f"(document {finding['document_hash'][:12]})", finding["year"],
                finding["check_family"])
         first_finding.setdefault(key, f"finding-{finding['fingerprint']}")
-    totals = {r: sum(1 for row in results if row["result"] == r) for r in ("pass", "fail", "incomplete")}
+    totals = {r: sum(1 for row in results if row["result"] == r) for r in RESULTS}
+    queue = queue or []
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -120,8 +203,9 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
         f"<style>{CSS}</style></head><body>",
         "<h1>Quality report: government information disclosure annual reports</h1>",
         f'<p id="summary">Generated {_e(generated_at.isoformat())}. {len(grid)} report(s); check evaluations: '
-        f'{totals["pass"]} pass, {totals["fail"]} fail, {totals["incomplete"]} incomplete. '
-        f'{len(open_findings)} open finding(s).</p>',
+        f'{totals["pass"]} pass, {totals["fail"]} fail, {totals["incomplete"]} incomplete, '
+        f'{totals["not_evaluated"]} not evaluated. {len(open_findings)} open finding(s). '
+        f'<a href="#review-queue">{len(queue)} value(s) to review</a>.</p>',
     ]
     if data_docs_index is not None:
         parts.append(f'<p>Great Expectations Data Docs: <a href="{_e(data_docs_index.resolve().as_uri())}">'
@@ -163,7 +247,10 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
             f'<td>{_e(format_number(f["lhs"]))}</td><td>{_e(format_number(f["rhs"]))}</td><td>{_e(f["detail"])}</td>'
             f'<td>{source_html}</td><td>{_e(f["first_seen"])}</td><td>{_e(f["last_seen"])}</td>'
             f'<td>{_e(decision)}</td></tr>')
-    parts += ["</tbody></table>", sources_html(pictures or Pictures(), open_findings), "<h2>Checks</h2>",
+    parts += ["</tbody></table>", sources_html(pictures or Pictures(), open_findings)]
+    parts += _review_queue_html(queue)
+    parts += _correction_problems_html(problems or [])
+    parts += ["<h2>Checks</h2>",
               '<table id="checks"><thead><tr><th>Check</th><th>Severity</th><th>What it verifies</th>'
               "<th>Formula</th><th>What to do with a finding</th></tr></thead><tbody>"]
     parts += [f"<tr><td><code>{_e(c.code)}</code></td><td>{_e(c.severity)}</td><td>{_e(c.description)}</td>"
@@ -188,7 +275,8 @@ def write_quality_report(con, path: str | Path, data_docs_index: Path | None = N
     document = render_quality_report(results, findings,
                                      data_docs_index=data_docs_index if data_docs_index and
                                      data_docs_index.is_file() else None,
-                                     dbt_docs_link=dbt_docs_link, pictures=pictures)
+                                     dbt_docs_link=dbt_docs_link, pictures=pictures,
+                                     queue=review_queue(con), problems=correction_problems(con))
     partial = path.with_name(path.name + ".partial")
     partial.write_text(document, encoding="utf-8")
     os.replace(partial, path)

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator
 import expectations
 from extract import ExtractOptions, extract_bytes
 
-from . import findings, publish, storage
+from . import corrections, findings, publish, storage
 from .config import Settings, load_settings
 from .digest import build_digest
 from .inbox import InboxItem, discover_inbox, read_item, write_skipped
@@ -155,6 +155,18 @@ def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[s
     return {**counts, "by_status": statuses}
 
 
+def load_corrections(loaded: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Read the maintainers' corrections (`REVIEW_CORRECTIONS_PATH`), check every line against the landed
+    documents and the spec's keys, and land them in landing.corrections for dbt to apply.
+
+    A line that cannot be applied (unknown document or key, a value that is not a number) is logged and
+    skipped, with its line number, and the run goes on (pipeline/corrections.py)."""
+    settings = settings or load_settings()
+    outcome = corrections.load_corrections(settings.warehouse_path, settings.review_corrections_path,
+                   settings.warehouse_lock_timeout_seconds)
+    return {**(loaded or {}), **outcome}
+
+
 class Progress:
     """Counts a step logs as it goes (documents done of the total, failures so far, time left), every
     EVERY documents and at the end: what a person follows in a task's log or on a terminal."""
@@ -252,7 +264,8 @@ BUILD_STATE = "pipeline_state.dbt_build"  # the inputs of the warehouse's last s
 def warehouse_inputs(settings: Settings) -> str:
     """A fingerprint of what dbt builds from: every file of the dbt project (models, seeds, macros, tests,
     its yml) and the landing tables (documents and cells counted, and the latest load: a load replaces a
-    document's rows only when they changed, stamping them with a new loaded_at)."""
+    document's rows only when they changed, stamping them with a new loaded_at; the maintainers' corrections
+    in full)."""
     import hashlib
 
     from .landing import SCHEMA, connect_for_write, ensure_schema
@@ -267,7 +280,9 @@ def warehouse_inputs(settings: Settings) -> str:
         ensure_schema(con)
         landing = con.execute(f"select (select count(*) from {SCHEMA}.documents), "
                               f"(select max(loaded_at) from {SCHEMA}.documents), "
-                              f"(select count(*) from {SCHEMA}.cells)").fetchone()
+                              f"(select count(*) from {SCHEMA}.cells), "
+                              f"(select string_agg(c::varchar, '|' order by line_number) "
+                              f"from {SCHEMA}.corrections as c)").fetchone()
     digest.update(repr(landing).encode())
     return digest.hexdigest()
 
@@ -422,6 +437,7 @@ STEPS: tuple[Step, ...] = (
     Step(extract_documents, "warehouse", mapped=True),
     # none_failed: an empty inbox maps no extraction task, and the warehouse is still built
     Step(load_landing, "warehouse", trigger_rule="none_failed"),
+    Step(load_corrections, "warehouse"),
     Step(build_warehouse, "warehouse"),
     Step(validate_checks, "checks"),
     Step(record_findings, "checks"),

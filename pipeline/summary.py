@@ -1,5 +1,6 @@
-"""The short account `python -m pipeline run|rebuild` prints at the end: documents, identity failures and open
-findings as the warehouse and the findings history record them, and where everything was written."""
+"""The short account `python -m pipeline run|rebuild` prints at the end: documents, identity failures, values
+to review, the maintainers' corrections (and every line that could not be applied) and open findings as the
+warehouse and the findings history record them, and where everything was written."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ from contextlib import closing
 
 import duckdb
 
-from . import findings
+from . import corrections, findings
 from .config import Settings
 from .digest import finding_line
 from .inbox import read_skipped
@@ -57,8 +58,30 @@ def identity_line(con) -> str:
                               "where check_code like 'identity_%' group by result").fetchall())
     documents = con.execute("select count(distinct document_hash) from marts.fct_check_results "
                             "where check_code like 'identity_%' and result = 'fail'").fetchone()[0]
+    not_evaluated = counts.pop("not_evaluated", 0)
     return (f"identity failures: {counts.get('fail', 0)} in {documents} document(s) "
-            f"({sum(counts.values())} evaluated, {counts.get('incomplete', 0)} incomplete)")
+            f"({sum(counts.values())} evaluated, {counts.get('incomplete', 0)} incomplete"
+            + (f", {not_evaluated} not evaluated: no previous-year report" if not_evaluated else "") + ")")
+
+
+def review_lines(con) -> list[str]:
+    """Values not to quote yet (the review queue) and the corrections applied; each skipped line of the
+    corrections file with its line number and why."""
+    lines = []
+    if _has_table(con, "marts", "fct_review_queue"):
+        cells, documents = con.execute("select count(*), count(distinct document_hash) "
+                                       "from marts.fct_review_queue").fetchone()
+        if cells:
+            lines.append(f"values to review: {cells} uncertain cell(s) in {documents} representative report(s) "
+                         "(value_status uncertain; the quality report's review queue)")
+    if _has_table(con, "landing", "corrections"):
+        applied, skipped = con.execute("select count(*) filter (where problem is null), "
+                                       "count(*) filter (where problem is not null) from landing.corrections"
+                                       ).fetchone()
+        if applied or skipped:
+            lines.append(f"corrections: {applied} applied, {skipped} skipped")
+            lines += [f"  {line}" for line in corrections.problem_lines(con)]
+    return lines
 
 
 def findings_lines(settings: Settings) -> list[str]:
@@ -90,6 +113,7 @@ def summary(settings: Settings) -> str:
             if landed:
                 lines += document_lines(con)
                 lines.append(identity_line(con))
+                lines += review_lines(con)
     if landed:
         lines += findings_lines(settings)
     else:

@@ -6,9 +6,11 @@
       check_code              the check, a code of the seed check_catalogue
       scope_kind, scope       what was evaluated: a 表三 column or row, a cell, a table, a statement, ...
       lhs, rhs                the two sides compared (null where a side could not be read)
-      result                  pass | fail | incomplete (a cell the check needs is blank or absent)
+      result                  pass | fail | incomplete (a cell the check needs is blank or absent) |
+                              not_evaluated (a check across years without the report to compare with)
       missing_cells           the blank or absent cells of an incomplete evaluation
-      detail                  one line for people: what was compared, or what is wrong
+      detail                  one line for people: what was compared, what is wrong, or why it was not
+                              evaluated
       line, page              where to look in the source document (null when no single place)
 -#}
 {% macro check_row_columns() %}

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from extract.check_catalogue import CHECKS
 from extract.identities import WITHIN_REPORT
-from extract.keys import T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_ROWS, T4_COLUMNS, T4_ROWS
+from extract.keys import (AMOUNT_KEYS, T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_ROWS,
+                          T4_COLUMNS, T4_ROWS, TEMPLATE_UNITS, key)
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -134,6 +135,22 @@ def t4_columns() -> list[dict]:
     return [{"col_key": c, "col_order": i + 1, "label_zh": T4_COLUMN_LABELS[c]} for i, c in enumerate(T4_COLUMNS)]
 
 
+def t2_cells() -> list[dict]:
+    """Every 表二 cell of both templates: whether it holds a count or an amount of money, and the unit the
+    template prints in its header (empty: the report prints it in the cell or its own header)."""
+    cells: dict[str, dict] = {}
+    for template in ("2021", "2019"):
+        for row, columns in T2_LAYOUT[template]:
+            for column in columns:
+                cell_key = key(2, row, column)
+                entry = cells.setdefault(cell_key, {
+                    "cell_key": cell_key, "row_key": row, "col_key": column, "templates": [],
+                    "value_kind": "amount" if cell_key in AMOUNT_KEYS else "count",
+                    "template_unit": TEMPLATE_UNITS.get(cell_key, "")})
+                entry["templates"].append(template)
+    return [{**cell, "templates": " ".join(cell["templates"])} for cell in cells.values()]
+
+
 def identity_terms() -> list[dict]:
     """Identities 1-4 of the spec as rows, from their declarations in `extract.identities`: which printed
     cells make up each side of each identity in each scope.
@@ -162,8 +179,9 @@ def check_catalogue() -> list[dict]:
             for c in CHECKS]
 
 
-SEEDS = {"identity_terms": identity_terms, "t2_rows": t2_rows, "t2_columns": t2_columns, "t3_rows": t3_rows,
-         "t3_columns": t3_columns, "t4_rows": t4_rows, "t4_columns": t4_columns, "check_catalogue": check_catalogue}
+SEEDS = {"identity_terms": identity_terms, "t2_rows": t2_rows, "t2_columns": t2_columns, "t2_cells": t2_cells,
+         "t3_rows": t3_rows, "t3_columns": t3_columns, "t4_rows": t4_rows, "t4_columns": t4_columns,
+         "check_catalogue": check_catalogue}
 
 
 def render(rows: list[dict]) -> str:

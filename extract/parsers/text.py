@@ -324,10 +324,10 @@ def _read_rows(reader: Reader, region: tuple[int, int] | None, table: int) -> li
                 continue
         rows.append(RowText(hit, row_key, gap.tokens, gap.junk, gap.line_fields, gap.line_shape))
         previous_row = row_key
-    return _dedupe(reader, rows)
+    return _dedupe(reader, rows, table)
 
 
-def _dedupe(reader: Reader, rows: list[RowText]) -> list[RowText]:
+def _dedupe(reader: Reader, rows: list[RowText], table: int) -> list[RowText]:
     """A label can repeat (a header repeated after a page break, a label in a note): keep the printing
     with cells; report a second printing with different cells."""
     chosen: dict[str, RowText] = {}
@@ -340,7 +340,7 @@ def _dedupe(reader: Reader, rows: list[RowText]) -> list[RowText]:
                 "row_repeated", f"row {row.key} is printed twice with different cells; the first is kept",
                 severity="error", key=row.key,
                 details={"first": [t.text for t in kept.tokens], "second": [t.text for t in row.tokens],
-                         "line": reader.line_of(row.tokens[0].offset)},
+                         "line": reader.line_of(row.tokens[0].offset), "keys": [f"t{table}.{row.key}"]},
             ))
     order = {id(r): n for n, r in enumerate(rows)}
     return sorted(chosen.values(), key=lambda r: order[id(r)])

@@ -30,8 +30,8 @@ def test_every_dag_file_imports_without_errors_and_is_named_after_its_dag():
 
 def test_the_step_list_names_what_each_task_does_from_discovery_to_the_published_snapshot():
     assert EXPECTED_ORDER == ["discover_documents", "land_raw_files", "extract_documents", "load_landing",
-                              "build_warehouse", "validate_checks", "record_findings", "notify_maintainers",
-                              "publish_quality_report", "publish_snapshot"]
+                              "load_corrections", "build_warehouse", "validate_checks", "record_findings",
+                              "notify_maintainers", "publish_quality_report", "publish_snapshot"]
 
 
 def test_the_tasks_are_the_steps_chained_in_the_order_of_the_list(dag):

@@ -48,9 +48,10 @@ def _row_by_row(con, documents, loaded_at):
         for cell_key, value in result.cells.items():
             table_no, row_key, col_key = split_key(cell_key)
             prov = result.provenance.get(cell_key, {})
-            con.execute("insert into landing.cells values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            con.execute("insert into landing.cells values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [doc.sha256, cell_key, table_no, row_key, col_key, value, prov.get("unit"),
-                         prov.get("line"), prov.get("page"), json.dumps(prov, ensure_ascii=False)])
+                         prov.get("line"), prov.get("page"), json.dumps(prov, ensure_ascii=False),
+                         prov.get("certain", True)])
 
 
 def _contents(con):
@@ -64,8 +65,8 @@ def _with_result(doc: ExtractedDocument, **changes) -> ExtractedDocument:
 
 
 def _varied_documents() -> list[ExtractedDocument]:
-    """Golds plus what real results carry: provenance with pages and units, a narrative with a date, a
-    failed document with no cells, blank (None) cells, integer and fractional values, an arrival with a
+    """Golds plus what real results carry: provenance with pages, units and uncertain cells, a narrative with a
+    date, a failed document with no cells, blank (None) cells, integer and fractional values, an arrival with a
     time zone, a document read by OCR, and one real extraction."""
     documents = landed(gold_documents()[:6] + [failed_document()])
     first, second = documents[0], documents[1]
@@ -73,7 +74,9 @@ def _varied_documents() -> list[ExtractedDocument]:
     stated = StatedNumber("applications_received", ("t3.new_received.total",), 75, "收到申请75件", 3)
     first = _with_result(
         first, cells={**first.result.cells, first_key: None},
-        provenance={key: {"line": i + 1, "page": 2, "unit": "件", "raw": "3"}
+        provenance={key: {"line": i + 1, "page": 2, "unit": "件", "raw": "3",
+                          **({"certain": False, "uncertain_because": "ambiguous_split", "candidates": [3, 31]}
+                             if i % 50 == 1 else {})}
                     for i, key in enumerate(first.result.cells)},
         narrative=Narrative((stated,), date(2024, 1, 20), "signature"))
     second = _with_result(second, cells={key: (float(v) + 0.5 if isinstance(v, (int, float)) else v)
@@ -95,6 +98,7 @@ def test_the_bulk_load_writes_exactly_the_rows_of_the_row_by_row_load():
         expected, got = _contents(reference), _contents(bulk)
     assert len(got[1]) == sum(len(d.result.cells) for d in documents) > 1000
     assert got == expected
+    assert 0 < sum(1 for cell in got[1] if cell[-1] is False) < len(got[1])  # `certain`: absent means true
     arrived = {row[0]: row[3] for row in got[0]}
     assert arrived[documents[1].sha256] == datetime(2024, 2, 3, 4, 5, 6)  # landed in UTC
 

@@ -100,7 +100,7 @@ def test_the_grid_has_one_row_per_agency_and_year(rendered):
 
 
 def test_cells_show_pass_fail_incomplete_per_check_family(rendered):
-    _, dom, _ = rendered
+    _, dom, html = rendered
     grid = _grid(dom)
     assert list(grid[("丙市财政局", "2023")])[2:] == ["Identities (1–4)", "Across years (5)", "Counts (6)",
                                                   "Stock (7)", "Narrative (8)", "Deadline (9)", "Similarity (9)"]
@@ -111,7 +111,9 @@ def test_cells_show_pass_fail_incomplete_per_check_family(rendered):
     assert grid[("乙市财政局", "2023")]["Deadline (9)"][1] == "pass"
     assert grid[("戊市财政局", "2023")]["Across years (5)"][1] == "fail"
     assert grid[("辛市财政局", "2023")]["Identities (1–4)"][1] == "incomplete"
-    assert grid[("乙市财政局", "2023")]["Similarity (9)"] == ("—", "none")  # nothing to compare with
+    # its first report: nothing to compare with, said in the cell (the reason in its title)
+    assert grid[("乙市财政局", "2023")]["Similarity (9)"] == ("not evaluated", "not_evaluated")
+    assert 'title="no earlier report of 乙市财政局 in the warehouse"' in html
 
 
 def test_failing_cells_link_to_their_findings_on_the_page(rendered):

@@ -42,7 +42,7 @@ def _run_to_staging():
 def test_the_defaults_put_everything_a_run_writes_under_var(monkeypatch):
     for name in ("WAREHOUSE_PATH", "OBJECT_STORE_PATH", "PIPELINE_INBOX", "ALERTS_PATH", "DATA_DOCS_PATH",
                  "S3_BUCKET", "PROJECT_ROOT", "EXTRACT_BATCH_SIZE", "PIPELINE_VAR_PATH", "FINDINGS_DB_PATH",
-                 "QUALITY_REPORT_PATH", "REVIEW_DECISIONS_PATH", "PUBLISH_PATH"):
+                 "QUALITY_REPORT_PATH", "REVIEW_DECISIONS_PATH", "REVIEW_CORRECTIONS_PATH", "PUBLISH_PATH"):
         monkeypatch.delenv(name, raising=False)
 
     settings = load_settings()
@@ -58,6 +58,7 @@ def test_the_defaults_put_everything_a_run_writes_under_var(monkeypatch):
     assert settings.publish_path == PACKAGE_ROOT / "var" / "publish"
     assert settings.undelivered_path == PACKAGE_ROOT / "var" / "alerts.undelivered.jsonl"
     assert settings.review_decisions_path == PACKAGE_ROOT / "reviews" / "decisions.csv"
+    assert settings.review_corrections_path == PACKAGE_ROOT / "reviews" / "corrections.csv"
     assert settings.batch_size == 10
 
 
@@ -186,7 +187,7 @@ def test_the_steps_run_in_the_order_of_the_list_without_airflow(inbox, pipeline_
     assert list(outputs) == ["discover_documents", "land_raw_files", "extract_documents", "load_landing"]
     assert [[s["original_name"] for s in batch] for batch in outputs["extract_documents"]] == [[QIANXINAN]]
     assert outputs["load_landing"]["by_status"] == {"ok": 1}
-    assert [s.stage for s in steps.STEPS] == ["intake"] * 2 + ["warehouse"] * 3 + ["checks"] * 5
+    assert [s.stage for s in steps.STEPS] == ["intake"] * 2 + ["warehouse"] * 4 + ["checks"] * 5
 
 
 def test_building_the_warehouse_without_a_dbt_project_fails_the_step(pipeline_env, tmp_path, monkeypatch):

@@ -234,9 +234,9 @@ def copy_warehouse(target_dir: Path) -> Path:
 
 
 def check_rows(warehouse: Path, agency: str, year: int, check_code: str) -> dict[str, tuple]:
-    """scope -> (lhs, rhs, result) of one check of one report (the latest rendering)."""
+    """scope -> (lhs, rhs, result) of one check of one report (its representative rendering)."""
     from tests.support.warehouse import query
 
     rows = query(warehouse, "select scope, lhs, rhs, result from marts.fct_check_results where agency = ? "
-                            "and year = ? and check_code = ? and is_latest_for_agency_year", [agency, year, check_code])
+                            "and year = ? and check_code = ? and is_representative", [agency, year, check_code])
     return {scope: (lhs, rhs, result) for scope, lhs, rhs, result in rows}

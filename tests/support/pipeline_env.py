@@ -24,7 +24,7 @@ PIPELINE_ENV_VARS = (
     "PIPELINE_INBOX", "WAREHOUSE_PATH", "OBJECT_STORE_PATH", "ALERTS_PATH", "DATA_DOCS_PATH", "PIPELINE_VAR_PATH",
     "EXTRACT_BATCH_SIZE", "S3_BUCKET", "S3_PREFIX", "S3_ENDPOINT_URL", "S3_AIRFLOW_CONN_ID", "ALERT_WEBHOOK_URL",
     "SMTP_HOST", "SMTP_PORT", "SMTP_TO", "PIPELINE_TASK_RETRIES", "FINDINGS_DB_PATH", "QUALITY_REPORT_PATH",
-    "PUBLISH_PATH",
+    "PUBLISH_PATH", "REVIEW_DECISIONS_PATH", "REVIEW_CORRECTIONS_PATH",
 )
 
 
@@ -73,6 +73,8 @@ def configure_pipeline_env(tmp_path, monkeypatch):
     monkeypatch.setenv("OBJECT_STORE_PATH", str(var / "object-store"))
     monkeypatch.setenv("ALERTS_PATH", str(var / "alerts.jsonl"))
     monkeypatch.setenv("DATA_DOCS_PATH", str(var / "data-docs"))
+    # no corrections unless a test writes some: the checkout's reviews/corrections.csv names real documents
+    monkeypatch.setenv("REVIEW_CORRECTIONS_PATH", str(tmp_path / "reviews" / "corrections.csv"))
     monkeypatch.setenv("NOTIFY_RETRY_DELAY_SECONDS", "0")
     monkeypatch.setenv("PIPELINE_TASK_RETRIES", "0")
     return var

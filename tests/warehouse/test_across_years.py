@@ -49,8 +49,13 @@ def test_carried_over_that_last_year_did_not_carry_forward_fails(warehouse):
     assert fails == [("natural_person", 2.0, 0.0, previous), ("total", 2.0, 0.0, previous)]
 
 
-def test_a_report_without_last_years_report_is_not_compared(warehouse):
+def test_a_report_without_last_years_report_is_not_evaluated_and_says_why(warehouse):
     path, _ = warehouse
     for agency, year in (("平潭综合实验区公安局", 2021), ("平潭综合实验区财政金融局", 2020),
                          ("平潭综合实验区财政金融局", 2024)):
-        assert _identity_5(path, agency, year) == []
+        rows = _identity_5(path, agency, year)
+        assert rows and {(lhs, rhs, result, compared) for _, lhs, rhs, result, compared in rows} == {
+            (None, None, "not_evaluated", None)}, (agency, year)
+        assert query(path, "select distinct reason from marts.fct_identity_checks where identity = 5 "
+                           "and agency = ? and year = ?", [agency, year]) == [
+            (f"no report of {agency} for {year - 1} in the warehouse",)]

@@ -1,12 +1,14 @@
 -- Check 6 of the spec (counts_6): every count a report prints is a non-negative integer. The 2019 表二
 -- `change` column may be negative, and amounts (fees, procurement) are decimals, so neither is a count.
--- One fail row per offending cell (lhs the printed value, rhs the nearest count); one pass row per table of
--- a report without any (lhs = rhs = the number of counts read).
+-- One fail row per offending cell (lhs the value, rhs the nearest count); one pass row per table of a report
+-- without any (lhs = rhs = the number of counts read). Checked documents only, on the corrected values;
+-- which cells are amounts comes from the seed t2_cells.
 
 with
 
-reporting_documents as (select * from {{ ref('int_reporting_documents') }}),
-cells as (select * from {{ ref('stg_cells') }}),
+reporting_documents as (select * from {{ ref('int_reporting_documents') }} where is_checked),
+cells as (select * from {{ ref('int_document_cells') }}),
+amount_cells as (select cell_key from {{ ref('t2_cells') }} where value_kind = 'amount'),
 
 count_cells as (
 
@@ -23,7 +25,7 @@ count_cells as (
     inner join reporting_documents
         on cells.document_hash = reporting_documents.document_hash
     where cells.value is not null
-        and cells.cell_key not in ('t2.administrative_fees.amount', 't2.centralized_procurement.total_amount')
+        and cells.cell_key not in (select cell_key from amount_cells)
 
 ),
 

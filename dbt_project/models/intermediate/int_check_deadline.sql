@@ -4,7 +4,7 @@
 
 with
 
-reporting_documents as (select * from {{ ref('int_reporting_documents') }}),
+reporting_documents as (select * from {{ ref('int_reporting_documents') }} where is_checked),
 
 checks as (
 

@@ -2,12 +2,12 @@
 -- extract/narrative.py) equals the table cell(s) it restates. One row per statement (a name stated twice is
 -- `name#2`): lhs the stated number, rhs the sum of its cells, `incomplete` when one of them is blank or
 -- absent; `line` is the sentence's. A statement about a table the report does not print (no 表四:
--- "未发生行政复议") is not compared.
+-- "未发生行政复议") is not compared. Checked documents only, on the corrected values.
 
 with
 
-reporting_documents as (select * from {{ ref('int_reporting_documents') }}),
-cells as (select * from {{ ref('stg_cells') }}),
+reporting_documents as (select * from {{ ref('int_reporting_documents') }} where is_checked),
+cells as (select * from {{ ref('int_document_cells') }}),
 
 stated as (
 

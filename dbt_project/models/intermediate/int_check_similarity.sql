@@ -1,21 +1,22 @@
 -- Check 9 of the spec (similarity_9): a report does not repeat the agency's previous report. lhs the share
 -- of this report's prose (its distinct 4-character shingles) found in the same agency's most recent earlier
--- report, rhs the threshold 0.5 (evaluators dock points above 50%); fail above it. Compared on the latest
--- report per agency and year, when both reports have prose; the first report of an agency has no row.
+-- report, rhs the threshold 0.5 (evaluators dock points above 50%); fail above it. One row per
+-- representative report: `not_evaluated` (the reason in `detail`) when the warehouse holds no earlier report
+-- of the agency, or one of the two has no prose to compare (fewer than 20 characters of sentences).
 
 with
 
-latest_reports as (select * from {{ ref('int_latest_reports') }}),
+representative_reports as (select * from {{ ref('int_representative_reports') }}),
 reporting_documents as (select * from {{ ref('int_reporting_documents') }}),
 
 report_text_lines as (
 
     select
-        latest_reports.document_hash,
+        representative_reports.document_hash,
         unnest(string_split(coalesce(documents.body_text, ''), chr(10))) as text_line
-    from latest_reports
+    from representative_reports
     inner join reporting_documents as documents
-        on latest_reports.document_hash = documents.document_hash
+        on representative_reports.document_hash = documents.document_hash
 
 ),
 
@@ -55,11 +56,13 @@ previous_reports as (
 
     select
         current_report.document_hash,
+        current_report.agency,
         previous_report.document_hash as compared_document_hash,
-        row_number() over (partition by current_report.document_hash order by previous_report.year desc)
+        previous_report.year as compared_year,
+        row_number() over (partition by current_report.document_hash order by previous_report.year desc nulls last)
             as recency
-    from latest_reports as current_report
-    inner join latest_reports as previous_report
+    from representative_reports as current_report
+    left join representative_reports as previous_report
         on current_report.agency = previous_report.agency
         and previous_report.year < current_report.year
 
@@ -68,8 +71,7 @@ previous_reports as (
 shared_shingles as (
 
     select
-        previous_reports.document_hash,
-        previous_reports.compared_document_hash,
+        current_shingles.document_hash,
         count(previous_shingles.shingle) as shared_count
     from previous_reports
     inner join shingles as current_shingles
@@ -78,32 +80,56 @@ shared_shingles as (
         on previous_shingles.document_hash = previous_reports.compared_document_hash
         and previous_shingles.shingle = current_shingles.shingle
     where previous_reports.recency = 1
-    group by previous_reports.document_hash, previous_reports.compared_document_hash
+    group by current_shingles.document_hash
+
+),
+
+compared as (
+
+    select
+        previous_reports.document_hash,
+        previous_reports.compared_document_hash,
+        previous_reports.agency,
+        previous_reports.compared_year,
+        current_counts.shingle_count is not null as has_prose,
+        previous_counts.shingle_count is not null as compared_has_prose,
+        shared_shingles.shared_count / current_counts.shingle_count as share
+    from previous_reports
+    left join shingle_counts as current_counts
+        on current_counts.document_hash = previous_reports.document_hash
+    left join shingle_counts as previous_counts
+        on previous_counts.document_hash = previous_reports.compared_document_hash
+    left join shared_shingles
+        on shared_shingles.document_hash = previous_reports.document_hash
+    where previous_reports.recency = 1
 
 ),
 
 checks as (
 
     select
-        shared_shingles.document_hash,
-        shared_shingles.compared_document_hash,
+        document_hash,
+        compared_document_hash,
         'similarity_9' as check_code,
         'document' as scope_kind,
         'prose' as scope,
-        round(shared_shingles.shared_count / shingle_counts.shingle_count, 4) as lhs,
+        case when compared_has_prose then round(share, 4) end as lhs,
         0.5 as rhs,
-        case when shared_shingles.shared_count / shingle_counts.shingle_count > 0.5 then 'fail' else 'pass' end
-            as result,
+        case
+            when compared_document_hash is null or not has_prose or not compared_has_prose then 'not_evaluated'
+            when share > 0.5 then 'fail'
+            else 'pass'
+        end as result,
         null as missing_cells,
-        round(100.0 * shared_shingles.shared_count / shingle_counts.shingle_count, 1)
-            || '% of the prose repeats the previous report' as detail,
+        case
+            when compared_document_hash is null then 'no earlier report of ' || agency || ' in the warehouse'
+            when not has_prose then 'this report has no prose to compare'
+            when not compared_has_prose then 'the ' || compared_year || ' report has no prose to compare'
+            else round(100.0 * share, 1) || '% of the prose repeats the previous report'
+        end as detail,
         null as line,
         null as page
-    from shared_shingles
-    inner join shingle_counts
-        on shared_shingles.document_hash = shingle_counts.document_hash
-    -- the previous report has prose to compare with
-    where exists (select 1 from shingles where shingles.document_hash = shared_shingles.compared_document_hash)
+    from compared
 
 )
 

@@ -1,13 +1,14 @@
 -- Identity 5 of the spec: per 表三 column, the applications a report carries over from last year equal
 -- those the same agency's previous-year report carried forward,
 --   carried_over(year) = carried_forward(year - 1),
--- evaluated on the latest report per agency and year, when the previous year's report is in the warehouse.
--- Same rules as identities 1-4: not evaluated when neither cell was printed, `incomplete` when one is
--- blank or absent.
+-- evaluated on the representative reports, with the maintainers' corrections applied. Same rules as
+-- identities 1-4: not evaluated when neither cell was printed, `incomplete` when one is blank or absent.
+-- When the warehouse has no report of the agency for the previous year, every column whose carried_over the
+-- report printed is a `not_evaluated` row saying so (`reason`), never silence.
 
 with
 
-latest_reports as (select * from {{ ref('int_latest_reports') }}),
+representative_reports as (select * from {{ ref('int_representative_reports') }}),
 report_cells as (select * from {{ ref('int_report_cells') }}),
 t3_columns as (select col_key from {{ ref('t3_columns') }}),
 
@@ -15,10 +16,12 @@ report_pairs as (
 
     select
         current_report.document_hash,
+        current_report.agency,
+        current_report.year,
         previous_report.document_hash as compared_document_hash
 
-    from latest_reports as current_report
-    inner join latest_reports as previous_report
+    from representative_reports as current_report
+    left join representative_reports as previous_report
         on current_report.agency = previous_report.agency
         and current_report.year = previous_report.year + 1
 
@@ -29,6 +32,8 @@ pair_columns as (
     select
         report_pairs.document_hash,
         report_pairs.compared_document_hash,
+        report_pairs.agency,
+        report_pairs.year,
         t3_columns.col_key,
         carried_over.cell_key is not null as carried_over_printed,
         carried_over.value as carried_over,
@@ -59,14 +64,18 @@ checks as (
         case when carried_over is not null and carried_forward is not null then carried_over end as lhs,
         case when carried_over is not null and carried_forward is not null then carried_forward end as rhs,
         case
+            when compared_document_hash is null then 'not_evaluated'
             when carried_over is null or carried_forward is null then 'incomplete'
             when abs(carried_over - carried_forward) <= {{ var('identity_tolerance') }} then 'pass'
             else 'fail'
         end as result,
-        nullif(concat_ws(',',
+        case when compared_document_hash is not null then nullif(concat_ws(',',
             case when carried_over is null then 't3.carried_over.' || col_key end,
             case when carried_forward is null then 'previous year t3.carried_forward.' || col_key end
-        ), '') as missing_cells
+        ), '') end as missing_cells,
+        case when compared_document_hash is null then
+            'no report of ' || agency || ' for ' || (year - 1) || ' in the warehouse'
+        end as reason
 
     from pair_columns
     where carried_over_printed or carried_forward_printed

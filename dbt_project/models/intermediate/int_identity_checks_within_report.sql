@@ -1,5 +1,7 @@
--- Identities 1-4 of the spec, evaluated on every document that contributes facts, one row per identity
--- and row/column the document printed (the SQL twin of extract/identities.py):
+-- Identities 1-4 of the spec, evaluated on every checked document (the representative report of its agency
+-- and year, or a document whose agency or year could not be read), on its cells with the maintainers'
+-- corrections applied, one row per identity and row/column the document printed (the SQL twin of
+-- extract/identities.py):
 --   * an identity none of whose cells the document printed is not evaluated (a report without 表四);
 --   * a term that is blank or absent makes the evaluation `incomplete` (lhs and rhs null);
 --   * otherwise `pass` when both sides agree within var('identity_tolerance'), else `fail`.
@@ -7,8 +9,8 @@
 
 with
 
-documents as (select * from {{ ref('int_reporting_documents') }}),
-cells as (select * from {{ ref('stg_cells') }}),
+documents as (select * from {{ ref('int_reporting_documents') }} where is_checked),
+cells as (select * from {{ ref('int_document_cells') }}),
 identity_terms as (select * from {{ ref('identity_terms') }}),
 
 other_rows_variant as (

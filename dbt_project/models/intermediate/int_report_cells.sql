@@ -1,27 +1,32 @@
--- The printed cells of the latest report per agency and year, with the report's attributes.
+-- The cells of the representative report per agency and year (corrections applied), with the report's
+-- attributes: what the fact marts and the checks across years read.
 
 with
 
-latest_reports as (select * from {{ ref('int_latest_reports') }}),
-cells as (select * from {{ ref('stg_cells') }}),
+representative_reports as (select * from {{ ref('int_representative_reports') }}),
+cells as (select * from {{ ref('int_document_cells') }}),
 
 report_cells as (
 
     select
-        latest_reports.document_hash,
-        latest_reports.agency,
-        latest_reports.year,
-        latest_reports.template,
+        representative_reports.document_hash,
+        representative_reports.agency,
+        representative_reports.year,
+        representative_reports.template,
         cells.cell_key,
         cells.table_no,
         cells.row_key,
         cells.col_key,
         cells.value,
-        cells.unit
+        cells.value_status,
+        cells.extracted_value,
+        cells.unit,
+        cells.line,
+        cells.page
 
     from cells
-    inner join latest_reports
-        on cells.document_hash = latest_reports.document_hash
+    inner join representative_reports
+        on cells.document_hash = representative_reports.document_hash
 
 )
 

@@ -1,6 +1,7 @@
 -- 表三 long: one row per agency, year, applicant type and row of the table (intake, outcome, totals,
--- carried forward), from the latest report per agency and year, with the labels the table prints. A cell printed
--- blank keeps a null count.
+-- carried forward), from the representative report per agency and year, with the labels the table prints. A
+-- cell printed blank keeps a null count. `value_status` says whether the count can be quoted: printed (read with
+-- certainty), uncertain (a provisional reading), corrected (a maintainer's value).
 
 with
 
@@ -30,7 +31,9 @@ outcomes as (
         t3_columns.label_zh as applicant_type_label_zh,
         t3_columns.applicant_group,
         t3_columns.col_order as applicant_order,
-        cast(report_cells.value as bigint) as application_count  -- printed counts are whole numbers
+        {{ as_count('report_cells.value') }} as application_count,
+        report_cells.value_status,
+        report_cells.extracted_value
 
     from report_cells
     left join t3_rows

@@ -1,14 +1,16 @@
--- Every evaluation of every check of the spec, one row each (result pass | fail | incomplete): the accounting
--- identities 1-5 (fct_identity_checks) and the plausibility checks, one int_check_* model each. What a check
--- is (family, severity, description, formula, what a maintainer should do) comes from the seed
--- check_catalogue; a `fail` row takes the catalogue's severity, an `incomplete` row is a warning.
+-- Every evaluation of every check of the spec, one row each (result pass | fail | incomplete | not_evaluated):
+-- the accounting identities 1-5 (fct_identity_checks) and the plausibility checks, one int_check_* model
+-- each, over the checked documents (the representative report of each agency and year, and documents whose
+-- agency or year could not be read), on the values to quote (corrections applied). What a check is (family,
+-- severity, description, formula, what a maintainer should do) comes from the seed check_catalogue; a
+-- `fail` row takes the catalogue's severity, an `incomplete` or `not_evaluated` row is a warning.
 -- `line` / `page` point into the source document (for identities: the first printed cell of the row or
 -- column evaluated). pipeline/findings.py turns fail and incomplete rows into findings.
 
 with
 
 identity_checks as (select * from {{ ref('fct_identity_checks') }}),
-cells as (select * from {{ ref('stg_cells') }}),
+cells as (select * from {{ ref('int_document_cells') }}),
 reporting_documents as (select * from {{ ref('int_reporting_documents') }}),
 check_catalogue as (select * from {{ ref('check_catalogue') }}),
 
@@ -37,6 +39,7 @@ identity_evaluations as (
         identity_checks.*,
         case
             when identity_checks.result = 'incomplete' then 'blank or absent: ' || identity_checks.missing_cells
+            when identity_checks.result = 'not_evaluated' then identity_checks.reason
             else 'difference ' || (identity_checks.lhs - identity_checks.rhs)
         end as detail,
         identity_locations.line,
@@ -71,10 +74,13 @@ check_results as (
         reporting_documents.original_name,
         reporting_documents.agency,
         reporting_documents.year,
-        reporting_documents.agency_year_rank = 1 as is_latest_for_agency_year,
+        reporting_documents.is_representative,
+        -- the name of is_representative before it existed (kept for BI queries; see _marts__models.yml)
+        reporting_documents.is_representative as is_latest_for_agency_year,
         all_rows.check_code,
         check_catalogue.check_family,
-        case when all_rows.result = 'incomplete' then 'warning' else check_catalogue.severity end as severity,
+        case when all_rows.result in ('incomplete', 'not_evaluated') then 'warning' else check_catalogue.severity end
+            as severity,
         all_rows.scope_kind,
         all_rows.scope,
         all_rows.lhs,

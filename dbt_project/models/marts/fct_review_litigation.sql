@@ -1,6 +1,6 @@
 -- 表四 long: one row per agency, year, proceeding (行政复议, 未经复议直接起诉, 复议后起诉) and result
--- (维持, 纠正, 其他, 尚未审结, 总计), from the latest report per agency and year. Reports that print no
--- 表四 have no rows.
+-- (维持, 纠正, 其他, 尚未审结, 总计), from the representative report per agency and year. Reports that print
+-- no 表四 have no rows. `value_status`: printed | uncertain | corrected (see fct_application_outcomes).
 
 with
 
@@ -26,7 +26,9 @@ cases as (
         t4_rows.label_zh as proceeding_label_zh,
         report_cells.col_key as result,
         t4_columns.label_zh as result_label_zh,
-        cast(report_cells.value as bigint) as case_count  -- printed counts are whole numbers
+        {{ as_count('report_cells.value') }} as case_count,
+        report_cells.value_status,
+        report_cells.extracted_value
 
     from report_cells
     left join t4_rows

@@ -25,7 +25,13 @@ renamed as (
         -- where it was read
         line,
         page,
-        provenance_json
+        provenance_json,
+
+        -- whether the parser settled it (extract/core.py: false for a provisional reading), and the
+        -- readings it hesitated between
+        coalesce(certain, true) as certain,
+        json_extract_string(provenance_json, '$.uncertain_because') as uncertain_because,
+        json_extract(provenance_json, '$.candidates') as candidates_json
 
     from source
 

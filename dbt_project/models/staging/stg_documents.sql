@@ -1,21 +1,11 @@
--- The agency is normalised (no whitespace, full-width brackets) and mapped through the alias seed, so a
--- report printed under an abbreviation or a former name joins the same agency across years;
--- `agency_as_printed` keeps what the title said.
+-- One row per document as landed. `agency_normalized` is the printed name in the form names are compared in
+-- (macros/agency_names.sql); int_agency_names maps it to the one name of its agency.
 
 with
 
 source as (
 
     select * from {{ source('landing', 'documents') }}
-
-),
-
-agency_aliases as (
-
-    select
-        replace(replace(regexp_replace(trim(alias), '\s+', '', 'g'), '(', '（'), ')', '）') as alias_normalized,
-        agency
-    from {{ ref('agency_aliases') }}
 
 ),
 
@@ -33,8 +23,7 @@ renamed as (
         coalesce(ocr, false) as is_ocr,
         status,
         nullif(trim(agency), '') as agency_as_printed,
-        nullif(replace(replace(regexp_replace(trim(agency), '\s+', '', 'g'), '(', '（'), ')', '）'), '')
-            as agency_normalized,
+        {{ normalize_agency_name('agency') }} as agency_normalized,
         year,
         template,
         issues_json,
@@ -51,18 +40,6 @@ renamed as (
 
     from source
 
-),
-
-named as (
-
-    select
-        renamed.* exclude (agency_normalized),
-        coalesce(agency_aliases.agency, renamed.agency_normalized) as agency
-
-    from renamed
-    left join agency_aliases
-        on renamed.agency_normalized = agency_aliases.alias_normalized
-
 )
 
-select * from named
+select * from renamed
