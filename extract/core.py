@@ -1,5 +1,6 @@
 """One document's bytes to its ExtractionResult, in one direction: sniff the format, run the guard the format
-registered with its parser, parse; then the result is judged (status, issues, identities 1-4)."""
+registered with its parser, parse; then the result is judged (completeness against the detected template,
+status, issues, identities 1-4)."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,6 +10,7 @@ import os
 from pathlib import Path
 
 from . import guards, registry
+from .completeness import completeness_issues
 from .identities import FAIL, check_identities
 from .metadata import detect_agency_year
 from .model import ExtractionError, Issue, ParsedDocument
@@ -83,21 +85,6 @@ def extract_bytes(data: bytes, name: str = "<bytes>", options: ExtractOptions | 
         return ExtractionResult.failed(name, sha256, code, message, fmt, len(data))
 
 
-# Column labels only 表四 prints: when they are in the text, the table is there, even with every cell blank.
-_T4_HEADER_MARKERS = ("尚未审结", "复议后起诉")
-
-
-def _printed_but_unread_tables(parsed: ParsedDocument) -> list[Issue]:
-    """A table whose header is printed but whose cells were not read is a reading failure, never an
-    absence: without this, a fully blank 表四 would silently come back with no keys at all."""
-    if any(k.startswith("t4.") for k in parsed.cells) or any(i.code == "table_not_found" for i in parsed.issues):
-        return []
-    compact = "".join(parsed.text.split())
-    if all(marker in compact for marker in _T4_HEADER_MARKERS):
-        return [Issue("table_unread", "表四's header is printed but none of its cells could be read")]
-    return []
-
-
 def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument) -> ExtractionResult:
     """The result of a parsed document: its status from its issues, and its identities evaluated."""
     agency, year = detect_agency_year(parsed.text)
@@ -112,7 +99,7 @@ def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument)
         if agency is None:
             issues.append(Issue("agency_not_found", "the agency could not be read from the title",
                                 severity="info"))
-        issues.extend(_printed_but_unread_tables(parsed))
+        issues.extend(completeness_issues(parsed))
         status = "needs_review" if any(i.severity == "error" for i in issues) else "ok"
     values = {k: c.value for k, c in parsed.cells.items()}
     checks = check_identities(values)

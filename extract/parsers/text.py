@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import digits, labels
-from ..keys import T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2021, T3_ROWS, T4_COLUMNS, T4_ROWS, key
+from ..keys import T2_LAYOUT, T3_COLUMNS, T4_COLUMNS, T4_ROWS, key
 from ..labels import Compact, LabelHit
 from ..encoding import decode_bytes
 from ..model import Cell, ExtractionError, Issue, ParsedDocument
@@ -558,25 +558,12 @@ def _assemble_t3(reader: Reader, rows: list[RowText], region: tuple[int, int]) -
             readings.append((reading, row))
     if not readings:
         return False
-    _flag_missing_t3_rows(reader, {row.key for row in rows})
     resolution = digits.resolve_table3([r for r, _ in readings])
     _flag_unresolved(reader, resolution, 3)
     for reading, row in readings:
         values = tuple(resolution.values[k] for k in reading.keys)
         _store(reader, reading.keys, values, row.tokens, row_line=reader.line_of(reader.hit_offset(row.hit)))
     return True
-
-
-def _flag_missing_t3_rows(reader: Reader, present: set[str]) -> None:
-    """表三's rows are mandated: a row whose label was not found means a label variant this parser does not
-    know (its numbers may have gone to the row before), so the document needs a look."""
-    expected = T3_ROWS["2019"] if "other_processing" in present and not present & set(T3_OTHER_ROWS_2021) \
-        else T3_ROWS["2021"]
-    missing = [r for r in expected if r not in present]
-    if missing:
-        reader.issues.append(Issue(
-            "row_missing", f"表三: rows {', '.join(missing)} were not found", key=key(3, missing[0], "total"),
-            details={"rows": missing}))
 
 
 def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
