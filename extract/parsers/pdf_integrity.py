@@ -7,7 +7,8 @@ is about to read, strictly, and says so, naming the page:
 
 - `PageCheck` (`check_page`): every stream a page draws with (its content streams, and the fonts, ToUnicode
   maps and form XObjects of its resources; images are never decoded) must inflate completely; the page's
-  content must close every text object it opens (BT … ET: a content stream cut short leaves one open); and
+  content must close every text object, graphics state and marked-content sequence it opens (BT … ET, q … Q,
+  BMC/BDC … EMC: a content stream cut short leaves some open); and
   the content must stay within what a page of a report can hold (`MAX_PAGE_CONTENT_BYTES` decoded,
   `MAX_PAGE_TEXT_BYTES` of text operands), so that one page cannot take the memory of the whole extraction.
 - `collect_warnings`: the warnings pdfminer logs about the data it decodes while a page is read.
@@ -35,7 +36,11 @@ _INFLATE_CHUNK = 1024 * 1024
 _LITERAL_STRING_RE = re.compile(rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\)", re.DOTALL)
 _HEX_STRING_RE = re.compile(rb"<[0-9A-Fa-f\s]*>")
 _INLINE_IMAGE_RE = re.compile(rb"(?<![/\w])BI\b.*?\bID\s.*?\sEI(?![\w])", re.DOTALL)
-_TEXT_OBJECT_RE = re.compile(rb"(?<![/\w.])(BT|ET)(?!\w)")
+# Operators that open and close: text objects (BT … ET), graphics states (q … Q), marked content (BMC/BDC … EMC).
+# A content stream must close what it opens; one cut short leaves some open.
+_PAIRED_OPERATOR_RE = re.compile(rb"(?<![/\w.])(BT|ET|q|Q|BMC|BDC|EMC)(?![\w])")
+_PAIRS = (("text objects", b"BT", (b"ET",)), ("graphics states", b"q", (b"Q",)),
+          ("marked-content sequences", b"BMC", (b"EMC",)))
 _SKIPPED_KEYS = frozenset({"Parent", "P", "Pg", "StructParent", "StructParents", "Annots", "B", "Dest"})
 
 
@@ -70,16 +75,16 @@ def check_page(page_obj: Any, number: int, checked: dict[int, str | None]) -> Pa
         return check
     if content is None:
         return check
-    text_bytes, opened, closed = _text_operands(content)
+    text_bytes, unclosed = _text_operands(content)
     if text_bytes > MAX_PAGE_TEXT_BYTES:
         check.readable = False
         check.issues.append(Issue(
             "page_too_complex", f"page {number}: it draws about {text_bytes} bytes of text (limit "
             f"{MAX_PAGE_TEXT_BYTES}); the page was not read", details={"page": number}))
-    elif opened != closed:
+    elif unclosed:
         check.issues.append(Issue(
-            "pdf_text_cut_short", f"page {number}: its content opens {opened} text objects and closes "
-            f"{closed}: the text layer is cut short", details={"page": number}))
+            "pdf_text_cut_short", f"page {number}: its content leaves {unclosed} open: the text layer is cut "
+            "short", details={"page": number, "unclosed": unclosed}))
     return check
 
 
@@ -224,8 +229,9 @@ def _content_streams(page_obj: Any) -> list[Any]:
     return streams
 
 
-def _text_operands(content: bytes) -> tuple[int, int, int]:
-    """(bytes of text in string operands, text objects opened, text objects closed) of a content stream."""
+def _text_operands(content: bytes) -> tuple[int, str]:
+    """(bytes of text in string operands, what the content opens and never closes, e.g. "2 text objects", or
+    "") of a page's content. Only an excess of openings counts: a stray closing operator loses no text."""
     content = _INLINE_IMAGE_RE.sub(b" ", content)
     text_bytes = 0
     for m in _LITERAL_STRING_RE.finditer(content):
@@ -234,8 +240,15 @@ def _text_operands(content: bytes) -> tuple[int, int, int]:
     for m in _HEX_STRING_RE.finditer(content):
         text_bytes += sum(1 for b in m.group() if b not in b" \t\r\n<>") // 2
     content = _HEX_STRING_RE.sub(b" ", content)
-    operators = _TEXT_OBJECT_RE.findall(content)
-    return text_bytes, operators.count(b"BT"), operators.count(b"ET")
+    operators = _PAIRED_OPERATOR_RE.findall(content)
+    counts = {op: operators.count(op) for op in set(operators)}
+    counts[b"BMC"] = counts.get(b"BMC", 0) + counts.get(b"BDC", 0)
+    unclosed = []
+    for what, opener, closers in _PAIRS:
+        excess = counts.get(opener, 0) - sum(counts.get(c, 0) for c in closers)
+        if excess > 0:
+            unclosed.append(f"{excess} {what}")
+    return text_bytes, ", ".join(unclosed)
 
 
 # ------------------------------------------------------------------------------------------- warnings

@@ -341,6 +341,13 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
                 "row_unreadable", f"{label}: the label is followed by text, not by its cells", key=keys[0],
                 details={"line": reader.line_of(reader.hit_offset(row.hit))}))
             return None
+        if row is not None and fields is None:
+            # Not even a blank mark (—, /, 无) or an empty table field: the label runs straight into the next
+            # one. Printed that way, blank cells cannot be told from cells that were lost (a deleted line).
+            reader.issues.append(Issue(
+                "cells_not_printed", f"{label}: nothing is printed after the label, not even a blank mark: its "
+                                     "cells are read as blank but may have been lost", key=keys[0],
+                details={"line": reader.line_of(reader.hit_offset(row.hit))}))
         return digits.RowReading(keys, [tuple(None for _ in keys)])
     readings = None
     if fields is not None:
