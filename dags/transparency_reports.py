@@ -1,6 +1,8 @@
-"""Government information disclosure annual reports: inbox → object storage → extraction → DuckDB → dbt → GX.
+"""Government information disclosure annual reports: inbox → object storage → extraction → DuckDB → dbt → GX
+→ findings → one digest to the maintainers.
 
-Thin by design: every task calls `pipeline.steps`; heavy imports happen inside the tasks.
+Thin by design: one task per step of `pipeline.steps.STEPS`, in that order; the work happens in the steps,
+which import their heavy libraries (duckdb, great_expectations, the parsers) only when they run.
 """
 from __future__ import annotations
 
@@ -9,38 +11,43 @@ import os
 import pendulum
 from airflow.sdk import dag, task
 
+from pipeline.notify import alert_task_failure
+from pipeline.steps import STEPS, Step
+
 DOC_MD = """
 ### transparency_reports
 
 Turns 政府信息公开工作年度报告 (government information disclosure annual reports) into a warehouse of their
 statistical tables and tells maintainers when a report's printed numbers do not add up.
 
-1. **discover_documents** lists the inbox (`PIPELINE_INBOX`: a folder, default `data/samples`, or `s3://bucket/prefix`).
-2. **land_raw_files** stores each document in object storage under `raw/<sha256[:2]>/<sha256>` with its original
-   name and arrival time, and splits the documents into batches (`EXTRACT_BATCH_SIZE`).
-3. **extract_documents** runs once per batch (dynamic task mapping); a document that cannot be read is
-   marked failed and copied under `quarantine/`, the others go on.
-4. **load_staging** loads `landing.documents` / `landing.cells` in DuckDB (`WAREHOUSE_PATH`), idempotently.
-5. **dbt_build** builds the dbt models (staging → intermediate → marts) and runs their tests.
-6. **validate_identities** checks the accounting identities (Great Expectations); a breach is a finding,
-   never a failure of the run.
-7. **notify_maintainers** records every check's findings (identities 1-5 and the plausibility warnings)
-   with stable fingerprints in `findings.fct_findings`, applies the maintainers' decisions
-   (`REVIEW_DECISIONS_PATH`), sends ONE digest of the new or reopened, non-dismissed findings to the alerts
-   file (one line per alert), and to a webhook / SMTP when configured, and writes the HTML quality report
-   under var/.
+Who does what: dbt computes every check of the spec (`marts.fct_check_results`); Great Expectations validates
+those results (one suite per check of the catalogue) and publishes Data Docs; the findings history decides what
+is new; one notifier sends one digest. The tasks, one per step of `pipeline/steps.py`, in order:
 
-A task that fails for a technical reason sends a technical alert through the same sinks (`on_failure_callback`).
+{tasks}
 
-Rerunning gives the same warehouse. Configuration: see `.env.example`.
-"""
+Extraction is mapped over batches of documents (`EXTRACT_BATCH_SIZE`); a document that cannot be read is
+marked failed and copied under `quarantine/`, the others go on. A failed check is a finding, never a failure
+of the run. A task that fails for a technical reason sends a technical alert through the same sinks
+(`on_failure_callback`).
+
+Rerunning gives the same warehouse and, with nothing new, sends nothing. Configuration: see `.env.example`.
+""".format(tasks="\n".join(f"{number}. **{step.name}**: {step.doc}" for number, step in enumerate(STEPS, 1)))
 
 
-def alert_task_failure(context) -> None:
-    """A task that failed for a technical reason alerts the maintainers through the same sinks."""
-    from pipeline.review import alert_task_failure as send_technical_alert
+def _values(upstream):
+    """A mapped task's outputs arrive as a lazy sequence: read it by position (iterating it probes one past
+    its end and logs an XCom 404)."""
+    return [upstream[i] for i in range(len(upstream))]
 
-    send_technical_alert(context)
+
+def _task(step: Step, after_mapped: bool):
+    def run(upstream=None):
+        if upstream is None:
+            return step.run()
+        return step.run(_values(upstream) if after_mapped else upstream)
+
+    return task(run, task_id=step.name, doc_md=step.doc, trigger_rule=step.trigger_rule)
 
 
 @dag(
@@ -56,62 +63,16 @@ def alert_task_failure(context) -> None:
                   "on_failure_callback": alert_task_failure},
 )
 def transparency_reports():
-    @task
-    def discover_documents() -> list[dict]:
-        """List the documents waiting in the inbox (a folder or an S3 prefix)."""
-        from pipeline import steps
-
-        return steps.discover_documents()
-
-    @task
-    def land_raw_files(items: list[dict]) -> list[list[dict]]:
-        """Land each document in object storage under its sha256, with its original name and arrival time;
-        return the landed documents in batches for extraction."""
-        from pipeline import steps
-
-        return steps.land_raw_files(items)
-
-    # a mapped task does not take its docs from the docstring: pass them explicitly
-    @task(doc_md="Extract one batch of landed documents; quarantine the ones that cannot be read.")
-    def extract_documents(batch: list[dict]) -> list[dict]:
-        """Extract one batch of landed documents; quarantine the ones that cannot be read."""
-        from pipeline import steps
-
-        return steps.extract_documents(batch)
-
-    # none_failed: an empty inbox maps no extraction task, and the warehouse is still built
-    @task(trigger_rule="none_failed")
-    def load_staging(summaries: list[list[dict]]) -> dict:
-        """Load the extraction results into the DuckDB staging tables (delete-then-insert per document)."""
-        from pipeline import steps
-
-        # index by position: iterating the lazy sequence probes one past its end and logs an XCom 404
-        return steps.load_staging([summaries[i] for i in range(len(summaries))])
-
-    @task
-    def dbt_build(staged: dict) -> dict:
-        """Build and test the dbt models over the staging tables (dbt runs as a subprocess)."""
-        from pipeline import steps
-
-        return steps.dbt_build()
-
-    @task
-    def validate_identities(built: dict) -> dict:
-        """Check the accounting identities with the Great Expectations checkpoint; breaches become findings."""
-        from pipeline import steps
-
-        return steps.validate_identities()
-
-    @task
-    def notify_maintainers(validation: dict) -> dict:
-        """Send one digest of the new findings to the maintainers (alerts file, webhook, SMTP)."""
-        from pipeline import steps
-
-        return steps.notify_maintainers(validation)
-
-    batches = land_raw_files(discover_documents())
-    extracted = extract_documents.expand(batch=batches)
-    notify_maintainers(validate_identities(dbt_build(load_staging(extracted))))
+    output, previous = None, None
+    for step in STEPS:
+        make = _task(step, after_mapped=bool(previous and previous.mapped))
+        if output is None:
+            output = make()
+        elif step.mapped:
+            output = make.expand(upstream=output)
+        else:
+            output = make(output)
+        previous = step
 
 
 transparency_reports()

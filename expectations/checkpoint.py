@@ -1,11 +1,10 @@
-"""The checkpoint that validates the warehouse after dbt: suites → validation definitions → checkpoint
-(stores the results in the GX file context, builds Data Docs) → a CheckpointResult for the notifier."""
+"""The checkpoint that validates marts.fct_check_results after dbt: one suite per check → validation
+definitions → checkpoint (stores the results in the GX file context, builds Data Docs) → a ChecksValidation."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import great_expectations as gx
 import pandas as pd
@@ -13,22 +12,18 @@ from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from .datasource import ASSET_NAME, add_batch_definition, batch_parameters, read_identity_checks
-from .result import BREACH, INCOMPLETE, CheckpointResult, IdentityFinding
-from .suites import BREACH_KIND, add_or_update_suites
+from .datasource import (ASSET_NAME, DATASOURCE_NAME, INDEX_COLUMN, add_batch_definition, batch_parameters,
+                         read_check_results)
+from .result import CheckCounts, ChecksValidation, ExpectationRunError
+from .suites import FAIL_KIND, INCOMPLETE_KIND, SUITE_NAMES, add_or_update_suites
 
-CHECKPOINT_NAME = "identity_checks"
-DATA_DOCS_SITE = "identity_checks"
-INDEX_COLUMN = "check_id"
+CHECKPOINT_NAME = "check_results"
+DATA_DOCS_SITE = "check_results"
 # Shown beside each unexpected row in Data Docs, so a maintainer sees which report and where.
-UNEXPECTED_ROW_COLUMNS = [INDEX_COLUMN, "agency", "year", "check_name", "object_key"]
+UNEXPECTED_ROW_COLUMNS = [INDEX_COLUMN, "agency", "year", "check_code", "scope_kind", "scope", "object_key"]
 
 for _name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
     logging.getLogger(_name).setLevel(logging.WARNING)
-
-
-class ExpectationRunError(RuntimeError):
-    """An expectation could not be evaluated (a GX or data-shape problem, not a finding)."""
 
 
 def open_context(context_dir: Path, data_docs_dir: Path):
@@ -54,13 +49,17 @@ def open_context(context_dir: Path, data_docs_dir: Path):
     return context
 
 
+def _validation_definition_name(suite_name: str) -> str:
+    return f"{suite_name}_on_{ASSET_NAME}"
+
+
 def build_checkpoint(context) -> gx.Checkpoint:
     """Suites, validation definitions and the checkpoint, all add_or_update (reruns are idempotent)."""
+    remove_stale(context)
     batch_definition = add_batch_definition(context)
     validation_definitions = [
         context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=f"{suite.name}_on_{ASSET_NAME}", data=batch_definition, suite=suite)
-        )
+            gx.ValidationDefinition(name=_validation_definition_name(suite.name), data=batch_definition, suite=suite))
         for suite in add_or_update_suites(context)
     ]
     return context.checkpoints.add_or_update(gx.Checkpoint(
@@ -71,83 +70,59 @@ def build_checkpoint(context) -> gx.Checkpoint:
     ))
 
 
-def run_checkpoint(warehouse_path: str | Path, data_docs_dir: str | Path, *,
-                   context_dir: str | Path | None = None, run_name: str | None = None) -> CheckpointResult:
-    warehouse_path, data_docs_dir = Path(warehouse_path), Path(data_docs_dir)
-    context_dir = Path(context_dir) if context_dir is not None else data_docs_dir.parent
-    run_name = run_name or datetime.now(timezone.utc).strftime("identity-checks-%Y%m%dT%H%M%SZ")
+def remove_stale(context) -> None:
+    """Remove what an earlier version left in the context (other checkpoints, validation definitions, suites,
+    datasources). Before anything is re-registered: a definition whose data asset is gone no longer loads."""
+    for stale in [c.name for c in context.checkpoints.all() if c.name != CHECKPOINT_NAME]:
+        context.checkpoints.delete(stale)
+    ours = {_validation_definition_name(name) for name in SUITE_NAMES}
+    for stale in [d.name for d in context.validation_definitions.all() if d.name not in ours]:
+        context.validation_definitions.delete(stale)
+    for stale in [s.name for s in context.suites.all() if s.name not in SUITE_NAMES]:
+        context.suites.delete(stale)
+    for stale in [name for name in context.data_sources.all() if name != DATASOURCE_NAME]:
+        context.data_sources.delete(stale)
 
-    frame = read_identity_checks(warehouse_path)
+
+def validate_checks(warehouse_path: str | Path, data_docs_dir: str | Path, *,
+                    context_dir: str | Path | None = None, run_name: str | None = None) -> ChecksValidation:
+    data_docs_dir = Path(data_docs_dir)
+    context_dir = Path(context_dir) if context_dir is not None else data_docs_dir.parent
+    run_name = run_name or datetime.now(timezone.utc).strftime("check-results-%Y%m%dT%H%M%SZ")
+
+    frame = read_check_results(warehouse_path)
     context = open_context(context_dir, data_docs_dir)
     checkpoint = build_checkpoint(context)
     run = checkpoint.run(batch_parameters=batch_parameters(frame), run_id=RunIdentifier(run_name=run_name))
     return summarize(run, frame, data_docs_dir, run_name)
 
 
-def summarize(run, frame, data_docs_dir: Path, run_name: str) -> CheckpointResult:
-    rows_by_check_id = {row[INDEX_COLUMN]: row for row in frame.to_dict(orient="records")}
-    failures: dict[str, IdentityFinding] = {}
-    incomplete: dict[str, IdentityFinding] = {}
-    suites: list[str] = []
-    evaluated_identities: set[int] = set()
+def summarize(run, frame: pd.DataFrame, data_docs_dir: Path, run_name: str) -> ChecksValidation:
+    unexpected: dict[tuple[str, str], list[str]] = {}
+    suites = []
     for validation in run.run_results.values():
         suites.append(validation.suite_name)
         for outcome in validation.results:
             config = outcome.expectation_config
-            identity, kind = config.meta["identity"], config.meta["kind"]
-            evaluated_identities.add(identity)
-            exception = (outcome.exception_info or {})
+            exception = outcome.exception_info or {}
             if exception.get("raised_exception"):
                 raise ExpectationRunError(
                     f"{validation.suite_name}: {config.type} raised {exception.get('exception_message')}")
-            if outcome.success:
-                continue
-            found = failures if kind == BREACH_KIND else incomplete
-            result = BREACH if kind == BREACH_KIND else INCOMPLETE
-            for unexpected in outcome.result.get("unexpected_index_list") or []:
-                row = rows_by_check_id[unexpected[INDEX_COLUMN]]
-                found[row[INDEX_COLUMN]] = _finding(row, result, validation.suite_name)
-    evaluated = int(frame["identity"].isin(evaluated_identities).sum())
-    counts = {"evaluated": evaluated, "passed": evaluated - len(failures) - len(incomplete),
-              "failed": len(failures), "incomplete": len(incomplete)}
-    return CheckpointResult(
-        success=not failures,
-        failures=_ordered(failures.values()),
-        incomplete=_ordered(incomplete.values()),
+            ids = [row[INDEX_COLUMN] for row in (outcome.result.get("unexpected_index_list") or [])]
+            unexpected[(config.meta["check_code"], config.meta["kind"])] = ids
+    evaluated = frame["check_code"].value_counts().to_dict()
+    counts = {code: CheckCounts(evaluated=int(evaluated.get(code, 0)),
+                                failed=len(unexpected.get((code, FAIL_KIND), [])),
+                                incomplete=len(unexpected.get((code, INCOMPLETE_KIND), [])))
+              for code in SUITE_NAMES}
+    failing = sorted(i for (_, kind), ids in unexpected.items() if kind == FAIL_KIND for i in ids)
+    incomplete = sorted(i for (_, kind), ids in unexpected.items() if kind == INCOMPLETE_KIND for i in ids)
+    return ChecksValidation(
+        success=not failing,
         counts=counts,
+        failing_check_result_ids=tuple(failing),
+        incomplete_check_result_ids=tuple(incomplete),
         data_docs_index=data_docs_dir / "index.html",
         run_name=run_name,
         suites=tuple(suites),
     )
-
-
-def _finding(row: dict[str, Any], result: str, suite: str) -> IdentityFinding:
-    missing = _value(row["missing_cells"])
-    return IdentityFinding(
-        document_hash=row["document_hash"],
-        agency=_value(row["agency"]),
-        year=None if _value(row["year"]) is None else int(row["year"]),
-        identity=int(row["identity"]),
-        scope_kind=row["scope_kind"],
-        scope=row["scope"],
-        lhs=_value(row["lhs"]),
-        rhs=_value(row["rhs"]),
-        object_key=_value(row["object_key"]),
-        result=result,
-        check_name=row["check_name"],
-        suite=suite,
-        compared_document_hash=_value(row["compared_document_hash"]),
-        missing_cells=tuple(missing.split(",")) if missing else (),
-    )
-
-
-def _value(value: Any) -> Any:
-    """pandas NaN/NA/None → None; numpy scalars → Python scalars."""
-    if pd.isna(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
-def _ordered(findings) -> tuple[IdentityFinding, ...]:
-    return tuple(sorted(findings, key=lambda f: (f.agency or "", f.year or 0, f.document_hash, f.identity,
-                                                   f.scope)))

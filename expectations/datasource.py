@@ -6,9 +6,9 @@ Why not GX's SQL datasource: GX 1.24 over duckdb-engine fails on every expectati
 `SqlAlchemyExecutionEngine.resolve_metric_bundle`, great_expectations issues #10738 and #11579) unless
 duckdb is added to GX's private `_PERSISTED_CONNECTION_DIALECTS`; that needs a monkeypatch of a private
 name and a new dependency (duckdb-engine). The pandas path uses public APIs only. Its cost: no custom-SQL
-expectations (UnexpectedRowsExpectation), so the identity arithmetic is done in SQL by dbt
-(marts.fct_identity_checks: lhs, rhs per evaluation) and the suites assert on those rows. The frame is
-small (one row per document and row/column of an identity, ~140 per report).
+expectations (UnexpectedRowsExpectation). Nothing needs them: dbt computes every check in SQL
+(marts.fct_check_results: one row per evaluation, its `result` pass | fail | incomplete) and the suites
+validate those rows. The frame is small (about 150 rows per report).
 
 tests/warehouse/test_expectations_datasource.py shows this path reporting a known failing row as failed and a
 passing one as passed.
@@ -23,24 +23,20 @@ if TYPE_CHECKING:
     from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.data_context import AbstractDataContext
 
-IDENTITY_CHECKS_TABLE = "marts.fct_identity_checks"
+CHECK_RESULTS_TABLE = "marts.fct_check_results"
 DATASOURCE_NAME = "warehouse"
-ASSET_NAME = "fct_identity_checks"
-BATCH_DEFINITION_NAME = "all_identity_checks"
-COLUMNS = (
-    "check_id", "document_hash", "compared_document_hash", "object_key", "agency", "year", "template",
-    "document_status", "identity", "check_name", "table_no", "scope_kind", "scope", "lhs", "rhs",
-    "difference", "result", "missing_cells",
-)
+ASSET_NAME = "fct_check_results"
+BATCH_DEFINITION_NAME = "all_check_results"
+INDEX_COLUMN = "check_result_id"
 
 
 class WarehouseNotReadyError(RuntimeError):
-    """The warehouse has no identity checks table: dbt has not built it (an operational error)."""
+    """The warehouse has no check results table: dbt has not built it (an operational error)."""
 
 
-def read_mart(warehouse_path: str | Path, table: str, columns: str, order_by: str) -> pd.DataFrame:
-    """All rows of one mart, in a stable order, read without locking out writers for long."""
-    import duckdb
+def read_check_results(warehouse_path: str | Path) -> pd.DataFrame:
+    """Every row of marts.fct_check_results, in a stable order, read without locking out writers for long."""
+    import duckdb  # the DAG file imports the step list at parse time: duckdb is imported only when used
 
     path = Path(warehouse_path)
     if not path.exists():
@@ -48,16 +44,12 @@ def read_mart(warehouse_path: str | Path, table: str, columns: str, order_by: st
     con = duckdb.connect(str(path), read_only=True)
     try:
         try:
-            return con.execute(f"select {columns} from {table} order by {order_by}").df()
+            return con.execute(f"select * from {CHECK_RESULTS_TABLE} order by {INDEX_COLUMN}").df()
         except duckdb.CatalogException as exc:
-            raise WarehouseNotReadyError(f"{table} is missing from {path}: run `dbt build` first ({exc})") from exc
+            raise WarehouseNotReadyError(
+                f"{CHECK_RESULTS_TABLE} is missing from {path}: run `dbt build` first ({exc})") from exc
     finally:
         con.close()
-
-
-def read_identity_checks(warehouse_path: str | Path) -> pd.DataFrame:
-    """All rows of fct_identity_checks, in a stable order."""
-    return read_mart(warehouse_path, IDENTITY_CHECKS_TABLE, ", ".join(COLUMNS), "check_id")
 
 
 def add_batch_definition(context: AbstractDataContext) -> BatchDefinition:

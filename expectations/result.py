@@ -1,48 +1,44 @@
-"""The typed outcome of a checkpoint run: what the notifier turns into alerts."""
+"""The typed outcome of validating the check results (what the pipeline logs and passes on), and the error
+of a validation that could not run."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-BREACH, INCOMPLETE = "fail", "incomplete"
-
-
-@dataclass(frozen=True)
-class IdentityFinding:
-    """One identity evaluation the expectations flagged, located well enough to open the report."""
-
-    document_hash: str
-    agency: str | None
-    year: int | None
-    identity: int  # 1-5, the numbering of the spec
-    scope_kind: str  # "column" (identities 1, 2, 5: a 表三 column) or "row" (3, 4: a 表三/表四 row)
-    scope: str  # the canonical column or row key, e.g. "total", "reconsideration"
-    lhs: float | None  # None when incomplete
-    rhs: float | None
-    object_key: str | None  # where the raw report lives in object storage
-    result: str  # BREACH ("fail") or INCOMPLETE
-    check_name: str  # "identity_<n>:<scope>", as extract/identities.py names it
-    suite: str  # the expectation suite that reported it
-    compared_document_hash: str | None = None  # identity 5: the previous year's report
-    missing_cells: tuple[str, ...] = ()  # incomplete: the blank or absent cells
-
-    @property
-    def difference(self) -> float | None:
-        return None if self.lhs is None or self.rhs is None else self.lhs - self.rhs
+from typing import Any
 
 
 @dataclass(frozen=True)
-class CheckpointResult:
-    """`success` is False exactly when a printed sum does not add up (`failures` is not empty).
+class CheckCounts:
+    """One check's rows of marts.fct_check_results, as the suites saw them."""
 
-    Blank cells inside an identity are listed in `incomplete` (severity warning in the suites) and do not
-    make the run fail. `counts` has `evaluated`, `passed`, `failed`, `incomplete` identity evaluations.
-    """
+    evaluated: int
+    failed: int  # result fail: unexpected for the suite's first expectation
+    incomplete: int  # result incomplete, reported only for the identities (see suites.incomplete_is_reported)
+
+    def to_dict(self) -> dict[str, int]:
+        return {"evaluated": self.evaluated, "failed": self.failed, "incomplete": self.incomplete}
+
+
+@dataclass(frozen=True)
+class ChecksValidation:
+    """`success` is False exactly when some check has a `fail` row. Incomplete identities are listed
+    (severity warning) and do not make it False."""
 
     success: bool
-    failures: tuple[IdentityFinding, ...]
-    incomplete: tuple[IdentityFinding, ...]
-    counts: dict[str, int]
+    counts: dict[str, CheckCounts]  # check_code -> counts, one entry per check of the catalogue
+    failing_check_result_ids: tuple[str, ...]
+    incomplete_check_result_ids: tuple[str, ...]
     data_docs_index: Path
     run_name: str
     suites: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for an Airflow XCom or a log line."""
+        return {"success": self.success, "counts": {code: c.to_dict() for code, c in self.counts.items()},
+                "failed": len(self.failing_check_result_ids),
+                "incomplete": len(self.incomplete_check_result_ids),
+                "data_docs_index": str(self.data_docs_index), "run_name": self.run_name}
+
+
+class ExpectationRunError(RuntimeError):
+    """An expectation could not be evaluated (a GX or data-shape problem, not a finding)."""

@@ -32,6 +32,9 @@ class Settings:
     alerts_path: Path
     data_docs_path: Path
     var_path: Path
+    findings_db_path: Path
+    review_decisions_path: Path
+    quality_report_path: Path
     dbt_project_dir: Path
     batch_size: int
     s3_bucket: str  # empty: use the local object store
@@ -64,6 +67,20 @@ class Settings:
     def log_path(self) -> Path:
         return self.var_path / "logs"
 
+    @property
+    def gx_context_path(self) -> Path:
+        return self.var_path / "gx"
+
+    @property
+    def digests_path(self) -> Path:
+        """The human-readable copy of every digest sent, and its record (digests.jsonl)."""
+        return self.var_path / "digests"
+
+    @property
+    def undelivered_path(self) -> Path:
+        """Digests a sink could not take, sent again by the next delivery."""
+        return self.alerts_path.with_name(self.alerts_path.stem + ".undelivered.jsonl")
+
 
 def load_settings() -> Settings:
     """Read the settings now (tests change the environment between runs, so nothing is cached)."""
@@ -71,6 +88,7 @@ def load_settings() -> Settings:
     inbox = _env("PIPELINE_INBOX", "data/samples")
     if not inbox.startswith("s3://"):
         inbox = str(_path(root, inbox))
+    var = _path(root, _env("PIPELINE_VAR_PATH", "var"))
     return Settings(
         project_root=root,
         warehouse_path=_path(root, _env("WAREHOUSE_PATH", "var/warehouse.duckdb")),
@@ -78,7 +96,10 @@ def load_settings() -> Settings:
         inbox=inbox,
         alerts_path=_path(root, _env("ALERTS_PATH", "var/alerts.jsonl")),
         data_docs_path=_path(root, _env("DATA_DOCS_PATH", "var/data-docs")),
-        var_path=_path(root, _env("PIPELINE_VAR_PATH", "var")),
+        var_path=var,
+        findings_db_path=_path(root, _env("FINDINGS_DB_PATH", str(var / "findings.duckdb"))),
+        review_decisions_path=_path(root, _env("REVIEW_DECISIONS_PATH", "reviews/decisions.csv")),
+        quality_report_path=_path(root, _env("QUALITY_REPORT_PATH", str(var / "quality-report" / "index.html"))),
         dbt_project_dir=_path(root, _env("DBT_PROJECT_DIR", "dbt_project")),
         batch_size=max(1, int(_env("EXTRACT_BATCH_SIZE", "10"))),
         s3_bucket=_env("S3_BUCKET"),

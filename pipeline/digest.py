@@ -1,24 +1,22 @@
-"""Building what maintainers read: one digest per run of the findings that are new or reopened (and not
-dismissed), grouped by agency, with counts by check and severity; a digest of identity breaches found on
-staging when no findings history could be recorded; and the technical alert of a failed task.
+"""Writing what maintainers read: one digest per run of the findings that are new or reopened (and not
+dismissed), grouped by agency, with counts by check and severity, each check explained by the catalogue
+(extract/check_catalogue.py); and the technical alert of a failed task.
 Delivery (sinks, retries, undelivered messages) is pipeline/notify.py's.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from typing import Any
 
-from .findings import CHECKS
-from .notify import Alert, Digest
+from extract.check_catalogue import CHECKS_BY_CODE, CheckSpec
 
-__all__ = ["Digest", "alert_from_finding", "alerts_digest", "build_digest", "finding_line", "location",
-           "technical_digest"]
+from .messages import Alert, Digest
 
 
 def _identity_number(check_code: str | None) -> int | None:
-    match = re.fullmatch(r"identity_(\d+)", check_code or "")
-    return int(match.group(1)) if match else None
+    """The spec's number of an accounting identity (identity_1 ... identity_5); None for the other checks."""
+    check = CHECKS_BY_CODE.get(check_code or "")
+    return check.spec_number if check and check.code.startswith("identity_") else None
 
 
 def alert_from_finding(finding: dict[str, Any]) -> Alert:
@@ -33,12 +31,13 @@ def alert_from_finding(finding: dict[str, Any]) -> Alert:
                  object_key=finding.get("object_key"), document_hash=finding.get("document_hash"),
                  original_name=finding.get("original_name"), scope_kind=finding.get("scope_kind"),
                  check_code=finding.get("check_code"), severity=finding.get("severity"),
-                 fingerprint=finding.get("fingerprint"),
+                 fingerprint=finding.get("fingerprint"), alert_id=finding["fingerprint"],
                  compared_document_hash=finding.get("compared_document_hash"),
                  message=f"{finding.get('agency') or '(agency not read)'}: {finding_line(finding)[2:]}")
 
 
-def _num(value: Any) -> str:
+def format_number(value: Any) -> str:
+    """A number as the report printed it (12, not 12.0); a blank cell as "blank"."""
     if value is None:
         return "blank"
     if isinstance(value, float) and value.is_integer():
@@ -62,12 +61,16 @@ def finding_line(finding: dict[str, Any], with_status: bool = True) -> str:
     if finding["result"] == "incomplete":
         numbers = f"incomplete: {finding.get('detail') or finding.get('missing_cells')}"
     else:
-        numbers = f"{_num(finding.get('lhs'))} vs {_num(finding.get('rhs'))}"
+        numbers = f"{format_number(finding.get('lhs'))} vs {format_number(finding.get('rhs'))}"
         if finding.get("detail"):
             numbers += f" ({finding['detail']})"
     status = ("reopened, " if (finding.get("times_reopened") or 0) > 0 else "new, ") if with_status else ""
     return (f"- [{finding['severity']}] {finding.get('year') or '?'} report, {check} on {scope}: {numbers}; "
             f"source {location(finding)}; {status}fingerprint {finding['fingerprint']}")
+
+
+def _check_line(check: CheckSpec) -> str:
+    return f"  {check.code}: {check.description} ({check.formula})"
 
 
 def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
@@ -86,7 +89,7 @@ def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
         "By check: " + ", ".join(f"{c} {n}" for c, n in sorted(by_check.items())),
         "",
         "Checks:",
-        *[f"  {code}: {CHECKS[code]}" for code in sorted(by_check) if code in CHECKS],
+        *[_check_line(CHECKS_BY_CODE[code]) for code in sorted(by_check) if code in CHECKS_BY_CODE],
     ]
     for agency in sorted(by_agency):
         items = by_agency[agency]
@@ -105,9 +108,3 @@ def technical_digest(run_id: str, dag_id: str, task_id: str, error: str, log_url
             f"failed: {error}" + (f"\nLog: {log_url}" if log_url else ""))
     return Digest(run_id, f"[transparency reports] task {task_id} failed", text, kind="technical")
 
-
-def alerts_digest(alerts: list[Alert], run_id: str) -> Digest:
-    """A digest of identity breaches (no findings history): one line per alert."""
-    lines = [f"{len(alerts)} accounting identity breach(es) in government information disclosure reports:"]
-    lines += [f"- {a.message}" for a in alerts]
-    return Digest(run_id, f"[transparency reports] {len(alerts)} identity breach(es)", "\n".join(lines), alerts)

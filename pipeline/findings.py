@@ -36,20 +36,6 @@ CHECK_RESULTS_TABLE = f"{WAREHOUSE_ALIAS}.marts.fct_check_results"
 DECISIONS = ("confirmed", "dismissed")
 DECISION_COLUMNS = ("fingerprint", "decision", "note", "decided_by", "decided_at")
 
-# what each check verifies, for digests and the quality report (ids and numbering of the spec)
-CHECKS: dict[str, str] = {
-    "identity_1": "identity 1 (表三, per column): new_received + carried_over = total_processed + carried_forward",
-    "identity_2": "identity 2 (表三, per column): total_processed = sum of the outcome rows",
-    "identity_3": "identity 3 (表三, per row): total = sum of the six applicant columns",
-    "identity_4": "identity 4 (表四, per row): total = upheld + corrected + other + pending",
-    "identity_5": "identity 5 (表三, per column, across years): carried_over = last year's carried_forward",
-    "counts_6": "check 6: every count is a non-negative integer",
-    "stock_7": "check 7 (2021 表二): in_force = last year's in_force + issued - repealed",
-    "narrative_8": "check 8: a number stated in the text equals the table",
-    "deadline_9": "check 9: published by 31 January of the next year",
-    "similarity_9": "check 9: text not near-identical to the agency's previous report (share of repeated prose)",
-}
-
 DDL = f"""
 create table if not exists findings_history (
     fingerprint     varchar primary key,
@@ -175,7 +161,7 @@ def _now() -> datetime:
 def open_findings_db(findings_path: str | Path, warehouse_path: str | Path | None):
     """A connection to the findings file with the warehouse attached read-only as `warehouse` (when it
     exists). Close it with .close()."""
-    import duckdb
+    import duckdb  # not at the top: the DAG file imports the steps, and through them this module, at parse time
 
     Path(findings_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(findings_path))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .storage import s3_client_kwargs
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def _s3_client(settings: Settings):
-    import boto3
-
-    from .storage import s3_client_kwargs
+    import boto3  # seconds to import: only when the inbox is in S3
 
     return boto3.client("s3", **s3_client_kwargs(settings))
 

@@ -1,7 +1,8 @@
 """Messages to maintainers: the one path every alert takes, whatever produced it.
 
 A run sends at most one `Digest` (its new or reopened findings, built by pipeline/digest.py), and a failing
-Airflow task sends a technical one; both go through the same sinks:
+Airflow task sends a technical one (`alert_task_failure`, the DAG's `on_failure_callback`); both go through
+the same sinks:
   file     always on: one JSON line per alert in `ALERTS_PATH` (default `var/alerts.jsonl`; a technical
            alert is one line of kind "technical"), plus the digest as text in `<var>/digests/<kind>-<run>.txt`
            and one line in `<var>/digests/digests.jsonl` (the human-readable copy and its record);
@@ -16,7 +17,6 @@ scheme and host do).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,97 +24,17 @@ import smtplib
 import tempfile
 import time
 import urllib.request
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 from urllib.parse import urlsplit
 
-from .config import Settings
+from .config import Settings, load_settings
+from .digest import technical_digest
+from .messages import Digest
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One failed check of one document: what a maintainer needs to find and check it."""
-
-    agency: str | None
-    year: int | None
-    identity: int | None  # 1-5 for the accounting identities, None for the other checks
-    scope: str | None  # the row (identities 3, 4) or column (identities 1, 2) it was evaluated on
-    lhs: float | None
-    rhs: float | None
-    object_key: str | None  # the raw document in object storage
-    document_hash: str | None
-    original_name: str | None = None
-    scope_kind: str | None = None  # "row" or "column"
-    check_name: str | None = None
-    check_code: str | None = None  # e.g. identity_1, narrative_8 (pipeline/findings.py CHECKS)
-    severity: str | None = None
-    fingerprint: str | None = None  # the finding's stable id in the findings history
-    compared_document_hash: str | None = None  # identity 5: the previous year's report
-    message: str = ""
-    alert_id: str = field(default="")
-
-    def __post_init__(self) -> None:
-        if not self.alert_id:
-            basis = f"{self.document_hash}|{self.identity}|{self.scope}|{self.lhs}|{self.rhs}"
-            if self.check_code:
-                basis += f"|{self.check_code}"
-            object.__setattr__(self, "alert_id",
-                               self.fingerprint or hashlib.sha256(basis.encode()).hexdigest()[:16])
-        if not self.message:
-            object.__setattr__(self, "message", describe(self))
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Alert":
-        names = cls.__dataclass_fields__.keys()
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "blank"
-    return f"{value:g}"
-
-
-def describe(alert: Alert) -> str:
-    who = f"{alert.agency or 'unknown agency'} {alert.year or 'unknown year'}"
-    where = f"{alert.scope_kind} {alert.scope}" if alert.scope_kind else alert.scope
-    check = f"identity {alert.identity}" if alert.identity is not None else (alert.check_code or "check")
-    return (f"{who}: {check} fails on {where}: {_num(alert.lhs)} != {_num(alert.rhs)} "
-            f"(raw object {alert.object_key})")
-
-
-@dataclass(frozen=True)
-class Digest:
-    """One message to the maintainers: a subject, a text, and the alerts it carries (none for a technical one)."""
-
-    run_id: str
-    subject: str
-    text: str
-    alerts: list[Alert] = field(default_factory=list)
-    kind: str = "findings"  # findings | technical
-
-    @property
-    def size(self) -> int:
-        """What the outcome counts: alerts, or 1 for a message without any (a technical alert)."""
-        return len(self.alerts) or 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "kind": self.kind, "subject": self.subject, "text": self.text,
-                "alerts": [a.to_dict() for a in self.alerts]}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Digest":
-        return cls(run_id=str(data.get("run_id") or "unknown-run"), subject=str(data.get("subject") or ""),
-                   text=str(data.get("text") or ""), kind=str(data.get("kind") or "findings"),
-                   alerts=[Alert.from_dict(a) for a in data.get("alerts") or []])
 
 
 class Sink(Protocol):
@@ -140,17 +60,6 @@ class FileSink:
     def __init__(self, path: str | Path, digest_dir: str | Path | None = None):
         self.path = Path(path)
         self.digest_dir = Path(digest_dir) if digest_dir is not None else None
-
-    def sent_ids(self) -> set[str]:
-        if not self.path.is_file():
-            return set()
-        ids = set()
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                ids.add(json.loads(line)["alert_id"])
-            except (ValueError, KeyError, TypeError):
-                continue
-        return ids
 
     def send(self, digest: Digest) -> None:
         sent_at = _now_iso()
@@ -229,16 +138,8 @@ class SmtpSink:
             smtp.send_message(message)
 
 
-def digest_dir(settings: Settings) -> Path:
-    return settings.var_path / "digests"
-
-
-def undelivered_path(settings: Settings) -> Path:
-    return settings.alerts_path.with_name(settings.alerts_path.stem + ".undelivered.jsonl")
-
-
 def sinks_from_settings(settings: Settings) -> list[Sink]:
-    sinks: list[Sink] = [FileSink(settings.alerts_path, digest_dir(settings))]
+    sinks: list[Sink] = [FileSink(settings.alerts_path, settings.digests_path)]
     if settings.webhook_url:
         sinks.append(WebhookSink(settings.webhook_url))
     if settings.smtp_host and settings.smtp_to:
@@ -350,28 +251,24 @@ def _keep_undelivered(path: Path, sink_name: str, error: Exception, digest: Dige
 
 
 def deliver_from_settings(digest: Digest | None, settings: Settings, sinks: list[Sink] | None = None) -> dict[str, Any]:
-    return deliver(digest, sinks if sinks is not None else sinks_from_settings(settings), undelivered_path(settings),
+    return deliver(digest, sinks if sinks is not None else sinks_from_settings(settings), settings.undelivered_path,
                    settings.notify_retries, settings.notify_retry_delay_seconds)
 
 
-def notify(alerts: list[Alert], sinks: list[Sink], undelivered: str | Path, attempts: int = 3,
-           retry_delay: float = 1.0, run_id: str | None = None) -> dict[str, Any]:
-    """One digest of the alerts not already in the alerts file (the ledger of the first FileSink), for a run
-    whose findings history could not be recorded (no marts yet): the identity breaches found on staging.
-
-    Returns deliver()'s outcome plus {"new": n, "already_sent": n}.
-    """
-    from .digest import alerts_digest
-
-    ledger = next((s for s in sinks if isinstance(s, FileSink)), None)
-    already = ledger.sent_ids() if ledger else set()
-    unique = {a.alert_id: a for a in alerts}
-    new = [a for a in unique.values() if a.alert_id not in already]
-    digest = alerts_digest(new, run_id or datetime.now(timezone.utc).strftime("manual-%Y%m%dT%H%M%SZ")) if new else None
-    outcome = deliver(digest, sinks, undelivered, attempts, retry_delay)
-    return {"new": len(new), "already_sent": len(unique) - len(new), **outcome}
-
-
-def notify_from_settings(settings: Settings, alerts: list[Alert], run_id: str | None = None) -> dict[str, Any]:
-    return notify(alerts, sinks_from_settings(settings), undelivered_path(settings), settings.notify_retries,
-                  settings.notify_retry_delay_seconds, run_id)
+def alert_task_failure(context: dict[str, Any]) -> None:
+    """Airflow `on_failure_callback`: a task that fails for a technical reason alerts the maintainers
+    through the same sinks as the findings digest. Never raises (a callback error would hide the task's own)."""
+    try:
+        ti = context.get("task_instance") or context.get("ti")
+        dag_run = context.get("dag_run")
+        error = context.get("exception")
+        digest = technical_digest(
+            run_id=str(getattr(dag_run, "run_id", None) or context.get("run_id") or "unknown-run"),
+            dag_id=str(getattr(ti, "dag_id", None) or "transparency_reports"),
+            task_id=str(getattr(ti, "task_id", None) or "unknown-task"),
+            error=f"{type(error).__name__}: {error}" if error else "unknown error",
+            log_url=getattr(ti, "log_url", None),
+        )
+        deliver_from_settings(digest, load_settings())
+    except Exception:  # the callback must not mask the failure it reports
+        log.exception("could not send the technical alert")

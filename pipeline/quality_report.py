@@ -13,17 +13,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .findings import CHECK_RESULTS_TABLE, CHECKS, all_findings, has_check_results
+from extract.check_catalogue import CHECKS, CHECKS_BY_CODE, CheckSpec
 
-FAMILIES = (
-    ("identities", "Identities 1–4", ("identity_1", "identity_2", "identity_3", "identity_4")),
-    ("across_years", "Identity 5 (across years)", ("identity_5",)),
-    ("counts", "6 Counts", ("counts_6",)),
-    ("stock", "7 表二 stock", ("stock_7",)),
-    ("narrative", "8 Text vs tables", ("narrative_8",)),
-    ("deadline", "9 Deadline", ("deadline_9",)),
-    ("similarity", "9 Similarity", ("similarity_9",)),
-)
+from .digest import format_number
+from .findings import CHECK_RESULTS_TABLE, all_findings, has_check_results
+
+
+def _families(checks: tuple[CheckSpec, ...]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(family, column title, check codes) in catalogue order; the title names the spec's check numbers,
+    e.g. "Identities (1–4)"."""
+    by_family: dict[str, list[CheckSpec]] = {}
+    for check in checks:
+        by_family.setdefault(check.family, []).append(check)
+    families = []
+    for family, members in by_family.items():
+        numbers = sorted({c.spec_number for c in members})
+        span = f"{numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
+        families.append((family, f"{family.replace('_', ' ').capitalize()} ({span})", tuple(c.code for c in members)))
+    return tuple(families)
+
+
+FAMILIES = _families(CHECKS)
 
 CSS = """
 body { font-family: system-ui, "Noto Sans CJK SC", sans-serif; margin: 1.5rem; color: #1d1d1f; }
@@ -41,12 +51,9 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _num(value: Any) -> str:
-    if value is None:
-        return "blank"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _description(check_code: str) -> str:
+    check = CHECKS_BY_CODE.get(check_code)
+    return check.description if check else ""
 
 
 def _check_results(con) -> list[dict[str, Any]]:
@@ -128,14 +135,17 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
         parts.append(
             f'<tr id="finding-{_e(f["fingerprint"])}" class="{"dismissed" if dismissed else ""}">'
             f'<td><code>{_e(f["fingerprint"])}</code></td><td>{_e(f["agency"])}</td><td>{_e(f["year"])}</td>'
-            f'<td title="{_e(CHECKS.get(f["check_code"], ""))}">{_e(f["check_code"])}</td>'
+            f'<td title="{_e(_description(f["check_code"]))}">{_e(f["check_code"])}</td>'
             f'<td>{_e(f["scope_kind"])} {_e(f["scope"])}</td><td>{_e(f["severity"])}</td><td>{_e(f["result"])}</td>'
-            f'<td>{_e(_num(f["lhs"]))}</td><td>{_e(_num(f["rhs"]))}</td><td>{_e(f["detail"])}</td>'
+            f'<td>{_e(format_number(f["lhs"]))}</td><td>{_e(format_number(f["rhs"]))}</td><td>{_e(f["detail"])}</td>'
             f'<td>{_e(source)}</td><td>{_e(f["first_seen"])}</td><td>{_e(f["last_seen"])}</td>'
             f'<td>{_e(decision)}</td></tr>')
-    parts += ["</tbody></table>", "<h2>Checks</h2><ul>"]
-    parts += [f"<li><code>{_e(code)}</code>: {_e(text)}</li>" for code, text in CHECKS.items()]
-    parts += ["</ul></body></html>"]
+    parts += ["</tbody></table>", "<h2>Checks</h2>",
+              '<table id="checks"><thead><tr><th>Check</th><th>Severity</th><th>What it verifies</th>'
+              "<th>Formula</th><th>What to do with a finding</th></tr></thead><tbody>"]
+    parts += [f"<tr><td><code>{_e(c.code)}</code></td><td>{_e(c.severity)}</td><td>{_e(c.description)}</td>"
+              f"<td>{_e(c.formula)}</td><td>{_e(c.maintainer_action)}</td></tr>" for c in CHECKS]
+    parts += ["</tbody></table></body></html>"]
     return "\n".join(parts)
 
 

@@ -1,7 +1,16 @@
-"""The work of each DAG task, callable without Airflow (the DAG, `python -m pipeline` and tests use it).
+"""The steps of a run, in order (`STEPS`), each callable without Airflow: the DAG builds its task chain from
+this list, `python -m pipeline rebuild` runs the same list from object storage, and tests call the steps.
 
-Values passed between steps are small JSON-ready dicts (object keys, hashes, statuses): documents and
+Each step does one thing and receives what the step before it returned (the DAG passes it as XCom). Values
+passed between steps are small JSON-ready dicts (object keys, hashes, statuses, counts): documents and
 extraction results travel through object storage, never through XCom.
+
+Who does what: dbt computes every check (marts.fct_check_results); Great Expectations validates those results
+and publishes Data Docs (validate_checks); the findings history decides what is new (record_findings); one
+notifier sends one digest (notify_maintainers); the quality report shows it all (publish_quality_report).
+
+The DAG file imports this module when the scheduler parses it: the libraries that take seconds to import
+(great_expectations, duckdb, boto3, the parsers) are imported by the functions that use them, never here.
 """
 from __future__ import annotations
 
@@ -11,18 +20,27 @@ import shutil
 import subprocess
 import sys
 from contextlib import closing
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from . import storage
+import expectations
+from extract import ExtractOptions, extract_bytes
+
+from . import findings, storage
 from .config import Settings, load_settings
+from .digest import build_digest
 from .inbox import InboxItem, discover, read_item
+from .landing import ExtractedDocument, load_results
+from .notify import deliver_from_settings
+from .quality_report import write_quality_report
 
 log = logging.getLogger(__name__)
 
 
 def discover_documents(settings: Settings | None = None) -> list[dict[str, str]]:
+    """List the documents waiting in the inbox (`PIPELINE_INBOX`: a folder, or an S3 prefix)."""
     settings = settings or load_settings()
     items = discover(settings)
     log.info("inbox %s: %d documents", settings.inbox, len(items))
@@ -56,10 +74,6 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
     """Extract every landed document of a batch from object storage. A document that cannot be read ends
     with status failed and its raw copied under quarantine/; the batch goes on. Each result is stored
     under extracted/; the returned summaries name it."""
-    from extract import ExtractOptions, extract_bytes
-
-    from .landing import ExtractedDocument
-
     settings = settings or load_settings()
     store = storage.make_store(settings)
     options = ExtractOptions.from_env()
@@ -82,12 +96,10 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
     return summaries
 
 
-def load_staging(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[str, Any]],
+def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[str, Any]],
                  settings: Settings | None = None) -> dict[str, Any]:
     """Read the extraction results named by the summaries (a flat list, or one list per mapped task) and
     land them in the warehouse's landing tables."""
-    from .landing import ExtractedDocument, load_results
-
     settings = settings or load_settings()
     store = storage.make_store(settings)
     flat = _flatten(summaries)
@@ -114,15 +126,17 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
-def dbt_build(settings: Settings | None = None) -> dict[str, Any]:
-    """`dbt build` as a subprocess (in-process dbt keeps the DuckDB file open and breaks later tasks).
-    Its output goes to var/logs/dbt.log, its artifacts to var/dbt-target (so that runs with different
-    settings do not share dbt_project/target); a failing build raises with the tail of that log."""
+def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """`dbt build` over the landing tables: staging → intermediate → marts, with every check of the spec
+    computed into marts.fct_check_results, and the models' tests.
+
+    dbt runs as a subprocess (in-process dbt keeps the DuckDB file open and breaks later steps). Its output
+    goes to var/logs/dbt.log, its artifacts to var/dbt-target (so that runs with different settings do not
+    share dbt_project/target); a failing build raises with the tail of that log."""
     settings = settings or load_settings()
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():
-        log.warning("no dbt project at %s: the models were not built", project)
-        return {"status": "skipped", "reason": f"no dbt_project.yml in {project}"}
+        raise FileNotFoundError(f"no dbt project at {project} (DBT_PROJECT_DIR): the warehouse cannot be built")
     env = {**os.environ, "WAREHOUSE_PATH": str(settings.warehouse_path)}
     # dbt imports any module on sys.path named dbt_*: keep the project root off it
     env.pop("PYTHONPATH", None)
@@ -139,90 +153,123 @@ def dbt_build(settings: Settings | None = None) -> dict[str, Any]:
     return {"status": "ok", "log": str(log_file)}
 
 
-def identity_findings(warehouse_path: str | Path) -> list[dict[str, Any]]:
-    """Identities 1-4 that fail, per staged document (the same checks the extractor and the warehouse
-    run), with what an alert needs: agency, year, identity, scope, lhs, rhs, raw object key."""
-    import duckdb
+def validate_checks(built: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Validate the check results dbt computed with the Great Expectations checkpoint (one suite per check of
+    the catalogue) and publish Data Docs.
 
-    from extract.identities import FAIL, check_identities
-
-    with closing(duckdb.connect(str(warehouse_path), read_only=True)) as con:
-        documents = con.execute(
-            "select document_hash, agency, year, object_key, original_name from landing.documents "
-            "where status <> 'failed' order by document_hash").fetchall()
-        cells = con.execute("select document_hash, cell_key, value from landing.cells").fetchall()
-    values: dict[str, dict[str, float | None]] = {}
-    for doc_hash, cell_key, value in cells:
-        values.setdefault(doc_hash, {})[cell_key] = value
-    findings = []
-    for doc_hash, agency, year, object_key, original_name in documents:
-        for check in check_identities(values.get(doc_hash, {})):
-            if check.result == FAIL:
-                findings.append({"agency": agency, "year": year, "identity": check.identity,
-                                 "scope_kind": "row" if check.identity in (3, 4) else "column",
-                                 "scope": check.scope, "lhs": check.lhs, "rhs": check.rhs,
-                                 "object_key": object_key, "document_hash": doc_hash,
-                                 "original_name": original_name})
-    return findings
-
-
-def validate_identities(settings: Settings | None = None) -> dict[str, Any]:
-    """Check the accounting identities of everything in the warehouse with the GX checkpoint (which also
-    builds Data Docs). A breach is a finding for the maintainers, never a reason to fail the run or to hold
-    back a load. Without the expectations package, or before dbt built the marts, the identities 1-4 are
-    evaluated on the staging tables instead, so findings are never silently dropped."""
+    A failed check is a finding for the maintainers, never a reason to fail the run; only a validation that
+    cannot run (no marts, a GX error) fails this step."""
     settings = settings or load_settings()
-    if not settings.warehouse_path.exists():
-        return {"source": "none", "findings": [], "counts": {}}
-    try:
-        import expectations
-    except ModuleNotFoundError:
-        log.warning("the expectations package is not available: identities checked on staging only")
-        return {"source": "staging", "findings": identity_findings(settings.warehouse_path), "counts": {}}
-    try:
-        result = expectations.run_checkpoint(settings.warehouse_path, settings.data_docs_path,
-                                             context_dir=settings.var_path / "gx")
-    except expectations.WarehouseNotReadyError as exc:
-        log.warning("no GX checkpoint (%s): identities checked on staging only", exc)
-        return {"source": "staging", "findings": identity_findings(settings.warehouse_path), "counts": {}}
-    findings = [_finding_dict(f) for f in result.failures]
-    log.info("GX checkpoint %s: %s; Data Docs at %s", result.run_name, result.counts, result.data_docs_index)
-    return {"source": "great_expectations", "findings": findings, "counts": dict(result.counts),
-            "incomplete": len(result.incomplete), "data_docs_index": str(result.data_docs_index),
-            "run_name": result.run_name}
+    validation = expectations.validate_checks(settings.warehouse_path, settings.data_docs_path,
+                                              context_dir=settings.gx_context_path)
+    log.info("GX checkpoint %s: %d failing and %d incomplete check results; Data Docs at %s",
+             validation.run_name, len(validation.failing_check_result_ids),
+             len(validation.incomplete_check_result_ids), validation.data_docs_index)
+    return validation.to_dict()
 
 
-def _finding_dict(finding: Any) -> dict[str, Any]:
-    return {"agency": finding.agency, "year": finding.year, "identity": finding.identity,
-            "scope_kind": finding.scope_kind, "scope": finding.scope, "lhs": finding.lhs, "rhs": finding.rhs,
-            "object_key": finding.object_key, "document_hash": finding.document_hash,
-            "check_name": finding.check_name, "compared_document_hash": finding.compared_document_hash}
+def _run_name(upstream: dict[str, Any] | None) -> str:
+    """The run's name, which the digest carries: the GX validation run's, passed on by the steps after it."""
+    name = (upstream or {}).get("run_name")
+    return name or datetime.now(timezone.utc).strftime("manual-%Y%m%dT%H%M%SZ")
 
 
-def notify_maintainers(validation: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
-    """One digest per run to the maintainers (pipeline/notify.py): the new or reopened findings of every
-    check, identity breaches included, from the findings history. Before dbt built the marts there is no
-    history: the digest then holds the identity breaches the validation found on staging, not yet sent."""
-    from .notify import Alert, notify_from_settings
+def record_findings(validation: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Merge this run's failing check results (and incomplete identities) into the findings history, with
+    stable fingerprints, and reload the maintainers' decisions (`REVIEW_DECISIONS_PATH`).
 
+    See pipeline/findings.py. Rerunning on the same warehouse changes nothing but last_seen."""
     settings = settings or load_settings()
-    found = validation.get("findings", [])
-    review = review_findings(validation, settings)
-    if review.get("status") == "ok" and "skipped" not in review:
-        outcome = {"new": review["alerted"], "delivered": review["digest_delivered"],
-                   "failed": review["digest_failed"], "redelivered": review["redelivered"],
-                   "still_undelivered": review["still_undelivered"]}
-    else:
-        alerts = [Alert.from_dict(f) for f in found]
-        outcome = notify_from_settings(settings, alerts, run_id=validation.get("run_name"))
-    log.info("alerts: %d identity findings, %d new, delivered to %s, failed %s", len(found), outcome["new"],
-             outcome["delivered"], outcome["failed"])
-    return {**outcome, "findings": len(found), "review": review}
+    decisions = findings.read_decisions(settings.review_decisions_path)
+    with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
+        counts = findings.record_findings(con, decisions)
+    outcome = {"run_name": _run_name(validation), **counts, "decisions": len(decisions)}
+    log.info("findings: %s", outcome)
+    return outcome
 
 
-def review_findings(validation: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
-    """Every check's findings (identities and plausibility warnings) with stable fingerprints and history,
-    one digest of the new or reopened ones, and the HTML quality report (pipeline/review.py)."""
-    from .review import review_findings as review
+def notify_maintainers(recorded: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Send ONE digest of the new or reopened findings nobody dismissed through every sink (alerts file,
+    webhook, SMTP); nothing new, no digest.
 
-    return review(settings or load_settings(), run_id=(validation or {}).get("run_name"))
+    Delivery is pipeline/notify.py's: digests a sink could not take earlier are sent again first."""
+    settings = settings or load_settings()
+    run_name = _run_name(recorded)
+    with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
+        to_alert = findings.findings_to_alert(con)
+        digest = build_digest(to_alert, run_name)
+        delivery = deliver_from_settings(digest, settings)
+        # the file sink is the record: once it holds the digest the findings were alerted; a failed
+        # webhook/SMTP delivery stays in the undelivered file and in this step's outcome
+        if digest is not None and "file" in delivery["delivered"]:
+            findings.mark_alerted(con, [f["fingerprint"] for f in to_alert])
+    if delivery["failed"]:
+        log.error("findings digest not delivered to %s (kept in %s)", sorted(delivery["failed"]),
+                  settings.undelivered_path)
+    outcome = {"run_name": run_name, "alerted": len(to_alert) if digest else 0, **delivery}
+    log.info("alerts: %s", outcome)
+    return outcome
+
+
+def publish_quality_report(notified: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Write the static HTML quality report (`QUALITY_REPORT_PATH`): agencies × years × check families and
+    every open finding with its numbers, source and decision."""
+    settings = settings or load_settings()
+    data_docs_index = settings.data_docs_path / "index.html"
+    with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
+        path = write_quality_report(con, settings.quality_report_path, data_docs_index=data_docs_index)
+    return {"quality_report": str(path)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a run, as the DAG makes it a task and `rebuild` runs it."""
+
+    run: Callable[..., Any]  # run(what the previous step returned, settings=None); the first: run(settings=None)
+    stage: str  # intake: inbox → object storage; warehouse: object storage → warehouse; checks: over the warehouse
+    mapped: bool = False  # one task per item of what the previous step returned (dynamic task mapping)
+    trigger_rule: str = "all_success"
+
+    @property
+    def name(self) -> str:
+        return self.run.__name__
+
+    @property
+    def doc(self) -> str:
+        """The first paragraph of the step's docstring: the task's doc in Airflow."""
+        return " ".join((self.run.__doc__ or "").split("\n\n")[0].split())
+
+
+STEPS: tuple[Step, ...] = (
+    Step(discover_documents, "intake"),
+    Step(land_raw_files, "intake"),
+    Step(extract_documents, "warehouse", mapped=True),
+    # none_failed: an empty inbox maps no extraction task, and the warehouse is still built
+    Step(load_landing, "warehouse", trigger_rule="none_failed"),
+    Step(build_warehouse, "warehouse"),
+    Step(validate_checks, "checks"),
+    Step(record_findings, "checks"),
+    Step(notify_maintainers, "checks"),
+    Step(publish_quality_report, "checks"),
+)
+
+
+def stage(name: str) -> tuple[Step, ...]:
+    """The steps of one stage, in order."""
+    return tuple(step for step in STEPS if step.stage == name)
+
+
+def run_steps(steps: Iterable[Step], upstream: Any, settings: Settings) -> dict[str, Any]:
+    """Run `steps` in order outside Airflow, each on what the one before returned (the first on `upstream`;
+    None for the first step of STEPS, which takes nothing); a mapped step runs once per item.
+    Returns every step's output by step name, in order."""
+    outputs: dict[str, Any] = {}
+    for step in steps:
+        if upstream is None:
+            upstream = step.run(settings=settings)
+        elif step.mapped:
+            upstream = [step.run(item, settings=settings) for item in upstream]
+        else:
+            upstream = step.run(upstream, settings=settings)
+        outputs[step.name] = upstream
+    return outputs

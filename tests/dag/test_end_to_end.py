@@ -1,6 +1,7 @@
-"""The real DAG, run with `dag.test()` over the bundled samples plus two unreadable files, with raw objects
-in S3 (moto's server over HTTP), the warehouse in a temp DuckDB file, dbt as a subprocess and the GX
-checkpoint. Then a second run, which must leave the warehouse identical."""
+"""The real DAG, run with `dag.test()` over the bundled samples plus two unreadable files and a report whose
+printed sums do not add up, with raw objects in S3 (moto's server over HTTP), the warehouse in a temp DuckDB
+file, dbt as a subprocess, the GX checkpoint, the findings and one digest. Then a second run, which must leave
+the warehouse identical and send nothing."""
 from __future__ import annotations
 
 import hashlib
@@ -154,8 +155,13 @@ def test_a_second_run_leaves_the_warehouse_identical(runs):
     assert runs["first_snapshot"]["landing.documents"]  # not two empty warehouses
 
 
-def test_the_run_wrote_data_docs(runs):
-    assert (runs["var"] / "data-docs" / "index.html").is_file()
+def test_the_run_wrote_data_docs_of_every_check_and_the_quality_report(runs):
+    from extract.check_catalogue import CHECKS
+
+    index = (runs["var"] / "data-docs" / "index.html").read_text(encoding="utf-8")
+    assert all(check.code in index for check in CHECKS)
+    report = (runs["var"] / "quality-report" / "index.html").read_text(encoding="utf-8")
+    assert "平潭综合实验区公安局" in report
 
 
 def test_a_printed_sum_that_does_not_add_up_is_alerted_once_and_the_report_is_still_loaded(runs):

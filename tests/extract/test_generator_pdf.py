@@ -11,7 +11,7 @@ import pytest
 from extract.keys import T4_COLUMNS, T4_ROWS, key
 from tests.support.round_trips import print_pdf_cases
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.needs("chromium")]
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from extract import ExtractOptions, extract_bytes
 from extract.model import ExtractionError
 from extract.parsers import pdf, pdf_borderless, pdf_layout
 from tests.support.pdf_reports import T3_LABELS_2021, print_pdf, report_html
+from tests.support.system_tools import require
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +34,7 @@ HONGZE = DEV_CASES_DIR / "huaian-hongze-gov-2023"
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory) -> dict[str, tuple[bytes, dict]]:
     """name -> (pdf bytes, expected cells), printed once per module."""
+    require("chromium")
     out = {}
     variants = {
         "ruled": dict(style="ruled", seed=1),
@@ -182,9 +184,9 @@ def test_real_report_is_exact_or_flagged():
 
 # ------------------------------------------------------------------------------------ unreadable PDFs
 
+@pytest.mark.needs("qpdf")
 def test_encrypted_pdf_fails_with_a_reason(printed, tmp_path):
     qpdf = shutil.which("qpdf")
-    assert qpdf, "qpdf is required (apt-get install qpdf)"
     src, out = tmp_path / "in.pdf", tmp_path / "locked.pdf"
     src.write_bytes(printed["ruled"][0])
     subprocess.run([qpdf, "--encrypt", "user-secret", "owner-secret", "256", "--", str(src), str(out)], check=True)
@@ -193,6 +195,7 @@ def test_encrypted_pdf_fails_with_a_reason(printed, tmp_path):
     assert [i.code for i in result.issues] == ["encrypted"]
 
 
+@pytest.mark.needs("qpdf")
 def test_pdf_encrypted_only_against_editing_is_read(printed, tmp_path):
     src, out = tmp_path / "in.pdf", tmp_path / "restricted.pdf"
     src.write_bytes(printed["ruled"][0])
@@ -219,8 +222,8 @@ def test_garbage_after_pdf_magic_is_corrupt():
 @pytest.fixture(scope="module")
 def scanned_page(printed, tmp_path_factory) -> pathlib.Path:
     """A PNG of the first page of the ruled report, as a scanner would give it."""
+    require("pdftoppm")
     pdftoppm = shutil.which("pdftoppm")
-    assert pdftoppm, "pdftoppm is required (apt-get install poppler-utils)"
     workdir = tmp_path_factory.mktemp("scan")
     (workdir / "page.pdf").write_bytes(printed["ruled"][0])
     subprocess.run([pdftoppm, "-r", "60", "-png", "-f", "1", "-l", "1", str(workdir / "page.pdf"),
@@ -338,6 +341,7 @@ def test_continued_table_drops_the_repeated_header_and_regrids_merged_columns():
     assert (joined.first_page, joined.last_page) == (1, 2)
 
 
+@pytest.mark.needs("qpdf")
 @pytest.mark.parametrize("angle", ["+90", "-90"])
 def test_pages_turned_sideways_are_read_upright(printed, tmp_path, angle):
     data, values = printed["ruled"]

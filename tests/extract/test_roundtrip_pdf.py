@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.round_trips import PDF_CASES, assert_exact_round_trip, extract_plain, print_pdf_cases
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.needs("chromium")]
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from contextlib import closing
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -14,6 +15,8 @@ import pytest
 from tests.support.pipeline_env import ROOT, SAMPLES_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+SUMMARY_PATHS = {"warehouse", "raw store", "data docs", "alerts", "digests", "quality", "log"}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +56,12 @@ def test_run_prints_a_short_summary_and_logs_the_rest(project):
     assert any(line.startswith("identity failures: 0 in 0 document(s)") for line in lines)
     assert f"warehouse:  {var / 'warehouse.duckdb'}" in lines
     assert len(lines) <= 12 and done.stderr == ""
+    printed = dict(line.split(":", 1) for line in lines if line.split(":", 1)[0] in SUMMARY_PATHS)
+    assert set(printed) == SUMMARY_PATHS - {"digests"}  # nothing new to alert: no digest folder either
+    assert printed["alerts"].strip().startswith("none yet (nothing new to alert")
+    assert not (var / "alerts.jsonl").exists() and not (var / "digests").exists()
+    for label, path in printed.items():
+        assert label == "alerts" or Path(path.strip()).exists(), (label, path)  # every path shown is there
     assert (var / "airflow" / "airflow.db").is_file()
     assert "quarantined empty.txt" in (var / "logs" / "pipeline.log").read_text(encoding="utf-8")
     assert _documents(var / "warehouse.duckdb") == [("empty.txt", "failed", None),

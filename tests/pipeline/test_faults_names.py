@@ -83,7 +83,7 @@ def test_an_inbox_file_with_control_characters_is_landed_logged_and_staged_clean
 
     (batch,) = steps.land_raw_files(steps.discover_documents())
     summaries = steps.extract_documents(batch)
-    steps.load_staging([summaries])
+    steps.load_landing([summaries])
 
     assert batch[0]["original_name"] == summaries[0]["original_name"] == "forged_2024 ERROR x_[2J.txt"
     assert "\n2024 ERROR" not in caplog.text and "\x1b" not in caplog.text

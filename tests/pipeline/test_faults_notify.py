@@ -1,99 +1,65 @@
-"""The notifier down: the findings are kept, and the next run delivers the alerts it could not send.
-A real local HTTP receiver, first down (nothing listens on its port), then up."""
+"""The notifier down: the digest is kept, and the next delivery sends what it could not. A real local HTTP
+receiver, first down (nothing listens on its port), then up."""
 from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from pipeline.config import load_settings
-from pipeline.notify import Alert, notify_from_settings
+from pipeline.digest import build_digest
+from pipeline.notify import deliver_from_settings
+from tests.support.receivers import WebhookReceiver, finding, free_port
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "T0KEN-7f3a9c1e5b"
-BREACH = Alert(agency="吴忠市工业和信息化局", year=2020, identity=1, scope_kind="column", scope="total",
-               lhs=12.0, rhs=11.0, object_key="raw/9e/9e51", document_hash="9e51")
-OTHER = Alert(agency="金昌市工业和信息化局", year=2023, identity=3, scope_kind="row", scope="granted",
-              lhs=3.0, rhs=2.0, object_key="raw/06/06de", document_hash="06de")
-LATER = Alert(agency="樟树市工业和信息化局", year=2023, identity=2, scope_kind="column", scope="t3.total",
-              lhs=5.0, rhs=4.0, object_key="raw/11/11aa", document_hash="11aa")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Receiver:
-    """A webhook endpoint on `port` that records the alert ids of every POST."""
-
-    def __init__(self, port: int):
-        self.received: list[list[str]] = []
-        self.paths: list[str] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                receiver.paths.append(self.path)
-                receiver.received.append([a["alert_id"] for a in body["alerts"]])
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+BREACH = finding("吴忠市工业和信息化局", 2020, "identity_1", "column", "total", 12.0, 11.0, "9e51c0ffee000001")
+OTHER = finding("金昌市工业和信息化局", 2023, "identity_3", "row", "granted", 3.0, 2.0, "06dec0ffee000002")
+LATER = finding("樟树市工业和信息化局", 2023, "identity_2", "column", "total", 5.0, 4.0, "11aac0ffee000003")
 
 
 def _lines(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
-def test_alerts_the_webhook_missed_are_sent_by_the_next_run(pipeline_env, monkeypatch, caplog):
-    port = _free_port()
+def _fingerprints(body):
+    return [a["alert_id"] for a in body["alerts"]]
+
+
+def test_a_digest_the_webhook_missed_is_sent_by_the_next_delivery(pipeline_env, monkeypatch, caplog):
+    port = free_port()
     monkeypatch.setenv("ALERT_WEBHOOK_URL", f"http://127.0.0.1:{port}/hooks/{TOKEN}?token={TOKEN}")
     monkeypatch.setenv("NOTIFY_RETRIES", "2")
     settings = load_settings()
-    undelivered = settings.alerts_path.with_name("alerts.undelivered.jsonl")
     caplog.set_level(logging.INFO)
 
-    down = notify_from_settings(settings, [BREACH, OTHER])  # nothing listens on the port
+    down = deliver_from_settings(build_digest([BREACH, OTHER], "run-1"), settings)  # nothing listens on the port
 
     assert down["delivered"] == ["file"] and "webhook" in down["failed"]
-    assert [a["alert_id"] for a in _lines(settings.alerts_path)] == [BREACH.alert_id, OTHER.alert_id]
-    assert [(e["sink"], [a["alert_id"] for a in e["alerts"]]) for e in _lines(undelivered)] == [
-        ("webhook", [BREACH.alert_id, OTHER.alert_id])]  # one digest, kept whole
+    assert [a["alert_id"] for a in _lines(settings.alerts_path)] == [BREACH["fingerprint"], OTHER["fingerprint"]]
+    assert [(e["sink"], _fingerprints(e)) for e in _lines(settings.undelivered_path)] == [
+        ("webhook", [BREACH["fingerprint"], OTHER["fingerprint"]])]  # one digest, kept whole
 
-    still_down = notify_from_settings(settings, [BREACH, OTHER])
+    still_down = deliver_from_settings(None, settings)  # a run with nothing new
     assert still_down["redelivered"] == {} and still_down["still_undelivered"] == 2
-    assert len(_lines(undelivered)) == 1  # kept, not doubled
+    assert len(_lines(settings.undelivered_path)) == 1  # kept, not doubled
 
-    receiver = Receiver(port)
+    receiver = WebhookReceiver(port=port)
     try:
-        up = notify_from_settings(settings, [BREACH, OTHER, LATER])
-        again = notify_from_settings(settings, [BREACH, OTHER, LATER])
+        up = deliver_from_settings(build_digest([LATER], "run-3"), settings)
+        again = deliver_from_settings(None, settings)
     finally:
         receiver.close()
 
     assert up["redelivered"] == {"webhook": 2}
-    assert up["new"] == 1 and up["delivered"] == ["file", "webhook"]
-    assert sorted(receiver.received[0]) == sorted([BREACH.alert_id, OTHER.alert_id])
-    assert receiver.received[1] == [LATER.alert_id]
+    assert up["delivered"] == ["file", "webhook"]
+    assert [_fingerprints(body) for body in receiver.bodies] == [
+        [BREACH["fingerprint"], OTHER["fingerprint"]], [LATER["fingerprint"]]]
     assert receiver.paths[0] == f"/hooks/{TOKEN}?token={TOKEN}"
-    assert not undelivered.exists()
-    assert again["new"] == 0 and again["redelivered"] == {} and len(receiver.received) == 2
+    assert not settings.undelivered_path.exists()
+    assert again["redelivered"] == {} and again["delivered"] == [] and len(receiver.bodies) == 2
     # the token in the webhook URL is in no error, log record or file
     written = settings.alerts_path.read_text(encoding="utf-8")
     assert TOKEN not in json.dumps(down) + json.dumps(still_down) + written
@@ -101,16 +67,14 @@ def test_alerts_the_webhook_missed_are_sent_by_the_next_run(pipeline_env, monkey
     assert "127.0.0.1" in json.dumps(down["failed"])  # the error still says which host failed
 
 
-def test_undelivered_alerts_of_a_sink_no_longer_configured_are_kept(pipeline_env, monkeypatch):
-    port = _free_port()
-    monkeypatch.setenv("ALERT_WEBHOOK_URL", f"http://127.0.0.1:{port}/hook")
+def test_an_undelivered_digest_of_a_sink_no_longer_configured_is_kept(pipeline_env, monkeypatch):
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", f"http://127.0.0.1:{free_port()}/hook")
     monkeypatch.setenv("NOTIFY_RETRIES", "1")
-    notify_from_settings(load_settings(), [BREACH])
+    deliver_from_settings(build_digest([BREACH], "run-1"), load_settings())
     monkeypatch.delenv("ALERT_WEBHOOK_URL")
     settings = load_settings()
 
-    outcome = notify_from_settings(settings, [BREACH])
+    outcome = deliver_from_settings(None, settings)
 
     assert outcome["still_undelivered"] == 1
-    assert [[a["alert_id"] for a in e["alerts"]]
-            for e in _lines(settings.alerts_path.with_name("alerts.undelivered.jsonl"))] == [[BREACH.alert_id]]
+    assert [_fingerprints(e) for e in _lines(settings.undelivered_path)] == [[BREACH["fingerprint"]]]

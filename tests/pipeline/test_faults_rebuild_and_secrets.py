@@ -23,22 +23,21 @@ SECRET_ACCESS_KEY = "fAkE/s3cr3t+9d8f7e6a5b4c3d2e1f0AbCdEfGh"
 WEBHOOK_TOKEN = "xoxb-T0KEN-5e1f0c9a7b"
 CORPUS = ROOT / "tests" / "data" / "dev-corpus" / "cases"
 
-# The DAG's steps up to the alerts, logging as `python -m pipeline` does (into var/logs/pipeline.log).
+# Every step of a DAG run, logging as `python -m pipeline` does (into var/logs/pipeline.log); prints the
+# identity breaches the digest carried and the sinks that failed.
 RUN_STEPS = r"""
 from pipeline import steps
 from pipeline.__main__ import output_to
 from pipeline.config import load_settings
-from pipeline.notify import Alert, notify_from_settings
+from pipeline.findings import open_findings_db
 
 settings = load_settings()
 with output_to(settings.log_path / "pipeline.log", quiet=True):
-    batches = steps.land_raw_files(steps.discover_documents())
-    summaries = [steps.extract_documents(batch) for batch in batches]
-    steps.load_staging(summaries)
-    steps.dbt_build()
-    findings = steps.identity_findings(settings.warehouse_path)
-    outcome = notify_from_settings(settings, [Alert.from_dict(f) for f in findings])
-print(len(findings), sorted(outcome["failed"]))
+    outputs = steps.run_steps(steps.STEPS, None, settings)
+con = open_findings_db(settings.findings_db_path, None)
+breaches = con.execute("select count(*) from fct_findings where check_code like 'identity_%' "
+                       "and result = 'fail' and alerted_at is not null").fetchone()[0]
+print(breaches, sorted(outputs["notify_maintainers"]["failed"]))
 """
 
 

@@ -49,7 +49,7 @@ elif die_in == "load":
 
 batches = steps.land_raw_files(steps.discover_documents())
 summaries = [steps.extract_documents(batch) for batch in batches]
-print(steps.load_staging(summaries), flush=True)
+print(steps.load_landing(summaries), flush=True)
 """
 
 

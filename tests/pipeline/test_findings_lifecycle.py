@@ -1,19 +1,22 @@
-"""Findings that survive reruns: fingerprints, history, decisions, one digest of what is new, sinks."""
+"""Findings that survive reruns: fingerprints, history, decisions, one digest of what is new, sinks.
+
+The steps after validation (record_findings, notify_maintainers, publish_quality_report) run on a warehouse
+where every check fails somewhere (tests/support/check_cases.py); the findings come from its
+marts.fct_check_results alone.
+"""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 
-from pipeline import findings
+from pipeline import findings, steps
 from pipeline.config import load_settings
-from pipeline.review import alert_task_failure, findings_db_path, review_findings
+from pipeline.notify import alert_task_failure
 from tests.support.check_cases import (
     base_report, copy_warehouse, extracted, render_text, shared_warehouse, signed,
 )
+from tests.support.receivers import SmtpInbox, WebhookReceiver
 from tests.support.warehouse import load_staging, run_dbt
 
 
@@ -30,7 +33,18 @@ def env(tmp_path, monkeypatch):
     monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
     monkeypatch.delenv("SMTP_HOST", raising=False)
     monkeypatch.delenv("FINDINGS_DB_PATH", raising=False)
+    monkeypatch.delenv("QUALITY_REPORT_PATH", raising=False)
     return load_settings()
+
+
+AFTER_VALIDATION = steps.STEPS[[step.name for step in steps.STEPS].index("validate_checks") + 1:]
+
+
+def run_findings_steps(settings, run_id: str) -> dict:
+    """The steps after validation (findings come from the check results alone), as a run chains them; their
+    outcomes together."""
+    outputs = steps.run_steps(AFTER_VALIDATION, {"run_name": run_id}, settings)
+    return {**outputs["record_findings"], **outputs["notify_maintainers"], **outputs["publish_quality_report"]}
 
 
 def _digests(settings) -> list[dict]:
@@ -41,7 +55,7 @@ def _digests(settings) -> list[dict]:
 
 
 def _findings(settings) -> dict[str, dict]:
-    con = findings.open_findings_db(findings_db_path(settings), None)
+    con = findings.open_findings_db(settings.findings_db_path, None)
     try:
         return {f["fingerprint"]: f for f in findings.all_findings(con)}
     finally:
@@ -61,7 +75,7 @@ def _rebuild_with(settings, *documents) -> None:
 
 
 def test_the_first_run_sends_one_digest_grouped_by_agency_with_numbers_and_source(env):
-    outcome = review_findings(env, run_id="run-1")
+    outcome = run_findings_steps(env, run_id="run-1")
 
     [digest] = _digests(env)
     assert digest["run_id"] == "run-1" and len(digest["fingerprints"]) == outcome["new"] == outcome["alerted"]
@@ -85,10 +99,10 @@ def test_the_first_run_sends_one_digest_grouped_by_agency_with_numbers_and_sourc
 
 
 def test_a_rerun_with_nothing_new_sends_no_digest_and_keeps_first_seen(env):
-    review_findings(env, run_id="run-1")
+    run_findings_steps(env, run_id="run-1")
     first = _findings(env)
     alert_lines = env.alerts_path.read_text(encoding="utf-8")
-    outcome = review_findings(env, run_id="run-2")
+    outcome = run_findings_steps(env, run_id="run-2")
 
     assert (outcome["new"], outcome["reopened"], outcome["resolved"], outcome["alerted"]) == (0, 0, 0, 0)
     assert len(_digests(env)) == 1
@@ -107,7 +121,7 @@ def test_fingerprints_do_not_depend_on_the_document_or_the_numbers():
 
 
 def test_a_dismissed_finding_stays_dismissed_after_re_extraction_and_never_alerts_again(env, tmp_path):
-    review_findings(env, run_id="run-1")
+    run_findings_steps(env, run_id="run-1")
     narrative = _the(env, "丙市财政局", "narrative_8", "applications_received")
     breach = _the(env, "丙市财政局", "identity_1", "natural_person")
     findings.write_decision(tmp_path / "reviews" / "decisions.csv", findings.Decision(
@@ -121,7 +135,7 @@ def test_a_dismissed_finding_stays_dismissed_after_re_extraction_and_never_alert
     again = extracted(broken["_text"] + "\n", "broken-recrawl.txt", broken["arrived_at"].replace(year=2027))
     assert again["sha256"] != broken["sha256"]
     _rebuild_with(env, again)
-    outcome = review_findings(env, run_id="run-2")
+    outcome = run_findings_steps(env, run_id="run-2")
     assert (outcome["new"], outcome["alerted"]) == (0, 0)
     narrative_now = _the(env, "丙市财政局", "narrative_8", "applications_received")
     assert narrative_now["fingerprint"] == narrative["fingerprint"]
@@ -135,12 +149,12 @@ def test_a_dismissed_finding_stays_dismissed_after_re_extraction_and_never_alert
     fixed = extracted(signed(render_text(corrected, "fixed"), corrected.agency, "2024年1月30日"), "fixed.txt",
                       broken["arrived_at"].replace(year=2028))
     _rebuild_with(env, fixed)
-    outcome = review_findings(env, run_id="run-3")
+    outcome = run_findings_steps(env, run_id="run-3")
     assert outcome["resolved"] >= 2 and outcome["alerted"] == 0
     assert _findings(env)[narrative["fingerprint"]]["status"] == "resolved"
 
     _rebuild_with(env, {**again, "arrived_at": broken["arrived_at"].replace(year=2029)})
-    outcome = review_findings(env, run_id="run-4")
+    outcome = run_findings_steps(env, run_id="run-4")
     assert outcome["reopened"] >= 2
     reopened = _findings(env)
     assert reopened[narrative["fingerprint"]]["status"] == "open"
@@ -165,38 +179,19 @@ def test_an_unknown_decision_is_ignored_not_fatal(tmp_path, caplog):
     assert "dismised" in caplog.text
 
 
-class _Webhook(BaseHTTPRequestHandler):
-    status = 200
-    received: list[dict] = []
-
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(json.loads(body))
-        self.send_response(type(self).status)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def webhook():
-    handler = type("Handler", (_Webhook,), {"received": [], "status": 200})
-    server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield handler, f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
 
 
 def test_the_webhook_receives_the_digest_text(env, webhook, monkeypatch):
-    handler, url = webhook
-    monkeypatch.setenv("ALERT_WEBHOOK_URL", url)
-    outcome = review_findings(load_settings(), run_id="run-1")
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", webhook.url)
+    outcome = run_findings_steps(load_settings(), run_id="run-1")
 
-    assert outcome["digest_delivered"] == ["file", "webhook"]
-    [payload] = handler.received
+    assert outcome["delivered"] == ["file", "webhook"]
+    [payload] = webhook.bodies
     assert payload["text"].startswith("Government information disclosure reports, run run-1")
     assert len(payload["alerts"]) == outcome["alerted"]
     # the file sink holds the same alerts, one line each, with what a maintainer needs to find them
@@ -205,15 +200,17 @@ def test_the_webhook_receives_the_digest_text(env, webhook, monkeypatch):
     assert {"agency", "year", "check_code", "scope_kind", "scope", "lhs", "rhs", "object_key"} <= set(lines[0])
 
 
-def test_a_failing_webhook_is_retried_and_logged_and_loses_no_finding(env, webhook, monkeypatch):
-    handler, url = webhook
-    handler.status = 500
-    monkeypatch.setenv("ALERT_WEBHOOK_URL", url)
+def test_a_failing_webhook_is_retried_and_logged_and_loses_no_finding(env, monkeypatch):
+    webhook = WebhookReceiver(statuses=[500, 500, 500])
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", webhook.url)
     monkeypatch.setenv("NOTIFY_RETRIES", "3")
-    outcome = review_findings(load_settings(), run_id="run-1")
+    try:
+        outcome = run_findings_steps(load_settings(), run_id="run-1")
+    finally:
+        webhook.close()
 
-    assert len(handler.received) == 3  # retried
-    assert outcome["digest_delivered"] == ["file"] and "webhook" in outcome["digest_failed"]
+    assert webhook.calls == 3 and webhook.bodies == []  # retried, never accepted
+    assert outcome["delivered"] == ["file"] and "webhook" in outcome["failed"]
     [undelivered] = [json.loads(l) for l in (env.var_path / "alerts.undelivered.jsonl").read_text(
         encoding="utf-8").splitlines()]
     assert undelivered["sink"] == "webhook" and "丙市财政局" in undelivered["text"]
@@ -221,33 +218,12 @@ def test_a_failing_webhook_is_retried_and_logged_and_loses_no_finding(env, webho
 
 
 def test_smtp_sends_the_digest(env, monkeypatch):
-    import socket
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    class Inbox(Message):
-        def __init__(self):
-            super().__init__()
-            self.messages = []
-
-        def handle_message(self, message):
-            self.messages.append(message)
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("SMTP_PORT", str(port))
+    with SmtpInbox() as inbox:
+        monkeypatch.setenv("SMTP_HOST", inbox.host)
+        monkeypatch.setenv("SMTP_PORT", str(inbox.port))
         monkeypatch.setenv("SMTP_TO", "maintainers@example.org")
-        outcome = review_findings(load_settings(), run_id="run-1")
-    finally:
-        controller.stop()
-    assert "smtp" in outcome["digest_delivered"]
+        outcome = run_findings_steps(load_settings(), run_id="run-1")
+    assert "smtp" in outcome["delivered"]
     [message] = inbox.messages
     assert message["Subject"].startswith("[transparency reports]") and "new finding(s)" in message["Subject"]
     assert "丙市财政局" in message.get_payload(decode=True).decode("utf-8")
@@ -255,7 +231,7 @@ def test_smtp_sends_the_digest(env, monkeypatch):
 
 def test_a_task_that_fails_for_a_technical_reason_sends_a_technical_alert(env):
     class TaskInstance:
-        dag_id, task_id, log_url = "transparency_reports", "dbt_build", None
+        dag_id, task_id, log_url = "transparency_reports", "build_warehouse", None
 
     class DagRun:
         run_id = "manual__2026-01-31"
@@ -265,7 +241,7 @@ def test_a_task_that_fails_for_a_technical_reason_sends_a_technical_alert(env):
     [record] = _digests(env)
     assert record["kind"] == "technical" and record["run_id"] == "manual__2026-01-31"
     text = (env.var_path / "digests" / record["text_file"]).read_text(encoding="utf-8")
-    assert "dbt_build" in text and "RuntimeError: dbt build failed (exit 2)" in text
+    assert "build_warehouse" in text and "RuntimeError: dbt build failed (exit 2)" in text
     # through the same file sink as the findings: one line in the alerts file
     [line] = [json.loads(l) for l in env.alerts_path.read_text(encoding="utf-8").splitlines()]
     assert (line["kind"], line["run_id"]) == ("technical", "manual__2026-01-31")
@@ -273,9 +249,9 @@ def test_a_task_that_fails_for_a_technical_reason_sends_a_technical_alert(env):
 
 
 def test_no_check_results_leaves_the_history_untouched(env, tmp_path):
-    review_findings(env, run_id="run-1")
+    run_findings_steps(env, run_id="run-1")
     before = _findings(env)
-    con = findings.open_findings_db(findings_db_path(env), tmp_path / "no-such-warehouse.duckdb")
+    con = findings.open_findings_db(env.findings_db_path, tmp_path / "no-such-warehouse.duckdb")
     try:
         outcome = findings.record_findings(con, {})
     finally:

@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from extract.check_catalogue import CHECKS
+from pipeline import steps
 from pipeline.config import load_settings
-from pipeline.review import review_findings
 from tests.support.check_cases import shared_warehouse
 from tests.support.warehouse import query
 
@@ -23,7 +24,7 @@ class _Dom(HTMLParser):
         super().__init__()
         self.ids: set[str] = set()
         self.links: list[str] = []
-        self.rows: dict[str, list[list[tuple[str, str]]]] = {"grid": [], "findings": []}
+        self.rows: dict[str, list[list[tuple[str, str]]]] = {"grid": [], "findings": [], "checks": []}
         self._table: str | None = None
         self._cell: list[str] | None = None
         self._cell_class = ""
@@ -53,6 +54,9 @@ class _Dom(HTMLParser):
             self._table = None
 
 
+pytestmark = pytest.mark.needs("chromium")
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     warehouse, _ = shared_warehouse()
@@ -61,14 +65,17 @@ def rendered(tmp_path_factory):
         patch.setenv("WAREHOUSE_PATH", str(warehouse))
         patch.setenv("PIPELINE_VAR_PATH", str(var))
         patch.setenv("DATA_DOCS_PATH", str(var / "data-docs"))
+        patch.setenv("ALERTS_PATH", str(var / "alerts.jsonl"))  # the digest goes there, not to the checkout's var/
         patch.setenv("REVIEW_DECISIONS_PATH", str(var / "decisions.csv"))
         patch.delenv("ALERT_WEBHOOK_URL", raising=False)
         patch.delenv("SMTP_HOST", raising=False)
         patch.delenv("QUALITY_REPORT_PATH", raising=False)
         patch.delenv("FINDINGS_DB_PATH", raising=False)
-        outcome = review_findings(load_settings(), run_id="report-run")
+        settings = load_settings()
+        steps.record_findings({"run_name": "report-run"}, settings)
+        outcome = steps.publish_quality_report(None, settings)
     report = var / "quality-report" / "index.html"
-    assert outcome["quality_report"] == str(report)
+    assert outcome == {"quality_report": str(report)}
     completed = subprocess.run(
         ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}", "--dump-dom",
          report.as_uri()], capture_output=True, text=True, timeout=120)
@@ -95,14 +102,16 @@ def test_the_grid_has_one_row_per_agency_and_year(rendered):
 def test_cells_show_pass_fail_incomplete_per_check_family(rendered):
     _, dom, _ = rendered
     grid = _grid(dom)
-    text, state = grid[("丙市财政局", "2023")]["Identities 1–4"]
+    assert list(grid[("丙市财政局", "2023")])[2:] == ["Identities (1–4)", "Across years (5)", "Counts (6)",
+                                                  "Stock (7)", "Narrative (8)", "Deadline (9)", "Similarity (9)"]
+    text, state = grid[("丙市财政局", "2023")]["Identities (1–4)"]
     assert state == "fail" and re.search(r"\b2 fail\b", text)
-    assert grid[("丙市财政局", "2023")]["8 Text vs tables"][1] == "fail"
-    assert grid[("乙市财政局", "2023")]["Identities 1–4"][1] == "pass"
-    assert grid[("乙市财政局", "2023")]["9 Deadline"][1] == "pass"
-    assert grid[("戊市财政局", "2023")]["Identity 5 (across years)"][1] == "fail"
-    assert grid[("辛市财政局", "2023")]["Identities 1–4"][1] == "incomplete"
-    assert grid[("乙市财政局", "2023")]["9 Similarity"] == ("—", "none")  # nothing to compare with
+    assert grid[("丙市财政局", "2023")]["Narrative (8)"][1] == "fail"
+    assert grid[("乙市财政局", "2023")]["Identities (1–4)"][1] == "pass"
+    assert grid[("乙市财政局", "2023")]["Deadline (9)"][1] == "pass"
+    assert grid[("戊市财政局", "2023")]["Across years (5)"][1] == "fail"
+    assert grid[("辛市财政局", "2023")]["Identities (1–4)"][1] == "incomplete"
+    assert grid[("乙市财政局", "2023")]["Similarity (9)"] == ("—", "none")  # nothing to compare with
 
 
 def test_failing_cells_link_to_their_findings_on_the_page(rendered):
@@ -124,3 +133,12 @@ def test_the_summary_counts_agree_with_the_warehouse(rendered):
                                    "where is_latest_for_agency_year group by result"))
     assert (f"{counts['pass']} pass, {counts['fail']} fail, {counts['incomplete']} incomplete"
             in re.sub(r"\s+", " ", html))
+
+
+def test_the_report_lists_every_check_of_the_catalogue_with_what_to_do(rendered):
+    _, dom, _ = rendered
+    header, *rows = dom.rows["checks"]
+    assert [text for text, _ in header] == ["Check", "Severity", "What it verifies", "Formula",
+                                            "What to do with a finding"]
+    assert [tuple(text for text, _ in row) for row in rows] == [
+        (c.code, c.severity, c.description, c.formula, c.maintainer_action) for c in CHECKS]

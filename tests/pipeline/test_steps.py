@@ -1,5 +1,5 @@
 """The work of the DAG's tasks, called directly (no Airflow, no dbt): discovery, landing, extraction with
-quarantine, idempotent staging loads, identity findings and the alerts they become."""
+quarantine, idempotent loads into the landing tables, and the run summary before dbt built the marts."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from pipeline import steps, storage
+from pipeline.summary import summary
 from pipeline.config import PACKAGE_ROOT, load_settings
 from tests.support.pipeline_env import SAMPLES_DIR
 
@@ -35,12 +36,13 @@ def _run_to_staging():
     items = steps.discover_documents()
     batches = steps.land_raw_files(items)
     summaries = [steps.extract_documents(batch) for batch in batches]
-    return batches, summaries, steps.load_staging(summaries)
+    return batches, summaries, steps.load_landing(summaries)
 
 
 def test_the_defaults_put_everything_a_run_writes_under_var(monkeypatch):
     for name in ("WAREHOUSE_PATH", "OBJECT_STORE_PATH", "PIPELINE_INBOX", "ALERTS_PATH", "DATA_DOCS_PATH",
-                 "S3_BUCKET", "PROJECT_ROOT", "EXTRACT_BATCH_SIZE"):
+                 "S3_BUCKET", "PROJECT_ROOT", "EXTRACT_BATCH_SIZE", "PIPELINE_VAR_PATH", "FINDINGS_DB_PATH",
+                 "QUALITY_REPORT_PATH", "REVIEW_DECISIONS_PATH"):
         monkeypatch.delenv(name, raising=False)
 
     settings = load_settings()
@@ -50,7 +52,24 @@ def test_the_defaults_put_everything_a_run_writes_under_var(monkeypatch):
     assert settings.inbox == str(PACKAGE_ROOT / "data" / "samples")
     assert settings.alerts_path == PACKAGE_ROOT / "var" / "alerts.jsonl"
     assert settings.data_docs_path == PACKAGE_ROOT / "var" / "data-docs"
+    assert settings.findings_db_path == PACKAGE_ROOT / "var" / "findings.duckdb"
+    assert settings.quality_report_path == PACKAGE_ROOT / "var" / "quality-report" / "index.html"
+    assert settings.undelivered_path == PACKAGE_ROOT / "var" / "alerts.undelivered.jsonl"
+    assert settings.review_decisions_path == PACKAGE_ROOT / "reviews" / "decisions.csv"
     assert settings.batch_size == 10
+
+
+def test_the_findings_paths_follow_the_var_folder_unless_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("PIPELINE_VAR_PATH", str(tmp_path / "var"))
+    monkeypatch.setenv("QUALITY_REPORT_PATH", "elsewhere/report.html")
+    monkeypatch.delenv("FINDINGS_DB_PATH", raising=False)
+    monkeypatch.delenv("PROJECT_ROOT", raising=False)
+
+    settings = load_settings()
+
+    assert settings.findings_db_path == tmp_path / "var" / "findings.duckdb"
+    assert settings.quality_report_path == PACKAGE_ROOT / "elsewhere" / "report.html"
+    assert settings.digests_path == tmp_path / "var" / "digests"
     assert not settings.uses_s3
 
 
@@ -124,33 +143,52 @@ def test_loading_the_same_results_again_changes_nothing_not_even_loaded_at(inbox
     _, summaries, first = _run_to_staging()
     before = _warehouse_rows("select * from landing.documents")
 
-    second = steps.load_staging(summaries)
+    second = steps.load_landing(summaries)
 
     assert (first["loaded"], second["loaded"], second["unchanged"]) == (1, 0, 1)
     assert _warehouse_rows("select * from landing.documents") == before
     assert _warehouse_rows("select count(*) from landing.cells") == [(200,)]
 
 
-def _tamper(pipeline_env, summary, key, delta):
+def _tamper(pipeline_env, extracted, key, delta):
     store = storage.LocalObjectStore(pipeline_env / "object-store")
-    result = json.loads(store.get(summary["result_key"]))
+    result = json.loads(store.get(extracted["result_key"]))
     result["cells"][key] += delta
-    store.put(summary["result_key"], json.dumps(result, ensure_ascii=False).encode())
+    store.put(extracted["result_key"], json.dumps(result, ensure_ascii=False).encode())
 
 
-def test_a_changed_extraction_is_reloaded_and_its_breach_becomes_an_alert(inbox, pipeline_env):
+def test_a_changed_extraction_is_reloaded(inbox, pipeline_env):
     _, summaries, _ = _run_to_staging()
-    assert steps.identity_findings(load_settings().warehouse_path) == []
     _tamper(pipeline_env, summaries[0][0], "t3.new_received.total", 4)
 
-    reloaded = steps.load_staging(summaries)
-    findings = steps.identity_findings(load_settings().warehouse_path)
-    outcome = steps.notify_maintainers({"findings": findings})
+    reloaded = steps.load_landing(summaries)
 
-    assert reloaded["loaded"] == 1
-    assert sorted((f["identity"], f["scope_kind"], f["scope"], f["lhs"], f["rhs"]) for f in findings) == [
-        (1, "column", "total", 5.0, 1.0), (3, "row", "new_received", 5.0, 1.0)]
-    assert outcome["new"] == 2 and outcome["delivered"] == ["file"]
-    alerts = [json.loads(line) for line in (pipeline_env / "alerts.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {(a["agency"], a["year"], a["object_key"]) for a in alerts} == {
-        ("黔西南州工业和信息化局", 2023, summaries[0][0]["object_key"])}
+    assert (reloaded["loaded"], reloaded["unchanged"]) == (1, 0)
+    assert _warehouse_rows("select value from landing.cells where cell_key = 't3.new_received.total'") == [(5.0,)]
+
+
+def test_before_dbt_built_the_marts_the_summary_says_the_checks_did_not_run(inbox, pipeline_env):
+    _run_to_staging()
+
+    lines = summary(load_settings()).splitlines()
+
+    assert lines[:3] == ["documents: 1 (ok 1); 200 cells",
+                         "identity failures: not evaluated (no marts.fct_check_results: dbt did not build the "
+                         "warehouse)",
+                         "findings: none recorded yet"]
+
+
+def test_the_steps_run_in_the_order_of_the_list_without_airflow(inbox, pipeline_env):
+    outputs = steps.run_steps(steps.STEPS[:4], None, load_settings())
+
+    assert list(outputs) == ["discover_documents", "land_raw_files", "extract_documents", "load_landing"]
+    assert [[s["original_name"] for s in batch] for batch in outputs["extract_documents"]] == [[QIANXINAN]]
+    assert outputs["load_landing"]["by_status"] == {"ok": 1}
+    assert [s.stage for s in steps.STEPS] == ["intake"] * 2 + ["warehouse"] * 3 + ["checks"] * 4
+
+
+def test_building_the_warehouse_without_a_dbt_project_fails_the_step(pipeline_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(tmp_path / "no-project"))
+
+    with pytest.raises(FileNotFoundError, match="no dbt project at .*no-project"):
+        steps.build_warehouse({"loaded": 0})

@@ -1,4 +1,4 @@
-"""The checkpoint over a real dbt-built warehouse: what GX reports equals what fct_identity_checks holds.
+"""The checkpoint over a real dbt-built warehouse: what GX reports equals what marts.fct_check_results holds.
 
 Warehouse: the sample and dev-corpus golds, a failed document, and two made-up following-year reports so
 identity 5 has a pass, a fail and an incomplete (see tests/support/warehouse.py: following_year_documents).
@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from expectations import run_checkpoint
+from expectations import validate_checks
+from extract.check_catalogue import CHECKS
 from tests.support.warehouse import (failed_document, following_year_documents, gold_documents,
                                       load_staging, query, run_dbt)
 
@@ -24,70 +25,70 @@ def built(tmp_path_factory):
     load_staging(path, golds + following_year_documents(golds) + [failed_document()])
     build = run_dbt(path, "build")
     assert build.returncode == 0, build.stdout[-4000:]
-    result = run_checkpoint(path, root / "data_docs", context_dir=root / "gx", run_name="first")
-    return root, path, result
+    validation = validate_checks(path, root / "data_docs", context_dir=root / "gx", run_name="first")
+    return root, path, validation
 
 
-def _mart_rows(path, result):
-    return sorted(query(path, """
-        select document_hash, identity, scope, lhs, rhs, object_key, agency, year, compared_document_hash
-        from marts.fct_identity_checks where result = ?""", [result]))
+def test_the_failing_results_are_exactly_the_fail_rows_of_the_check_results(built):
+    _, path, validation = built
+    assert validation.success is False
+    assert list(validation.failing_check_result_ids) == [row[0] for row in query(
+        path, "select check_result_id from marts.fct_check_results where result = 'fail' order by 1")]
+    identity_breaches = query(path, """
+        select check_code, scope from marts.fct_check_results
+        where result = 'fail' and check_code like 'identity_%' order by 1, 2""")
+    assert identity_breaches == [
+        ("identity_1", "natural_person"), ("identity_1", "total"),  # 公安局 2021 counted one application twice
+        ("identity_4", "litigation_after_reconsideration"), ("identity_4", "reconsideration"),  # 洪泽区 2023 表四
+        ("identity_5", "natural_person"), ("identity_5", "total"),  # made-up 财政金融局 2021 vs its 2020 report
+    ]
 
 
-def _finding_rows(findings):
-    return sorted((f.document_hash, f.identity, f.scope, f.lhs, f.rhs, f.object_key, f.agency, f.year,
-                   f.compared_document_hash) for f in findings)
-
-
-def test_failures_are_exactly_the_fail_rows_of_fct_identity_checks(built):
-    root, path, result = built
-    assert result.success is False
-    assert _finding_rows(result.failures) == _mart_rows(path, "fail")
-    assert {(f.identity, f.scope) for f in result.failures} == {
-        (1, "natural_person"), (1, "total"),  # 公安局 2021 counted one application twice
-        (4, "reconsideration"), (4, "litigation_after_reconsideration"),  # 洪泽区 2023 表四 totals printed 0
-        (5, "natural_person"), (5, "total"),  # made-up 财政金融局 2021 vs its real 2020 report
-    }
-
-
-def test_incomplete_evaluations_are_exactly_the_incomplete_rows(built):
-    _, path, result = built
-    assert _finding_rows(result.incomplete) == _mart_rows(path, "incomplete")
+def test_the_incomplete_results_are_exactly_the_incomplete_identities(built):
+    _, path, validation = built
+    assert list(validation.incomplete_check_result_ids) == [row[0] for row in query(
+        path, "select check_result_id from marts.fct_check_results "
+              "where result = 'incomplete' and check_code like 'identity_%' order by 1")]
     # identity 1: the made-up reports print carried_over only; 2, 3: 市场监督管理局 2023 blank sub-rows
-    assert {f.suite for f in result.incomplete} == {"identity_1", "identity_2", "identity_3", "identity_5"}
-    assert all(f.lhs is None and f.rhs is None and f.missing_cells for f in result.incomplete)
+    assert {code for code, counts in validation.counts.items() if counts.incomplete} == {
+        "identity_1", "identity_2", "identity_3", "identity_5"}
 
 
-def test_counts_add_up_to_every_evaluation_in_the_warehouse(built):
-    _, path, result = built
-    by_result = dict(query(path, "select result, count(*) from marts.fct_identity_checks group by result"))
-    assert result.counts == {"evaluated": sum(by_result.values()), "passed": by_result["pass"],
-                             "failed": by_result["fail"], "incomplete": by_result["incomplete"]}
+def test_counts_per_check_add_up_to_every_row_of_the_warehouse(built):
+    _, path, validation = built
+    by_check = {code: (evaluated, failed) for code, evaluated, failed in query(
+        path, "select check_code, count(*), count(*) filter (where result = 'fail') "
+              "from marts.fct_check_results group by 1")}
+    assert {code: (c.evaluated, c.failed) for code, c in validation.counts.items() if c.evaluated} == by_check
 
 
-def test_data_docs_are_built_in_the_given_folder(built):
-    root, _, result = built
-    assert result.data_docs_index == root / "data_docs" / "index.html"
-    index = result.data_docs_index.read_text(encoding="utf-8")
-    for suite in ("identity_1", "identity_2", "identity_3", "identity_4", "identity_5"):
-        assert suite in index
+def test_data_docs_show_one_suite_per_check_of_the_catalogue(built):
+    root, _, validation = built
+    assert validation.data_docs_index == root / "data_docs" / "index.html"
+    index = validation.data_docs_index.read_text(encoding="utf-8")
+    for check in CHECKS:
+        assert check.code in index
+    assert validation.suites == tuple(check.code for check in CHECKS)
     stored = list((root / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json"))
-    assert len(stored) == 5  # one stored validation result per suite for the run "first"
+    assert len(stored) == len(CHECKS)  # one stored validation result per suite for the run "first"
 
 
-def test_suites_carry_meta_that_names_the_identity_and_where(built):
+def test_suites_carry_the_catalogue_entry_of_their_check(built):
     root, _, _ = built
     suite = json.loads((root / "gx" / "gx" / "expectations" / "identity_4.json").read_text(encoding="utf-8"))
     metas = [e["meta"] for e in suite["expectations"]]
-    assert {m["kind"] for m in metas} == {"breach", "incomplete"}
-    assert all(m["identity"] == 4 and m["table"] == "表四" and m["scope_kind"] == "row" for m in metas)
+    identity_4 = next(check for check in CHECKS if check.code == "identity_4")
+    assert {m["kind"] for m in metas} == {"fail", "incomplete"}
+    assert all(m["check_code"] == "identity_4" and m["formula"] == identity_4.formula
+               and m["spec_number"] == 4 for m in metas)
 
 
 def test_a_rerun_is_idempotent(built):
     root, path, first = built
-    second = run_checkpoint(path, root / "data_docs", context_dir=root / "gx", run_name="second")
-    assert second.failures == first.failures and second.incomplete == first.incomplete
+    second = validate_checks(path, root / "data_docs", context_dir=root / "gx", run_name="second")
+    assert second.failing_check_result_ids == first.failing_check_result_ids
+    assert second.incomplete_check_result_ids == first.incomplete_check_result_ids
     assert second.counts == first.counts
-    assert sorted(p.name for p in (root / "gx" / "gx" / "expectations").glob("*.json")) == [
-        f"identity_{n}.json" for n in range(1, 6)]
+    assert sorted(p.stem for p in (root / "gx" / "gx" / "expectations").glob("*.json")) == sorted(
+        check.code for check in CHECKS)
     assert len(list((root / "gx" / "gx" / "checkpoints").glob("*.json"))) == 1
