@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV = $$(command -v uv || echo python3 -m uv)
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup sync-venv system-packages run test airflow lock score bench clean
+.PHONY: setup sync-venv system-packages run test airflow lock score bench bench-memory fuzz clean
 
 # the exact versions of the lock files, then this project itself (editable: `python -m extract`, `report-extract`
 # and `report-pipeline` work from any folder)
@@ -60,6 +60,12 @@ score: $(VENV)/.synced ## score extraction against the hand-made gold of data/sa
 
 bench: $(VENV)/.synced ## extraction throughput by format (numbers go in the README)
 	$(PY) -m tests.support.bench_extraction
+
+bench-memory: $(VENV)/.synced ## peak memory and time of one extraction on 48 MiB inputs (numbers go in the README)
+	$(PY) -m tests.support.bench_memory
+
+fuzz: $(VENV)/.synced ## every damaged copy of the real reports with gold (1,000+) against the gold oracle
+	$(PY) -m tests.support.damage
 
 clean: ## remove everything a run wrote (warehouse, object store, Data Docs, alerts, Airflow home)
 	rm -rf var dbt_project/target dbt_project/logs

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from tests.support.paths import DEV_CASES_DIR, ROOT, SAMPLES_DIR
 
@@ -36,19 +37,19 @@ def _repeat(data: bytes, size: int) -> bytes:
     return (data * (size // len(data) + 1))[:size]
 
 
-def inputs(size: int) -> dict[str, tuple[str, bytes]]:
-    """name -> (file suffix, bytes) of every input, each `size` bytes."""
+def inputs(size: int) -> dict[str, tuple[str, Callable[[], bytes]]]:
+    """name -> (file suffix, how to make its bytes) of every input, each `size` bytes."""
     report = (SAMPLES_DIR / "beiguan-gxj-2023.txt").read_bytes()
     html = (DEV_CASES_DIR / "pingtan-gov-2022" / "source.html").read_bytes()
     rng = random.Random(1)
     block = bytes(rng.choice(b"0123456789") for _ in range(1 << 20))
     labels = "一、本年新收政府信息公开申请数量 二、上年结转政府信息公开申请数量 （一）予以公开 （二）部分公开 ".encode()
     return {
-        "digits-line": ("txt", _repeat(block, size)),
-        "report-repeated": ("txt", _repeat(report, size)),
-        "labels-only": ("txt", _repeat(labels, size)),
-        "html-repeated": ("html", _repeat(html, size)),
-        "gb18030-report": ("txt", _repeat(report.decode("utf-8").encode("gb18030"), size)),
+        "digits-line": ("txt", lambda: _repeat(block, size)),
+        "report-repeated": ("txt", lambda: _repeat(report, size)),
+        "labels-only": ("txt", lambda: _repeat(labels, size)),
+        "html-repeated": ("html", lambda: _repeat(html, size)),
+        "gb18030-report": ("txt", lambda: _repeat(report.decode("utf-8").encode("gb18030"), size)),
     }
 
 
@@ -84,12 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---|---:|---:|---:|")
     over = False
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
-        for name, (suffix, data) in inputs(size).items():
+        for name, (suffix, make) in inputs(size).items():
             if wanted and name not in wanted:
                 continue
             path = Path(tmp) / f"{name}.{suffix}"
-            path.write_bytes(data)
-            del data
+            path.write_bytes(make())
             m = measure(path, args.timeout)
             over |= m["peak_mib"] > MEMORY_BOUND_MIB or m["outcome"].startswith(("no result", "failed (timeout"))
             print(f"| {name} | {path.stat().st_size / 2**20:.0f} MiB | {m['outcome']} | {m['cpu_s']:.1f} | "
