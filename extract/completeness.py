@@ -116,7 +116,7 @@ def _absent_table(table: int, headers_printed: bool, text: str, keys: list[str])
 def _tables_with_printed_headers(text: str) -> set[int]:
     """Tables whose section heading, markers (第二十条…, 勾稽 note) or column headers are in the text."""
     printed = set()
-    for hit in labels.scan(labels.compact(text).text):
+    for hit in labels.scan(labels.compact(text).text, limit=labels.MAX_LABEL_HITS):
         if hit.kind in ("heading", "marker") or (hit.kind == "column"
                                                  and hit.key not in _AMBIGUOUS_COLUMNS.get(hit.table, ())):
             printed.add(hit.table)

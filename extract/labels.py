@@ -345,8 +345,14 @@ _CANDIDATE = re.compile("[" + re.escape("".join(sorted(set(_BUCKETS) - _DIGIT_ST
                         + ("|[" + "".join(sorted(_DIGIT_STARTS)) + "](?=[.、])" if _DIGIT_STARTS else ""))
 
 
-def scan(compact_text: str) -> list[LabelHit]:
-    """Every label in a compact text, left to right, non-overlapping (the most specific wins)."""
+# A report prints a few hundred table labels; a text with far more is many reports, or labels without a report.
+# Readers stop there (and say so), which bounds the memory of the hits and the time of reading them.
+MAX_LABEL_HITS = 20_000
+
+
+def scan(compact_text: str, limit: int | None = None) -> list[LabelHit]:
+    """Every label in a compact text, left to right, non-overlapping (the most specific wins); the first
+    `limit` of them when a limit is given (the caller sees that it was reached)."""
     hits = []
     position = 0
     buckets = _BUCKETS
@@ -368,6 +374,8 @@ def scan(compact_text: str) -> list[LabelHit]:
         numbered = bool(groups.get(f"n{index}"))
         hits.append(LabelHit(m.start(), m.end(), spec.kind, spec.table, spec.key, spec.templates,
                              spec.group, unit, numbered))
+        if len(hits) == limit:
+            break
         position = m.end()
     return hits
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import digits, labels
@@ -159,7 +161,7 @@ class Reader:
     folded: str
     comp: Compact
     hits: list[LabelHit]
-    line_starts: list[int]
+    line_starts: Sequence[int]  # offset where each line starts
     issues: list[Issue] = field(default_factory=list)
     cells: dict[str, Cell] = field(default_factory=dict)
 
@@ -180,9 +182,15 @@ def parse_text(text: str) -> ParsedDocument:
     """Read 表二, 表三 and 表四 from a decoded text (newlines already unified)."""
     folded = blank_chrome(labels.fold(text, keep_layout=True))
     comp = labels.compact(text)
-    hits = labels.scan(comp.text)
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    hits = labels.scan(comp.text, limit=labels.MAX_LABEL_HITS)
+    line_starts = array("q", [0])
+    line_starts.extend(m.end() for m in re.finditer("\n", text))
     reader = Reader(text, folded, comp, hits, line_starts)
+    if len(hits) == labels.MAX_LABEL_HITS:
+        stop = reader.line_of(reader.hit_offset(hits[-1]))
+        reader.issues.append(Issue("too_many_labels", f"the text holds more than {labels.MAX_LABEL_HITS} table "
+                                   f"labels (a report prints a few hundred): only the text up to line {stop} was "
+                                   "read", details={"line": stop}))
     regions = _regions(hits)
 
     t2_range = regions.get(2)

@@ -31,7 +31,7 @@ def _cli(*args: str, cwd: Path = ROOT, pythonpath: Path = ROOT, module: str = "e
 def test_the_default_output_is_the_result_as_one_json_line_byte_for_byte():
     run = _cli(str(OK_REPORT))
 
-    expected = extract_file(OK_REPORT)
+    expected = extract_file(OK_REPORT).to_dict()
     expected.pop("text", None)
     assert run.stdout == (json.dumps(expected, ensure_ascii=False) + "\n").encode("utf-8")
     assert run.returncode == 0 and run.stderr == b""
@@ -126,7 +126,7 @@ def test_the_installed_package_extracts_from_any_folder(installed_wheel, tmp_pat
                            env={**os.environ, "PYTHONPATH": str(installed_wheel)}, capture_output=True, text=True)
 
     assert run.returncode == 0, run.stderr.decode()
-    assert json.loads(run.stdout)["cells"] == extract_file(OK_REPORT)["cells"]
+    assert json.loads(run.stdout)["cells"] == extract_file(OK_REPORT).cells
     assert Path(where.stdout.strip()).is_relative_to(installed_wheel)
 
 

@@ -106,3 +106,13 @@ def test_deleting_the_rule_row_of_a_real_report_keeps_ok_and_every_other_cell():
     assert result.status == "ok"
     assert cell_differences(gold.cells, result.cells) == {}
     assert [i.details["rows"] for i in result.issues if i.code == "row_missing"] == [["regulations"]]
+
+
+def test_a_text_with_more_labels_than_any_report_is_read_up_to_the_limit_and_flagged(monkeypatch):
+    from extract import labels
+    monkeypatch.setattr(labels, "MAX_LABEL_HITS", 1000)  # a report prints a few hundred (beiguan: about 200)
+    gold = next(g for g in gold_documents() if g.name == "samples/beiguan-gxj-2023.txt")
+    result = extract_bytes(BEIGUAN.read_bytes() * 20, "beiguan.txt")
+    assert result.status == "needs_review"
+    assert [i.code for i in result.issues if i.severity == "error"] == ["too_many_labels"]
+    assert cell_differences(gold.cells, result.cells) == {}
