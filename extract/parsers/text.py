@@ -118,17 +118,35 @@ def read_gap(folded: str, start: int, end: int) -> Gap:
         span = folded[tokens[0].offset:tokens[-1].offset + len(tokens[-1].text)]
         if "\t" in span or "\n" in span or "|" in span:
             tokens = [digits.Token(t.text, t.value, False, t.is_null, t.unit, t.offset) for t in tokens]
-    line_end = folded.find("\n", start)
-    line_end = len(folded) if line_end < 0 else line_end
     fields, shape = None, None
-    if all(t.offset < line_end for t in tokens):  # the cells are on the label's own line
+    line = table_line(folded, start)
+    if line is not None and all(t.offset < line[1] for t in tokens):  # the cells are on the label's own line
+        line_start, line_end = line
         fields = split_fields(folded[start:line_end])
         if fields is not None:
             fields = fields[1:]  # the first field is what is left of the label's own cell
-            line_start = folded.rfind("\n", 0, start) + 1
             whole = split_fields(folded[line_start:line_end]) or []
             shape = (len(whole) - len(fields) - 1, len(whole))
     return Gap(tokens, junk, fields, shape)
+
+
+MAX_TABLE_LINE = 10_000  # characters: a table row's line is far shorter; a longer one is prose or a crawled run
+
+
+def table_line(folded: str, offset: int) -> tuple[int, int] | None:
+    """(start, end) of the line holding `offset`; None when the line is longer than any table row's line.
+    Bounded: a text that is one 40 MB line is never searched end to end for every label in it."""
+    low = max(0, offset - MAX_TABLE_LINE)
+    start = folded.rfind("\n", low, offset) + 1
+    if start == 0 and low > 0:
+        return None
+    high = min(len(folded), offset + MAX_TABLE_LINE)
+    end = folded.find("\n", offset, high)
+    if end < 0:
+        if high < len(folded):
+            return None
+        end = len(folded)
+    return start, end
 
 
 def split_fields(line: str) -> list[str] | None:
@@ -530,9 +548,11 @@ def header_starts(reader: Reader, region: tuple[int, int], columns: tuple[str, .
         if hit.kind != "column" or hit.key not in columns:
             continue
         offset = reader.hit_offset(hit)
-        line_start = reader.folded.rfind("\n", 0, offset) + 1
-        line_end = reader.folded.find("\n", offset)
-        line = reader.folded[line_start:line_end if line_end >= 0 else len(reader.folded)]
+        bounds = table_line(reader.folded, offset)
+        if bounds is None:
+            continue
+        line_start, line_end = bounds
+        line = reader.folded[line_start:line_end]
         whole = split_fields(line)
         if whole is None:
             continue
@@ -591,10 +611,9 @@ def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
     if not tokens:
         return False
     keys = tuple(key(4, r, c) for r in T4_ROWS for c in T4_COLUMNS)
-    line_start = reader.folded.rfind("\n", 0, tokens[0].offset) + 1
-    line_end = reader.folded.find("\n", tokens[0].offset)
-    line_end = len(reader.folded) if line_end < 0 else line_end
-    fields = split_fields(reader.folded[line_start:line_end]) if tokens[-1].offset < line_end else None
+    line = table_line(reader.folded, tokens[0].offset)
+    fields = split_fields(reader.folded[line[0]:line[1]]) if line is not None and tokens[-1].offset < line[1] \
+        else None
     reading = _row_reading(reader, keys, None, "表四", tokens, fields, group_size=len(T4_COLUMNS))
     if reading is None:
         return False
