@@ -507,3 +507,14 @@ def test_markdown_rows_without_a_header_or_with_another_field_count_stay_flagged
     one_field_short = MARKDOWN_T3_ROWS.replace("| (一) 予以公开 |  |  | 0 |", "| (一) 予以公开 |  | 0 |")
     shifted = parse_text(MARKDOWN_T3_HEADER + one_field_short)
     assert "t3.granted.natural_person" in {i.key for i in shifted.issues if i.code == "ambiguous_split"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_report_cut_inside_its_last_character_is_read_in_its_own_encoding(encoding):
+    # a truncated download or a size limit cuts a multibyte character: strict decoding failed, and a UTF-8
+    # report was then read as GB18030 mojibake (not_a_report)
+    report = (SAMPLES_DIR / "beiguan-gxj-2023.txt").read_text("utf-8")
+    data = (report + "年").encode(encoding)[:-1]
+    assert decode(data).endswith(report.replace("\r\n", "\n") + "\ufffd")
+    result = extract_bytes(data, "cut.txt")
+    assert result.status == "ok" and len(result.cells) == 200
