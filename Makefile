@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV = $$(command -v uv || echo python3 -m uv)
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup sync-venv system-packages run test airflow lock score bench bench-ocr bench-pipeline clean
+.PHONY: setup sync-venv system-packages run test airflow lock score bench bench-ocr bench-pipeline bench-memory fuzz clean
 
 # the exact versions of the lock files, then this project itself (editable: `python -m extract`, `report-extract`
 # and `report-pipeline` work from any folder)
@@ -67,6 +67,12 @@ bench-ocr: $(VENV)/.synced ## OCR of scans: seconds per page at 150/200/300 dpi 
 N ?= 1000
 bench-pipeline: $(VENV)/.synced ## first run / no-change rerun / +10 documents against the extraction floor (N=1000)
 	$(PY) -m tests.support.bench_pipeline --docs $(N)
+
+bench-memory: $(VENV)/.synced ## peak memory and time of one extraction on 48 MiB inputs (numbers go in the README)
+	$(PY) -m tests.support.bench_memory
+
+fuzz: $(VENV)/.synced ## every damaged copy of the real reports with gold (1,000+) against the gold oracle
+	$(PY) -m tests.support.damage
 
 clean: ## remove everything a run wrote (warehouse, object store, Data Docs, alerts, Airflow home)
 	rm -rf var dbt_project/target dbt_project/logs

@@ -1,6 +1,7 @@
 """One document's bytes to its ExtractionResult, in one direction: sniff the format, run the guard the format
-registered with its parser, parse; then the result is judged (status, issues, identities 1-4, and which
-cells the parser could not settle: `certain: false` in their provenance)."""
+registered with its parser, parse; then the result is judged (completeness against the detected template,
+status, issues, identities 1-4, and which cells the parser could not settle: `certain: false` in their
+provenance)."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,9 +12,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import guards, registry
+from .completeness import completeness_issues
 from .identities import FAIL, check_identities
 from .evidence import Evidence, settle
-from .grid import says_no_table_four
 from .metadata import detect_agency_year
 from .model import ExtractionError, Issue, ParsedDocument
 from .narrative import narrative
@@ -91,26 +92,6 @@ def extract_bytes(data: bytes, name: str = "<bytes>", options: ExtractOptions | 
         return ExtractionResult.failed(name, sha256, code, message, fmt, len(data))
 
 
-# Column labels only 表四 prints: when they are in the text, the table is there, even with every cell blank.
-_T4_HEADER_MARKERS = ("尚未审结", "复议后起诉")
-
-
-def _printed_but_unread_tables(parsed: ParsedDocument) -> list[Issue]:
-    """A table whose header is printed but whose cells were not read is a reading failure, never an
-    absence: without this, a fully blank 表四 would silently come back with no keys at all. 表四 missing
-    under its section (a page cut off after the heading) is an absence only when the text says there were no
-    reconsiderations or lawsuits, whatever the format."""
-    if any(k.startswith("t4.") for k in parsed.cells) or any(i.code == "table_not_found" for i in parsed.issues):
-        return []
-    compact = "".join(parsed.text.split())
-    if all(marker in compact for marker in _T4_HEADER_MARKERS):
-        return [Issue("table_unread", "表四's header is printed but none of its cells could be read")]
-    if "行政复议" in compact and not says_no_table_four(parsed.text):  # its section is there, its table is not
-        return [Issue("table_not_found", "表四 (reconsideration and litigation) was not found and the text does "
-                                         "not say there were none")]
-    return []
-
-
 def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument,
             evidence: Evidence | None = None) -> ExtractionResult:
     """The result of a parsed document: glued runs settled by the evidence the report gives, its status from
@@ -129,7 +110,7 @@ def _judged(name: str, sha256: str, fmt: str, size: int, parsed: ParsedDocument,
         if agency is None:
             issues.append(Issue("agency_not_found", "the agency could not be read from the title",
                                 severity="info"))
-        issues.extend(_printed_but_unread_tables(parsed))
+        issues.extend(completeness_issues(parsed))
         status = "needs_review" if any(i.severity == "error" for i in issues) else "ok"
     values = {k: c.value for k, c in parsed.cells.items()}
     checks = check_identities(values)

@@ -39,19 +39,31 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _strict(data, "utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     for encoding in (_normalise(declared), "gb18030"):
         if encoding:
             try:
-                return data.decode(encoding), encoding
+                return _strict(data, encoding), encoding
             except (UnicodeDecodeError, LookupError):
                 continue
     guessed = _charset_normalizer_guess(data)
     if guessed:
         return data.decode(guessed, errors="replace"), guessed
     return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    """Strict decoding, except that a character cut off at the very end (a truncated file, a size limit)
+    becomes U+FFFD: without this, a UTF-8 file cut inside its last character failed as UTF-8 and was read
+    as GB18030 mojibake."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.end == len(data) and exc.start >= len(data) - 3:
+            return data[:exc.start].decode(encoding) + "\ufffd"
+        raise
 
 
 def declared_html_charset(data: bytes) -> str | None:

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import label_variants, labels, model
-from .keys import T2_LAYOUT, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, template_keys
+from .keys import T2_LAYOUT, T3_COLUMNS, T4_COLUMNS, T4_ROWS, template_keys
 from .numbers import parse_value
 
 
@@ -51,12 +51,6 @@ _match_column = functools.lru_cache(maxsize=8192)(labels.match_column)
 _match_row = functools.lru_cache(maxsize=8192)(labels.match_row)
 
 _SPACES_RE = re.compile(r"[ \t\r\f\v\xa0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
-_NO_T4_RE = re.compile(r"(?:未发生|没有发生|未有|无)[^。\n]{0,12}行政(?:法)?复议")
-
-
-def says_no_table_four(text: str) -> bool:
-    """The report states it had no reconsideration or litigation, which is why it may print no 表四."""
-    return _NO_T4_RE.search(text) is not None
 
 
 def clean_cell_text(text: str) -> str:
@@ -430,18 +424,8 @@ class _Interpreter:
     def document(self, text: str) -> model.ParsedDocument:
         found = self._found()
         template = labels.detect_template(self.row_matches, self.column_matches) if found else None
-        if found and 3 not in found:
-            self.issues.append(model.Issue("table_not_found", "表三 (applications) was not found among the "
-                                           "tables"))
-        if found and 2 not in found:
-            self.issues.append(model.Issue("table_not_found", "表二 (proactive disclosure) was not found "
-                                           "among the tables"))
-        if found and 4 not in found and not says_no_table_four(text):
-            self.issues.append(model.Issue("table_not_found", "表四 (reconsideration and litigation) was not "
-                                           "found among the tables and the text does not say there were none"))
         if 3 in found and template:
             self._drop_other_processing_subtotal()
-            self._check_t3_rows(template)
         if set(self.t2_templates) == {"2019", "2021"}:
             self.issues.append(model.Issue("mixed_template", "表二 rows were read with the columns of both "
                                            "templates", severity="info"))
@@ -459,18 +443,6 @@ class _Interpreter:
             self.issues.append(model.Issue("group_subtotal", "(六)其他处理 is printed with numbers and with the "
                                            "2021 sub-rows: read as a subtotal, not as the 2019 row",
                                            severity="info"))
-
-    def _check_t3_rows(self, template: str) -> None:
-        printed = {k.split(".")[1] for k in self.cells if k.startswith("t3.")}
-        expected = set(T3_ROWS[template])
-        if printed & {"other_no_correction", "other_unpaid_fee", "other_misc"}:
-            expected = set(T3_ROWS["2021"])
-        elif "other_processing" in printed:
-            expected = set(T3_ROWS["2019"])
-        missing = [r for r in T3_ROWS["2021"] + T3_ROWS["2019"] if r in expected and r not in printed]
-        if missing:
-            self.issues.append(model.Issue("rows_missing", "表三 rows not found: " + ", ".join(missing),
-                                           details={"rows": missing}))
 
 
 def _drop_trailing_blanks(slots: list[_Slot], wanted: int) -> list[_Slot]:

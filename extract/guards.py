@@ -5,8 +5,9 @@ parser (registry.py), which core runs after sniffing the format and before parsi
 - size: `ExtractOptions.max_bytes` caps what is read at all; an over-size file is hashed in chunks (the
   pipeline quarantines by sha256) and never loaded whole.
 - zip packages (.docx): the zip directory is judged before anything is decompressed (entry count read from
-  the end-of-central-directory record, total and per-member expanded sizes, compression ratios); XML parts
-  are streamed in chunks and refused if they declare a DOCTYPE or ENTITY (entity expansion attacks).
+  the end-of-central-directory record, total and per-member expanded sizes, compression ratios, no member
+  name twice); every member is then streamed in chunks (a truncated or damaged one is `corrupt`) and XML
+  parts are refused if they declare a DOCTYPE or ENTITY (entity expansion attacks).
 - PDF: Flate streams (other than images) are inflated in bounded chunks and measured before pdfminer, which
   inflates them whole, sees them (decompression bombs).
 - time: `ExtractOptions.timeout_s` bounds one extraction when it runs in the main thread.
@@ -91,11 +92,13 @@ def check_zip_directory(data: bytes, max_members: int = ZIP_MAX_MEMBERS) -> None
 def check_zip_package(archive: zipfile.ZipFile, max_members: int = ZIP_MAX_MEMBERS,
                       max_uncompressed: int = ZIP_MAX_UNCOMPRESSED_BYTES,
                       max_ratio: float = ZIP_MAX_MEMBER_RATIO) -> None:
-    """Refuse zip bombs from the directory alone, then stream every XML part (never more than its declared
-    size) and refuse DOCTYPE / ENTITY declarations. Raises ExtractionError."""
+    """Refuse zip bombs and ambiguous packages from the directory alone, then stream every member (never more
+    than its declared size; damage is `corrupt`) and refuse DOCTYPE / ENTITY declarations in XML parts.
+    Raises ExtractionError."""
     members = archive.infolist()
     if len(members) > max_members:
         raise ExtractionError("zip_bomb", f"the zip package has {len(members)} members (limit {max_members})")
+    check_unique_members(members)
     total = sum(m.file_size for m in members)
     if total > max_uncompressed:
         raise ExtractionError("zip_bomb", f"the zip package would expand to {total} bytes "
@@ -106,11 +109,26 @@ def check_zip_package(archive: zipfile.ZipFile, max_members: int = ZIP_MAX_MEMBE
             raise ExtractionError("zip_bomb", f"{member.filename} expands {ratio:.0f}-fold "
                                               f"(limit {max_ratio}): refused as a zip bomb")
     for member in members:
-        if member.filename.lower().endswith((".xml", ".rels", ".vml")):
-            _check_xml_member(archive, member)
+        _check_member(archive, member, xml=member.filename.lower().endswith((".xml", ".rels", ".vml")))
 
 
-def _check_xml_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+def check_unique_members(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a package that holds two members of the same name (part names are case-insensitive in an
+    Office package): which one a reader takes is up to the reader (zipfile takes the last, Word may take the
+    first), so no reading of it can be trusted."""
+    seen: set[str] = set()
+    for member in members:
+        name = member.filename.replace("\\", "/").lstrip("/").casefold()
+        if name in seen:
+            raise ExtractionError("corrupt", f"the package holds {member.filename} twice: an ambiguous package "
+                                             "(which copy is the document is up to the reader)")
+        seen.add(name)
+
+
+def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, xml: bool) -> None:
+    """Stream one member whole (never more than its declared size): a truncated or damaged member is
+    `corrupt` here rather than an error deep inside the parser; XML parts are refused if they declare a
+    DOCTYPE or ENTITY."""
     read = 0
     tail = b""
     try:
@@ -122,6 +140,8 @@ def _check_xml_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None
                 read += len(chunk)
                 if read > member.file_size:  # the directory lied about the size: a crafted archive
                     raise ExtractionError("zip_bomb", f"{member.filename} is larger than its zip entry says")
+                if not xml:
+                    continue
                 window = tail + chunk
                 if any(marker in window for marker in _XML_DECLARATIONS):
                     raise ExtractionError("unsafe_xml", f"{member.filename} declares a DOCTYPE or ENTITY, "
@@ -268,10 +288,10 @@ def single_line(text: str) -> str:
 def classify_crash(exc: BaseException) -> tuple[str, str]:
     """(code, one-line message) for an exception a parser let escape, from the first line of its message
     (a library may put a whole traceback in there). Damage that libraries report with their own exception
-    types (zip, zlib, XML syntax) is `corrupt`; anything else is a `parser_error`."""
+    types (zip, zlib, XML syntax, data ending early) is `corrupt`; anything else is a `parser_error`."""
     first_line = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
     detail = one_line(f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__)
-    if isinstance(exc, (zipfile.BadZipFile, zlib.error)) or _is_xml_syntax_error(exc):
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)) or _is_xml_syntax_error(exc):
         return "corrupt", f"the file is damaged: {detail}"
     if isinstance(exc, MemoryError):
         return "too_complex", "the document needs more memory than is available"

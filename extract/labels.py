@@ -25,7 +25,10 @@ sub-rows when a sub-row label follows; the caller, who sees what follows, decide
 """
 from __future__ import annotations
 
+import bisect
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -40,15 +43,62 @@ _FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "“": '"
                        "〔": "(", "〕": ")", "【": "(", "】": ")", "﹙": "(", "﹚": ")", "；": ";",
                        "它": "他"})  # 其它 is printed for 其他
 _FLATTEN = str.maketrans({"\t": " ", "\r": " ", "\n": " ", "\f": " ", "\v": " "})
+
+
+def _composed(*tables: dict[int, str]) -> dict[int, str]:
+    """One translation table doing what the given one-character tables do one after the other."""
+    out = {}
+    for code in set().union(*tables):
+        char = chr(code)
+        for table in tables:
+            mapped = table.get(ord(char), char)
+            char = chr(mapped) if isinstance(mapped, int) else mapped
+        out[code] = char
+    return out
+
+
+_FOLD_KEEP_LAYOUT = _composed(FULLWIDTH, _FOLD)
+_FOLD_FLAT = _composed(FULLWIDTH, _FOLD, _FLATTEN)
+_FOLD_CHUNK = 1 << 20  # characters translated at a time: translate's working copy stays small
+# Every whitespace character of Python's str.isspace lies below U+3001 (the last is U+3000).
+_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_FOLDS_TO_SPACE = sorted(set(_WHITESPACE) | {chr(c) for c, v in _FOLD_KEEP_LAYOUT.items() if v.isspace()})
+_FOLDS_TO_SPACES = re.compile("[" + re.escape("".join(_FOLDS_TO_SPACE)) + "]+")
+_FOLD_AND_DROP_SPACES: dict[int, str | None] = {**_FOLD_KEEP_LAYOUT, **{ord(c): None for c in _FOLDS_TO_SPACE}}
 _SPACE = re.compile(r"\s")
+_SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
+class Offsets(Sequence[int]):
+    """For each character of a compact text, its offset in the original text, stored per run of characters
+    that were contiguous in the original (a few bytes per whitespace run instead of an int per character:
+    a 40 MB text stays a few MB here)."""
+
+    def __init__(self, run_starts: array, run_origins: array, length: int):
+        self._starts = run_starts  # compact index where each run starts (ascending, the first is 0)
+        self._origins = run_origins  # original offset of each run's first character
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError("compact offset out of range")
+        run = bisect.bisect_right(self._starts, index) - 1
+        return self._origins[run] + index - self._starts[run]
+
+
+@dataclass(frozen=True, eq=False)
 class Compact:
     """The compact form of a text and, for each of its characters, the offset in the original text."""
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Offsets in the original text of compact[start:end] (end exclusive)."""
@@ -61,18 +111,31 @@ class Compact:
 def fold(text: str, keep_layout: bool = False) -> str:
     """Same-length normalisation: full-width digits and punctuation to ASCII, brackets unified; tabs and
     newlines become spaces unless `keep_layout`."""
-    folded = text.translate(FULLWIDTH).translate(_FOLD)
-    return folded if keep_layout else folded.translate(_FLATTEN)
+    return _translated(text, _FOLD_KEEP_LAYOUT if keep_layout else _FOLD_FLAT)
+
+
+def _translated(text: str, table: dict[int, str | None]) -> str:
+    if len(text) <= _FOLD_CHUNK:
+        return text.translate(table)
+    return "".join(text[i:i + _FOLD_CHUNK].translate(table) for i in range(0, len(text), _FOLD_CHUNK))
 
 
 def compact(text: str) -> Compact:
-    folded = fold(text)
-    chars, offsets = [], []
-    for i, ch in enumerate(folded):
-        if not ch.isspace():
-            chars.append(ch)
-            offsets.append(i)
-    return Compact("".join(chars), tuple(offsets))
+    """`text` folded, its whitespace removed, with the offset of every remaining character. Built without
+    a folded copy of the text: one translation folds and drops the whitespace, and the runs of characters
+    that are whitespace once folded give the offsets."""
+    starts, origins = array("q", [0]), array("q", [0])
+    removed = 0
+    for gap in _FOLDS_TO_SPACES.finditer(text):
+        start, end = gap.span()
+        removed += end - start
+        if start == origins[-1]:  # whitespace opening the text: the first run starts after it
+            origins[-1] = end
+        else:
+            starts.append(end - removed)
+            origins.append(end)
+    compacted = _translated(text, _FOLD_AND_DROP_SPACES)
+    return Compact(compacted, Offsets(starts, origins, len(compacted)))
 
 
 def _squeeze(text: str) -> str:
@@ -98,7 +161,7 @@ class ColumnMatch:
     tables: frozenset[int] = frozenset()  # every table where this header text occurs
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a long text holds hundreds of thousands of them
 class LabelHit:
     """One label found by `scan`: where it is in the compact text and what it means."""
 
@@ -274,16 +337,32 @@ def _alternation(indices: list[int]) -> re.Pattern:
 _FIRST = {i: set(_first_chars(spec.pattern)) for i, spec in enumerate(_SPECS)}
 _BUCKETS = {ch: _alternation([i for i, _ in _ORDERED if ch in _FIRST[i]])
             for ch in sorted(set().union(*_FIRST.values()))}
+# Where a label can start, found by the regex engine rather than one Python step per character (a 40 MB line
+# of digits has no candidate at all). Every label that starts with a digit starts with a number such as
+# "1." / "4、" (the sub-row and section numbers): a digit is a candidate only when one of those follows it.
+_DIGIT_STARTS = {ch for ch in _BUCKETS if ch.isdigit()}
+_CANDIDATE = re.compile("[" + re.escape("".join(sorted(set(_BUCKETS) - _DIGIT_STARTS))) + "]"
+                        + ("|[" + "".join(sorted(_DIGIT_STARTS)) + "](?=[.、])" if _DIGIT_STARTS else ""))
 
 
-def scan(compact_text: str) -> list[LabelHit]:
-    """Every label in a compact text, left to right, non-overlapping (the most specific wins)."""
+# A report prints a few hundred table labels; a text with far more is many reports, or labels without a report.
+# Readers stop there (and say so), which bounds the memory of the hits and the time of reading them.
+MAX_LABEL_HITS = 20_000
+
+
+def scan(compact_text: str, limit: int | None = None) -> list[LabelHit]:
+    """Every label in a compact text, left to right, non-overlapping (the most specific wins); the first
+    `limit` of them when a limit is given (the caller sees that it was reached)."""
     hits = []
-    position, length = 0, len(compact_text)
+    position = 0
     buckets = _BUCKETS
-    while position < length:
-        pattern = buckets.get(compact_text[position])
-        m = pattern.match(compact_text, position) if pattern is not None else None
+    next_candidate = _CANDIDATE.search
+    while True:
+        candidate = next_candidate(compact_text, position)
+        if candidate is None:
+            break
+        position = candidate.start()
+        m = buckets[compact_text[position]].match(compact_text, position)
         if m is None:
             position += 1
             continue
@@ -295,6 +374,8 @@ def scan(compact_text: str) -> list[LabelHit]:
         numbered = bool(groups.get(f"n{index}"))
         hits.append(LabelHit(m.start(), m.end(), spec.kind, spec.table, spec.key, spec.templates,
                              spec.group, unit, numbered))
+        if len(hits) == limit:
+            break
         position = m.end()
     return hits
 

@@ -6,7 +6,8 @@ the same page layouts, and the OCR cells are verified there; the result says `oc
 
 Bad inputs fail with a reason instead of a traceback: `encrypted` (needs a password), `corrupt_pdf`
 (truncated or unreadable), `no_text_layer` (neither text nor page images, or scans while OCR is not
-installed). Work is bounded by
+installed). Damage pdfminer would read past silently (a stream that does not decode, a text layer cut short, a
+page missing) is named by page (pdf_integrity.py) and makes the document needs_review. Work is bounded by
 `ExtractOptions.max_pdf_pages` (EXTRACT_MAX_PDF_PAGES, default 200); the format's guard
 (guards.check_pdf_streams) has refused decompression bombs before the parser runs.
 """
@@ -22,7 +23,7 @@ from .. import grid, guards, model
 from ..model import ExtractionError, Issue, ParsedDocument
 from ..options import ExtractOptions
 from ..registry import register
-from . import pdf_borderless, pdf_layout
+from . import pdf_borderless, pdf_integrity, pdf_layout
 from .pdf_layout import Line, PageTable
 
 log = logging.getLogger(__name__)
@@ -101,21 +102,42 @@ def read_layouts(data: bytes, options: ExtractOptions = ExtractOptions()) -> tup
             issues.append(Issue("page_limit", f"only the first {max_pages} of {len(pages)} pages were read "
                                               "(EXTRACT_MAX_PDF_PAGES)"))
         damaged: list[ExtractionError] = []
+        checked_streams: dict[int, str | None] = {}
         for number, page in enumerate(pages[:max_pages], start=1):
             try:
-                layouts.append(read_page(page, number))
+                check = pdf_integrity.check_page(page.page_obj, number, checked_streams)
+                issues += check.issues
+                if not check.readable:
+                    continue
+                with pdf_integrity.collect_warnings() as warnings:
+                    layouts.append(read_page(page, number))
+                warned = pdf_integrity.warnings_issue(number, warnings)
+                if warned is not None and not any(i.code == warned.code and i.details.get("page") == number
+                                                  for i in check.issues):
+                    issues.append(warned)
             except ExtractionError as exc:  # one damaged page: keep the others, say so
                 damaged.append(exc)
                 issues.append(Issue(exc.code, f"page {number}: {exc.message}", details={"page": number}))
             page.flush_cache()  # keeps memory flat on long documents
         if damaged and not layouts:
             raise damaged[0]
+        issues += _missing_pages(pdf, layouts, len(pages))
     finally:
         _close_quietly(pdf)
     issues += [issue for layout in layouts for issue in layout.issues]
     if not any(layout.has_text or layout.has_images for layout in layouts):
         raise ExtractionError("no_text_layer", "no text layer and no page images: nothing to read")
     return layouts, issues
+
+
+def _missing_pages(pdf: Any, layouts: list[PageLayout], pages_found: int) -> list[Issue]:
+    """Pages the document should have and does not: the page tree's own count, printed page numbers."""
+    numbers = []
+    for layout in layouts:
+        printed = pdf_integrity.printed_page_number(layout.lines, layout.height)
+        if printed is not None:
+            numbers.append((layout.number, *printed))
+    return pdf_integrity.page_gaps(numbers, len(layouts), pdf_integrity.announced_page_count(pdf), pages_found)
 
 
 def _close_quietly(pdf: Any) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import digits, label_variants, labels
-from ..keys import T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2021, T3_ROWS, T4_COLUMNS, T4_ROWS, key
+from ..keys import T2_LAYOUT, T3_COLUMNS, T4_COLUMNS, T4_ROWS, key
 from ..labels import Compact, LabelHit
 from ..encoding import decode_bytes
 from ..ideographs import fold_ideographs
@@ -130,17 +132,35 @@ def read_gap(folded: str, start: int, end: int) -> Gap:
         span = folded[tokens[0].offset:tokens[-1].offset + len(tokens[-1].text)]
         if "\t" in span or "\n" in span or "|" in span:
             tokens = [digits.Token(t.text, t.value, False, t.is_null, t.unit, t.offset) for t in tokens]
-    line_end = folded.find("\n", start)
-    line_end = len(folded) if line_end < 0 else line_end
     fields, shape = None, None
-    if all(t.offset < line_end for t in tokens):  # the cells are on the label's own line
+    line = table_line(folded, start)
+    if line is not None and all(t.offset < line[1] for t in tokens):  # the cells are on the label's own line
+        line_start, line_end = line
         fields = split_fields(folded[start:line_end])
         if fields is not None:
             fields = fields[1:]  # the first field is what is left of the label's own cell
-            line_start = folded.rfind("\n", 0, start) + 1
             whole = split_fields(folded[line_start:line_end]) or []
             shape = (len(whole) - len(fields) - 1, len(whole))
     return Gap(tokens, junk, fields, shape)
+
+
+MAX_TABLE_LINE = 10_000  # characters: a table row's line is far shorter; a longer one is prose or a crawled run
+
+
+def table_line(folded: str, offset: int) -> tuple[int, int] | None:
+    """(start, end) of the line holding `offset`; None when the line is longer than any table row's line.
+    Bounded: a text that is one 40 MB line is never searched end to end for every label in it."""
+    low = max(0, offset - MAX_TABLE_LINE)
+    start = folded.rfind("\n", low, offset) + 1
+    if start == 0 and low > 0:
+        return None
+    high = min(len(folded), offset + MAX_TABLE_LINE)
+    end = folded.find("\n", offset, high)
+    if end < 0:
+        if high < len(folded):
+            return None
+        end = len(folded)
+    return start, end
 
 
 def split_fields(line: str) -> list[str] | None:
@@ -173,7 +193,7 @@ class Reader:
     folded: str
     comp: Compact
     hits: list[LabelHit]
-    line_starts: list[int]
+    line_starts: Sequence[int]  # offset where each line starts
     issues: list[Issue] = field(default_factory=list)
     cells: dict[str, Cell] = field(default_factory=dict)
     ambiguities: list[Ambiguity] = field(default_factory=list)
@@ -195,11 +215,18 @@ def parse_text(text: str) -> ParsedDocument:
     """Read 表二, 表三 and 表四 from a decoded text (newlines already unified)."""
     folded = blank_chrome(labels.fold(text, keep_layout=True))
     comp = labels.compact(text)
-    hits, variants = label_variants.find_in_text(comp.text, labels.scan(comp.text))
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    scanned = labels.scan(comp.text, limit=labels.MAX_LABEL_HITS)
+    hits, variants = label_variants.find_in_text(comp.text, scanned)
+    line_starts = array("q", [0])
+    line_starts.extend(m.end() for m in re.finditer("\n", text))
     reader = Reader(text, folded, comp, hits, line_starts)
     for hit, variant in variants:
         reader.issues.append(label_variants.variant_issue(variant, line=reader.line_of(reader.hit_offset(hit))))
+    if len(scanned) == labels.MAX_LABEL_HITS:
+        stop = reader.line_of(reader.hit_offset(scanned[-1]))
+        reader.issues.append(Issue("too_many_labels", f"the text holds more than {labels.MAX_LABEL_HITS} table "
+                                   f"labels (a report prints a few hundred): only the text up to line {stop} was "
+                                   "read", details={"line": stop}))
     regions = _regions(hits)
 
     t2_range = regions.get(2)
@@ -358,6 +385,13 @@ def _row_reading(reader: Reader, keys: tuple[str, ...], row: RowText | None, lab
                 "row_unreadable", f"{label}: the label is followed by text, not by its cells", key=keys[0],
                 details={"line": reader.line_of(reader.hit_offset(row.hit))}))
             return None
+        if row is not None and fields is None:
+            # Not even a blank mark (—, /, 无) or an empty table field: the label runs straight into the next
+            # one. Printed that way, blank cells cannot be told from cells that were lost (a deleted line).
+            reader.issues.append(Issue(
+                "cells_not_printed", f"{label}: nothing is printed after the label, not even a blank mark: its "
+                                     "cells are read as blank but may have been lost", key=keys[0],
+                details={"line": reader.line_of(reader.hit_offset(row.hit))}))
         return digits.RowReading(keys, [tuple(None for _ in keys)])
     readings = None
     if fields is not None:
@@ -561,9 +595,11 @@ def header_starts(reader: Reader, region: tuple[int, int], columns: tuple[str, .
         if hit.kind != "column" or hit.key not in columns:
             continue
         offset = reader.hit_offset(hit)
-        line_start = reader.folded.rfind("\n", 0, offset) + 1
-        line_end = reader.folded.find("\n", offset)
-        line = reader.folded[line_start:line_end if line_end >= 0 else len(reader.folded)]
+        bounds = table_line(reader.folded, offset)
+        if bounds is None:
+            continue
+        line_start, line_end = bounds
+        line = reader.folded[line_start:line_end]
         whole = split_fields(line)
         if whole is None:
             continue
@@ -604,25 +640,12 @@ def _assemble_t3(reader: Reader, rows: list[RowText], region: tuple[int, int]) -
             readings.append((reading, row))
     if not readings:
         return False
-    _flag_missing_t3_rows(reader, {row.key for row in rows})
     resolution = digits.resolve_table3([r for r, _ in readings])
     for reading, row in readings:
         row_line = reader.line_of(reader.hit_offset(row.hit))
         _store(reader, resolution, 3, reading.keys,
                functools.partial(_cells, reader, reading.keys, tokens=row.tokens, row_line=row_line))
     return True
-
-
-def _flag_missing_t3_rows(reader: Reader, present: set[str]) -> None:
-    """表三's rows are mandated: a row whose label was not found means a label variant this parser does not
-    know (its numbers may have gone to the row before), so the document needs a look."""
-    expected = T3_ROWS["2019"] if "other_processing" in present and not present & set(T3_OTHER_ROWS_2021) \
-        else T3_ROWS["2021"]
-    missing = [r for r in expected if r not in present]
-    if missing:
-        reader.issues.append(Issue(
-            "row_missing", f"表三: rows {', '.join(missing)} were not found", key=key(3, missing[0], "total"),
-            details={"rows": missing}))
 
 
 def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
@@ -635,10 +658,9 @@ def _assemble_t4(reader: Reader, region: tuple[int, int]) -> bool:
     if not tokens:
         return False
     keys = tuple(key(4, r, c) for r in T4_ROWS for c in T4_COLUMNS)
-    line_start = reader.folded.rfind("\n", 0, tokens[0].offset) + 1
-    line_end = reader.folded.find("\n", tokens[0].offset)
-    line_end = len(reader.folded) if line_end < 0 else line_end
-    fields = split_fields(reader.folded[line_start:line_end]) if tokens[-1].offset < line_end else None
+    line = table_line(reader.folded, tokens[0].offset)
+    fields = split_fields(reader.folded[line[0]:line[1]]) if line is not None and tokens[-1].offset < line[1] \
+        else None
     reading = _row_reading(reader, keys, None, "表四", tokens, fields, group_size=len(T4_COLUMNS))
     if reading is None:
         return False

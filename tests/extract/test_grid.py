@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from extract import grid
+from extract.completeness import completeness_issues
 from extract.keys import T3_COLUMNS, template_keys
 from tests.support.grid_reports import grid_table, gold_cells, report_specs, t2_spec_2021, t3_spec, t4_spec
 
@@ -16,7 +17,8 @@ def parse(*specs, text=TEXT):
 
 
 def errors(parsed):
-    return [i.code for i in parsed.issues if i.severity == "error"]
+    """The error codes of the parse, with core's completeness check of it."""
+    return [i.code for i in parsed.issues + completeness_issues(parsed) if i.severity == "error"]
 
 
 def test_the_three_template_tables_read_every_cell_of_the_2021_template():
@@ -60,7 +62,7 @@ def test_a_row_with_one_cell_too_few_is_read_under_its_headers_and_flagged():
     t3 = t3_spec(GOLD)
     t3[3] = t3[3][:-1]  # 一、本年新收: the last of seven cells is not printed
     parsed = parse(t2_spec_2021(GOLD), t3, t4_spec(GOLD))
-    assert errors(parsed) == ["columns_misaligned"]
+    assert errors(parsed) == ["columns_misaligned", "cells_missing"]
     assert [parsed.cells[f"t3.new_received.{c}"].value for c in T3_COLUMNS[:-1]] == [71, 3, 0, 0, 0, 0]
     assert "t3.new_received.total" not in parsed.cells
 
@@ -71,7 +73,8 @@ def test_a_row_with_a_cell_too_many_gives_no_cells_and_an_error():
     parsed = parse(t2_spec_2021(GOLD), t3, t4_spec(GOLD))
     assert "columns_misaligned" in errors(parsed)
     assert not any(k.startswith("t3.carried_over.") for k in parsed.cells)
-    assert "rows_missing" in errors(parsed)
+    assert "row_missing" in errors(parsed)
+    assert next(i for i in completeness_issues(parsed) if i.code == "row_missing").details["rows"] == ["carried_over"]
 
 
 def test_a_row_label_that_matches_no_template_row_is_an_error():
@@ -86,7 +89,7 @@ def test_text_in_a_count_cell_is_an_error():
     t3 = t3_spec(GOLD)
     t3[5][5] = "见附件"  # granted.research_institution
     parsed = parse(t2_spec_2021(GOLD), t3, t4_spec(GOLD))
-    assert errors(parsed) == ["not_a_number"]
+    assert errors(parsed) == ["not_a_number", "cells_missing"]
     assert "t3.granted.research_institution" not in parsed.cells
     assert parsed.cells["t3.granted.social_welfare_org"].value == 0
     assert parsed.cells["t3.granted.total"].value == 21
@@ -155,10 +158,12 @@ def test_table_four_in_either_layout(layout):
     assert got["t4.reconsideration.total"] == 2 and got["t4.litigation_direct.upheld"] == 1
 
 
-def test_a_missing_table_four_is_an_error_unless_the_text_says_there_were_none():
-    assert "table_not_found" in errors(parse(t2_spec_2021(GOLD), t3_spec(GOLD)))
+def test_a_missing_table_four_is_an_error_even_when_the_text_says_there_were_none():
+    assert "table_missing" in errors(parse(t2_spec_2021(GOLD), t3_spec(GOLD)))
     parsed = parse(t2_spec_2021(GOLD), t3_spec(GOLD), text=TEXT + "\n本年度未发生政府信息公开行政复议、行政诉讼。")
-    assert errors(parsed) == []
+    assert errors(parsed) == ["table_missing"]
+    missing = next(i for i in completeness_issues(parsed) if i.code == "table_missing")
+    assert missing.details["text_says"] == "本年度未发生政府信息公开行政复议、行政诉讼"
     assert parsed.tables_found == (2, 3)
 
 

@@ -114,7 +114,7 @@ def test_a_photo_of_one_page_is_read_and_the_missing_tables_are_reported(generat
     read = {k: v for k, v in result.cells.items() if k in doc.report.cells}
     assert read and all(doc.report.cells[k] == v for k, v in read.items())
     assert result.status == "needs_review"
-    assert {"table_not_found", "ocr_cells_missing"} & {i.code for i in result.issues}
+    assert {"table_missing", "table_unread", "ocr_cells_missing"} & {i.code for i in result.issues}
 
 
 @pytest.mark.integration

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import pathlib
 
 from tests.support.paths import DEV_CASES_DIR
 from extract import grid, model

@@ -97,8 +97,16 @@ def extract(doc: GeneratedDocument) -> dict[str, Any]:
     return result
 
 
+def absent_t4_only(result: ExtractionResult) -> bool:
+    """The result's only errors say that 表四 is absent: how a report that prints "未发生行政复议、行政诉讼"
+    instead of 表四 comes out, since it cannot be told from one cut short (extract/completeness.py)."""
+    errors = [i for i in result.issues if i.severity == "error"]
+    return [(i.code, i.details.get("table")) for i in errors] in ([("table_unread", 4)], [("table_missing", 4)])
+
+
 def assert_exact_round_trip(doc: GeneratedDocument, result: ExtractionResult) -> None:
-    """Every printed cell back exactly, the template and year, status ok, and exactly the breaches printed."""
+    """Every printed cell back exactly, the template and year, status ok (needs_review for the absent 表四
+    alone when the report has none), and exactly the breaches printed."""
     report = doc.report
     assert result.format == doc.format, describe(doc, result)
     assert cell_differences(report, result) == {}, describe(doc, result)
@@ -107,13 +115,16 @@ def assert_exact_round_trip(doc: GeneratedDocument, result: ExtractionResult) ->
     assert breaches(result) == expected_breaches(report), describe(doc, result)
     if report.breach is not None:
         assert breaches(result), describe(doc, result)
-    assert result.status == "ok", describe(doc, result)
+    if report.has_t4:
+        assert result.status == "ok", describe(doc, result)
+    else:
+        assert result.status == "needs_review" and absent_t4_only(result), describe(doc, result)
 
 
 def assert_exact_or_flagged(doc: GeneratedDocument, result: ExtractionResult) -> None:
     """For ambiguous forms (digits glued together): either exact, or honestly `needs_review` — never a
     wrong `ok`."""
-    if result.status == "needs_review":
+    if result.status == "needs_review" and (doc.report.has_t4 or not absent_t4_only(result)):
         return
     assert_exact_round_trip(doc, result)
 
