@@ -5,7 +5,7 @@ source and decision, the review queue (every cell of a representative report the
 the readings it saw, where it is, for a PDF or an image (an OCR reading) a crop of the cell, and a ready-to-paste
 line for the corrections file) and the lines of that file that could not be applied.
 
-One self-contained file (inline CSS and SVG, no script, nothing loaded from the network), written atomically;
+One self-contained file (inline CSS, SVG and PNG, no script, nothing loaded from the network), written atomically;
 rebuilt at the end of every run from marts.fct_check_results, marts.fct_review_queue, landing.corrections,
 findings.fct_findings and the raw documents.
 """

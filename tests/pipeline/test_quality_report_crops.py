@@ -16,7 +16,6 @@ from PIL import Image
 
 from extract import extract_bytes
 from pipeline import findings
-from pipeline.landing import ExtractedDocument
 from pipeline.quality_report import write_quality_report
 from pipeline.report_pictures import MOST_REVIEW_CROPS
 from pipeline.source_views import (CELL_CROP_MARGIN_POINTS, CELL_CROP_SCALE, MOST_CELL_CROP_PIXELS, CellPlace,
@@ -49,9 +48,11 @@ def scanned_queue(tmp_path_factory):
     return result, warehouse, report.read_text(encoding="utf-8")
 
 
+@pytest.mark.integration
 def test_a_doubtful_ocr_cell_reaches_the_review_queue_with_its_page_and_box(scanned_queue):
     result, warehouse, _ = scanned_queue
-    assert (result.format, result.ocr, result.status, result.agency) == ("pdf", True, "needs_review", "洪泽区人民政府")
+    assert (result.format, result.ocr, result.status) == ("pdf", True, "needs_review")
+    assert result.agency == "洪泽区人民政府"  # read despite the damage: the report is representative
     doubtful = {i.key: i.details for i in result.issues if i.code == "ocr_doubtful_cell"}
     assert doubtful
     for key, details in doubtful.items():
@@ -68,6 +69,7 @@ def test_a_doubtful_ocr_cell_reaches_the_review_queue_with_its_page_and_box(scan
         assert (page, location) == (doubtful[key]["page"], f"page {page}, box {box}")
 
 
+@pytest.mark.integration
 def test_each_queued_cell_of_the_scan_shows_its_crop_at_the_scale_of_its_box(scanned_queue):
     result, warehouse, report = scanned_queue
     queued = query(warehouse, "select cell_id, cell_key from marts.fct_review_queue where document_hash = ? "
