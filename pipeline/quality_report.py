@@ -2,10 +2,10 @@
 applications over the years, each finding in its source document: pipeline/report_pictures.py), agencies ×
 years, pass / fail / incomplete per check family, every open finding (linked from its cell) with its numbers,
 source and decision, the review queue (every cell of a representative report the parser could not settle, with
-the readings it saw, where it is and a ready-to-paste line for the corrections file) and the lines of that file
-that could not be applied.
+the readings it saw, where it is, for a PDF or an image (an OCR reading) a crop of the cell, and a ready-to-paste
+line for the corrections file) and the lines of that file that could not be applied.
 
-One self-contained file (inline CSS and SVG, no script, nothing loaded from the network), written atomically;
+One self-contained file (inline CSS, SVG and PNG, no script, nothing loaded from the network), written atomically;
 rebuilt at the end of every run from marts.fct_check_results, marts.fct_review_queue, landing.corrections,
 findings.fct_findings and the raw documents.
 """
@@ -22,7 +22,8 @@ from extract.check_catalogue import CHECKS, CHECKS_BY_CODE, CheckSpec
 
 from .digest import format_number
 from .findings import CHECK_RESULTS_TABLE, WAREHOUSE_ALIAS, all_findings, has_check_results
-from .report_pictures import Pictures, gather, overview_html, sources_html
+from .report_pictures import (MOST_REVIEW_CROPS, Pictures, cell_crop_html, gather, overview_html, review_crops,
+                              sources_html)
 
 REVIEW_QUEUE_TABLE = f"{WAREHOUSE_ALIAS}.marts.fct_review_queue"
 CORRECTIONS_TABLE = f"{WAREHOUSE_ALIAS}.landing.corrections"
@@ -68,6 +69,7 @@ mark { background: #fde2a1; }
 tr.hl td { background: #fff4d6; }
 td.hl { background: #fde2a1; outline: 2px solid #d9534f; }
 .no-picture { color: #8e8e93; }
+img.cell-crop { display: block; margin-top: 0.3rem; border: 1px solid #d9534f; }
 """
 
 
@@ -144,24 +146,28 @@ def _has_warehouse_table(con, schema: str, table: str) -> bool:
         "and table_name = ?", [WAREHOUSE_ALIAS, schema, table]).fetchone()[0])
 
 
-def _review_queue_html(queue: list[dict[str, Any]]) -> list[str]:
+def _review_queue_html(queue: list[dict[str, Any]], crops: dict[str, Any] | None = None) -> list[str]:
+    crops = crops or {}
     documents = {row["document_hash"] for row in queue}
     parts = ['<h2 id="review-queue">Review queue</h2>',
              f"<p>{len(queue)} value(s) in {len(documents)} representative report(s) are provisional readings the "
              "parser could not settle (value_status <code>uncertain</code> in the fact marts: not to be quoted). "
              "Read each on the page, then paste its line into the corrections file (REVIEW_CORRECTIONS_PATH, "
              "default reviews/corrections.csv) with the number printed in place of <code>?</code> (empty for a "
-             "blank cell) and your name and the date in the last two columns; the next run applies it.</p>",
+             "blank cell) and your name and the date in the last two columns; the next run applies it. A cell "
+             f"read from a PDF page or an image shows its crop under its place (the first {MOST_REVIEW_CROPS}).</p>",
              '<table id="review-queue-cells"><thead><tr><th>Agency</th><th>Year</th><th>Document</th><th>Cell</th>'
              "<th>Shown meanwhile</th><th>Candidate readings</th><th>Why</th><th>Where</th>"
              "<th>Corrections line</th></tr></thead><tbody>"]
     for row in queue:
         document = f"{row.get('original_name') or ''} ({row.get('format') or '?'}) {row['document_hash'][:12]}"
+        crop = crops.get(row["cell_id"])
+        where = _e(row["location"]) + (cell_crop_html(crop, f"{row['cell_key']}, {row['location']}") if crop else "")
         parts.append(
             f'<tr data-cell="{_e(row["cell_id"])}"><td>{_e(row["agency"])}</td><td>{_e(row["year"])}</td>'
             f'<td>{_e(document)}</td><td><code>{_e(row["cell_key"])}</code></td>'
             f'<td>{_e(format_number(row["provisional_value"]))}</td><td>{_e(row["candidates"])}</td>'
-            f'<td>{_e(row["uncertain_because"])}</td><td>{_e(row["location"])}</td>'
+            f'<td>{_e(row["uncertain_because"])}</td><td>{where}</td>'
             f'<td><pre>{_e(row["correction_line"])}</pre></td></tr>')
     parts.append("</tbody></table>")
     return parts
@@ -248,7 +254,7 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
             f'<td>{source_html}</td><td>{_e(f["first_seen"])}</td><td>{_e(f["last_seen"])}</td>'
             f'<td>{_e(decision)}</td></tr>')
     parts += ["</tbody></table>", sources_html(pictures or Pictures(), open_findings)]
-    parts += _review_queue_html(queue)
+    parts += _review_queue_html(queue, (pictures or Pictures()).cell_crops)
     parts += _correction_problems_html(problems or [])
     parts += ["<h2>Checks</h2>",
               '<table id="checks"><thead><tr><th>Check</th><th>Severity</th><th>What it verifies</th>'
@@ -269,6 +275,8 @@ def write_quality_report(con, path: str | Path, data_docs_index: Path | None = N
     results, findings = _check_results(con), all_findings(con)
     open_findings = [f for f in findings if f["status"] == "open"]
     pictures = gather(con, results, open_findings, _first_findings_by_report(open_findings), read_raw)
+    queue = review_queue(con)
+    pictures.cell_crops = review_crops(con, queue, read_raw)
     dbt_docs_link = None
     if dbt_docs_index is not None and dbt_docs_index.is_file():
         dbt_docs_link = Path(os.path.relpath(dbt_docs_index, path.parent)).as_posix()
@@ -276,7 +284,7 @@ def write_quality_report(con, path: str | Path, data_docs_index: Path | None = N
                                      data_docs_index=data_docs_index if data_docs_index and
                                      data_docs_index.is_file() else None,
                                      dbt_docs_link=dbt_docs_link, pictures=pictures,
-                                     queue=review_queue(con), problems=correction_problems(con))
+                                     queue=queue, problems=correction_problems(con))
     partial = path.with_name(path.name + ".partial")
     partial.write_text(document, encoding="utf-8")
     os.replace(partial, path)

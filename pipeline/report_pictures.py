@@ -4,20 +4,27 @@ pipeline/charts.py and pipeline/source_views.py):
 - the check results of every report, agencies × years (from marts.fct_check_results, as the grid below it);
 - applications received / granted / denied per agency over the years (marts.fct_application_outcomes, the
   表三 总计 column; the legend is the printed label of each row, from reference.t3_rows);
-- for each open finding, where it sits in its source document (at most MOST_SOURCE_VIEWS, the rest are listed).
+- for each open finding, where it sits in its source document (at most MOST_SOURCE_VIEWS, the rest are listed);
+- for each cell of the review queue read from a PDF page or an image, a crop of that cell (at most
+  MOST_REVIEW_CROPS; the other rows show their location only).
 """
 from __future__ import annotations
 
+import base64
 import html
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from . import charts
-from .source_views import source_view
+from .source_views import CELL_CROPPERS, CellCrop, cell_places, source_view
+
+log = logging.getLogger(__name__)
 
 WAREHOUSE = "warehouse"  # the alias under which the findings connection attaches the warehouse
 MOST_SOURCE_VIEWS = 40
+MOST_REVIEW_CROPS = 60  # a crop is 3-7 KB of base64 PNG (a scanned cell, measured): 60 add about 250 KB
 # (series, how it is read from the 总计 column of 表三, the row whose printed label names it)
 APPLICATION_SERIES = (
     ("received", "outcome = 'new_received'", "new_received"),
@@ -31,6 +38,7 @@ class Pictures:
     heatmap: str = ""
     applications: list[str] = field(default_factory=list)
     sources: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # fingerprint -> (view, why none)
+    cell_crops: dict[str, CellCrop] = field(default_factory=dict)  # review queue cell_id -> its crop
 
 
 def _e(value: Any) -> str:
@@ -75,6 +83,8 @@ def application_series(con) -> dict[str, dict[str, dict[int, float | None]]]:
 def report_cells(results: list[dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, int]]:
     cells: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: {"pass": 0, "fail": 0, "incomplete": 0})
     for row in results:
+        if row["result"] not in ("pass", "fail", "incomplete"):  # not_evaluated: no result to colour by
+            continue
         who = row["agency"] or f"(document {row['document_hash'][:12]})"
         cells[(who, row["year"])][row["result"]] += 1
     return cells
@@ -101,6 +111,36 @@ def gather(con, results: list[dict[str, Any]], open_findings: list[dict[str, Any
         pictures.sources[finding["fingerprint"]] = source_view(
             finding, formats.get(finding["document_hash"]), read_raw, con, cells_table)
     return pictures
+
+
+def review_crops(con, queue: list[dict[str, Any]], read_raw: Callable[[str], bytes] | None) -> dict[str, CellCrop]:
+    """cell_id -> the crop of that cell of the review queue, for the first MOST_REVIEW_CROPS rows whose document
+    is a PDF or an image and whose cell has a page and box; each raw document is read and opened once. A
+    document that cannot be read or drawn leaves its rows without a crop (logged), never stops the report."""
+    if read_raw is None:
+        return {}
+    wanted = [row for row in queue if row.get("format") in CELL_CROPPERS and row.get("page") is not None
+              and row.get("object_key")][:MOST_REVIEW_CROPS]
+    by_document: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in wanted:
+        by_document[row["document_hash"]].append(row)
+    crops: dict[str, CellCrop] = {}
+    for document_hash, rows in by_document.items():
+        try:
+            places = cell_places(con, document_hash, tuple(row["cell_key"] for row in rows),
+                                 f"{WAREHOUSE}.landing.cells")
+            by_key = CELL_CROPPERS[rows[0]["format"]](read_raw(rows[0]["object_key"]), places)
+        except Exception as exc:  # a crop that cannot be drawn never stops the report
+            log.warning("no cell crops for document %s: %s: %s", document_hash, type(exc).__name__, exc)
+            continue
+        crops.update({row["cell_id"]: by_key[row["cell_key"]] for row in rows if row["cell_key"] in by_key})
+    return crops
+
+
+def cell_crop_html(crop: CellCrop, label: str) -> str:
+    image = base64.b64encode(crop.png).decode("ascii")
+    return (f'<img class="cell-crop" src="data:image/png;base64,{image}" width="{crop.width}" '
+            f'height="{crop.height}" data-scale="{crop.scale:g}" alt="{_e(label)}" title="{_e(label)}">')
 
 
 def overview_html(pictures: Pictures) -> str:

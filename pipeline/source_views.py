@@ -5,6 +5,8 @@
 - text: the source lines of those cells, highlighted, with a line or two around them;
 - HTML and Word: the rows of the source table that hold those cells, as the document prints them, the cells
   highlighted (their provenance is table / row / column, not a line);
+- a cell of the review queue read from a PDF page or an image (an OCR reading): that cell alone, cropped from
+  the page at CELL_CROP_SCALE (cell_crop);
 - a finding about the whole document (deadline_9, similarity_9), a legacy .doc, or a document the store no longer
   holds: no picture, and the report says why.
 
@@ -32,6 +34,9 @@ PAGE_SCALE = 1.5  # pixels per PDF point of the page crops
 MOST_CROP_PIXELS = 900  # a crop taller than this is drawn at a smaller scale
 CROP_MARGIN_POINTS = 24
 LINES_AROUND = 2
+CELL_CROP_SCALE = 2.0  # pixels per PDF point of a review-queue cell's crop
+CELL_CROP_MARGIN_POINTS = 3  # around the cell's box, so strokes on its edge show
+MOST_CELL_CROP_PIXELS = 480  # a wider or taller cell is drawn at a smaller scale
 MOST_LINES_SHOWN = 40
 
 
@@ -114,6 +119,101 @@ def pdf_crop(data: bytes, places: list[CellPlace], caption: str) -> str | None:
               p.cell_key) for p in on_page]
     return charts.page_crop(buffer.getvalue(), crop.width, crop.height, boxes,
                             f"{caption}: page {page_number}, {len(on_page)} cell(s) boxed")
+
+
+@dataclass(frozen=True)
+class CellCrop:
+    png: bytes
+    width: int
+    height: int
+    scale: float  # pixels per PDF point
+
+
+def _crop_scale(width_points: float, height_points: float) -> float:
+    return min(CELL_CROP_SCALE, MOST_CELL_CROP_PIXELS / max(1.0, width_points, height_points))
+
+
+def _png(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _padded(bbox: tuple[float, float, float, float], page_width: float,
+            page_height: float) -> tuple[float, float, float, float]:
+    x0, top, x1, bottom = bbox
+    margin = CELL_CROP_MARGIN_POINTS
+    return (max(0.0, x0 - margin), max(0.0, top - margin), min(page_width, x1 + margin),
+            min(page_height, bottom + margin))
+
+
+def _cell_crop(page_image, pixels_per_point: float, box: tuple[float, float, float, float]) -> CellCrop:
+    """The box (points) of a page image drawn at `pixels_per_point`, as a crop at CELL_CROP_SCALE (smaller for
+    a cell wider or taller than MOST_CELL_CROP_PIXELS)."""
+    from PIL import Image
+
+    x0, top, x1, bottom = box
+    scale = _crop_scale(x1 - x0, bottom - top)
+    crop = page_image.crop(tuple(round(v * pixels_per_point) for v in box))
+    size = (max(1, round((x1 - x0) * scale)), max(1, round((bottom - top) * scale)))
+    if crop.size != size:
+        crop = crop.resize(size, Image.Resampling.LANCZOS)
+    return CellCrop(_png(crop), crop.width, crop.height, scale)
+
+
+def pdf_cell_crops(data: bytes, places: list[CellPlace]) -> dict[str, CellCrop]:
+    """cell key -> the region of its page holding the cell (its box and CELL_CROP_MARGIN_POINTS around it),
+    rendered from the PDF at CELL_CROP_SCALE (each page once). A place without page and box, or outside the
+    document, has none."""
+    import pypdfium2 as pdfium
+
+    crops: dict[str, CellCrop] = {}
+    rendered: dict[int, Any] = {}
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for place in places:
+            if not place.page or not place.bbox or place.page > len(pdf):
+                continue
+            page = pdf[place.page - 1]
+            box = _padded(place.bbox, *page.get_size())
+            if box[2] <= box[0] or box[3] <= box[1]:
+                continue
+            if place.page not in rendered:
+                rendered[place.page] = page.render(scale=CELL_CROP_SCALE).to_pil()
+            crops[place.cell_key] = _cell_crop(rendered[place.page], CELL_CROP_SCALE, box)
+    finally:
+        pdf.close()
+    return crops
+
+
+def image_cell_crops(data: bytes, places: list[CellPlace]) -> dict[str, CellCrop]:
+    """cell key -> the region of its frame (page) of a PNG/JPEG/TIFF holding the cell, scaled to
+    CELL_CROP_SCALE pixels per point. Boxes are in points of the frame at the resolution the OCR read it at
+    (extract/ocr/raster.py: the image's stated dpi, else the one making it A4 wide)."""
+    from PIL import Image, ImageOps
+
+    from extract.ocr.raster import image_frames
+
+    dpis, _ = image_frames(data, max(p.page or 0 for p in places) if places else 0)
+    crops: dict[str, CellCrop] = {}
+    frames: dict[int, Any] = {}
+    with Image.open(io.BytesIO(data)) as image:
+        for place in places:
+            if not place.page or not place.bbox or place.page > len(dpis):
+                continue
+            if place.page not in frames:
+                image.seek(place.page - 1)
+                frames[place.page] = ImageOps.exif_transpose(image).convert("RGB")
+            frame, pixels_per_point = frames[place.page], dpis[place.page - 1] / 72.0
+            box = _padded(place.bbox, frame.width / pixels_per_point, frame.height / pixels_per_point)
+            if box[2] <= box[0] or box[3] <= box[1]:
+                continue
+            crops[place.cell_key] = _cell_crop(frame, pixels_per_point, box)
+    return crops
+
+
+CELL_CROPPERS: dict[str, Callable[[bytes, list[CellPlace]], dict[str, CellCrop]]] = {
+    "pdf": pdf_cell_crops, "image": image_cell_crops}
 
 
 def text_lines(text: str, highlighted: set[int]) -> str | None:
