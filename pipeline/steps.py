@@ -375,8 +375,9 @@ def _validation_key(settings: Settings, warehouse_key: str) -> str:
     """The warehouse's key, the expectations package's code and GX's version, and where Data Docs go."""
     import hashlib
 
-    from great_expectations import __version__ as gx_version
+    from importlib.metadata import version
 
+    gx_version = version("great_expectations")  # not `import great_expectations`: that alone takes seconds
     digest = hashlib.sha256(f"{warehouse_key}\0{gx_version}\0{settings.data_docs_path.resolve()}\0"
                             f"{settings.gx_context_path.resolve()}\0".encode())
     package = Path(expectations.__file__).parent
