@@ -9,6 +9,7 @@ identical across reruns, and `python -m pipeline rebuild` (a new warehouse file)
                       opened_at (last (re)opening), alerted_at (last digest)
     decisions         the maintainers' decisions, reloaded from the review file on every run
     fct_findings      one row per finding, history + current numbers + decision (rebuilt each run)
+    merged_check_results  the key of the check results merged last (a rerun on the same ones skips the merge)
 
 A finding is a `fail` of any check, or an `incomplete` identity (a blank cell inside an identity of the
 spec); `not_evaluated` never is. Its fingerprint hashes agency, year, check and row/column (never the document
@@ -65,6 +66,9 @@ create table if not exists findings_history (
     resolved_at     timestamp,
     times_reopened  integer not null default 0,
     alerted_at      timestamp
+);
+create table if not exists merged_check_results (
+    warehouse_key varchar  -- the checked warehouse whose check results the history holds (steps.checked_warehouse_key)
 );
 create table if not exists decisions (
     fingerprint varchar primary key,
@@ -199,13 +203,29 @@ def current_findings(con) -> list[dict[str, Any]]:
     return findings
 
 
-def record_findings(con, decisions: dict[str, Decision], now: datetime | None = None) -> dict[str, Any]:
+def record_findings(con, decisions: dict[str, Decision], now: datetime | None = None,
+                    warehouse_key: str | None = None) -> dict[str, Any]:
     """Merge this run's findings into the history, reload the decisions, rebuild fct_findings.
 
     New fingerprints open; resolved ones that are flagged again reopen; open ones no longer flagged resolve.
-    Returns counts {open, new, reopened, resolved, dismissed} (new/reopened: in this call)."""
+    Returns counts {open, new, reopened, resolved, dismissed} (new/reopened: in this call) and `merged`.
+
+    `warehouse_key` names the check results (None: unknown). When the history last merged the check results
+    of that same key, the merge is not done again: after a merge the open findings are exactly the current
+    ones, so only their last_seen moves; the decisions are reloaded either way."""
     now = now or _now()
     ensure_schema(con)
+    if warehouse_key is not None and _merged_key(con) == warehouse_key and has_check_results(con):
+        con.execute("begin transaction")
+        try:
+            con.execute("update findings_history set last_seen = ? where status = 'open'", [now])
+            _replace_decisions(con, decisions)
+            _rebuild_fct_findings(con)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        return {"new": 0, "reopened": 0, "resolved": 0, **_totals(con), "merged": False}
     if not has_check_results(con):
         # no checks ran (dbt did not build the marts): nothing may be resolved on that account
         log.warning("no %s: the findings history was left as it was", CHECK_RESULTS_TABLE)
@@ -240,22 +260,35 @@ def record_findings(con, decisions: dict[str, Decision], now: datetime | None = 
                 counts["resolved"] += 1
                 con.execute(f"update findings_history set status = 'resolved', resolved_at = ? "
                             f"where fingerprint = ?", [now, fp])
-        con.execute(f"delete from decisions")
-        if decisions:
-            con.executemany(f"insert into decisions values (?, ?, ?, ?, ?)",
-                            [[d.fingerprint, d.decision, d.note, d.decided_by, d.decided_at]
-                             for d in decisions.values()])
+        _replace_decisions(con, decisions)
         _rebuild_fct_findings(con)
+        con.execute("delete from merged_check_results")
+        con.execute("insert into merged_check_results values (?)", [warehouse_key])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    totals = dict(con.execute(
-        f"select status, count(*) from fct_findings group by status").fetchall())
-    dismissed = con.execute(f"select count(*) from fct_findings where decision = 'dismissed' "
-                            f"and status = 'open'").fetchone()[0]
-    return {**counts, "open": totals.get("open", 0), "dismissed_open": dismissed,
-            "total": sum(totals.values())}
+    return {**counts, **_totals(con), "merged": True}
+
+
+def _merged_key(con) -> str | None:
+    row = con.execute("select warehouse_key from merged_check_results").fetchone()
+    return row[0] if row else None
+
+
+def _replace_decisions(con, decisions: dict[str, Decision]) -> None:
+    con.execute("delete from decisions")
+    if decisions:
+        con.executemany("insert into decisions values (?, ?, ?, ?, ?)",
+                        [[d.fingerprint, d.decision, d.note, d.decided_by, d.decided_at]
+                         for d in decisions.values()])
+
+
+def _totals(con) -> dict[str, int]:
+    totals = dict(con.execute("select status, count(*) from fct_findings group by status").fetchall())
+    dismissed = con.execute("select count(*) from fct_findings where decision = 'dismissed' "
+                            "and status = 'open'").fetchone()[0]
+    return {"open": totals.get("open", 0), "dismissed_open": dismissed, "total": sum(totals.values())}
 
 
 def _rebuild_fct_findings(con) -> None:

@@ -81,10 +81,9 @@ def application_series(con) -> dict[str, dict[str, dict[int, float | None]]]:
 
 
 def report_cells(results: list[dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, int]]:
-    cells: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: {"pass": 0, "fail": 0, "incomplete": 0})
+    cells: dict[tuple[str, int | None], dict[str, int]] = defaultdict(
+        lambda: {"pass": 0, "fail": 0, "incomplete": 0, "not_evaluated": 0})
     for row in results:
-        if row["result"] not in ("pass", "fail", "incomplete"):  # not_evaluated: no result to colour by
-            continue
         who = row["agency"] or f"(document {row['document_hash'][:12]})"
         cells[(who, row["year"])][row["result"]] += 1
     return cells

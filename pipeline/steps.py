@@ -331,14 +331,99 @@ def validate_checks(built: dict[str, Any] | None = None, settings: Settings | No
     the catalogue) and publish Data Docs.
 
     A failed check is a finding for the maintainers, never a reason to fail the run; only a validation that
-    cannot run (no marts, a GX error) fails this step."""
+    cannot run (no marts, a GX error) fails this step.
+
+    Work in proportion to change: when the marts were built from the warehouse inputs of the last successful
+    validation (same landing tables, dbt project, expectations code and Data Docs site, the site's index
+    untouched since), the checkpoint and the Data Docs rebuild are skipped and that validation's outcome is
+    returned with `skipped: True`."""
     settings = settings or load_settings()
+    key = checked_warehouse_key(settings)
+    previous = _last_validation(settings, key)
+    if previous is not None:
+        log.info("GX checkpoint skipped: the check results are those validated by %s", previous["run_name"])
+        return {**previous, "skipped": True}
     validation = expectations.validate_checks(settings.warehouse_path, settings.data_docs_path,
                                               context_dir=settings.gx_context_path)
     log.info("GX checkpoint %s: %d failing and %d incomplete check results; Data Docs at %s",
              validation.run_name, len(validation.failing_check_result_ids),
              len(validation.incomplete_check_result_ids), validation.data_docs_index)
-    return validation.to_dict()
+    outcome = validation.to_dict()
+    if key is not None:
+        _record_validation(settings, key, outcome)
+    return {**outcome, "skipped": False}
+
+
+VALIDATION_STATE = "pipeline_state.gx_validation"  # the last successful validation: its key and outcome
+
+
+def checked_warehouse_key(settings: Settings) -> str | None:
+    """What the check results of this warehouse follow from: its path and inputs (`warehouse_inputs`), when
+    its marts were built from exactly those inputs by the last successful `build_warehouse`; None otherwise
+    (marts built elsewhere or from other inputs: nothing may be taken as unchanged)."""
+    import hashlib
+
+    if not settings.warehouse_path.exists():
+        return None
+    built = _last_built_inputs(settings)
+    if built is None or built != warehouse_inputs(settings):
+        return None
+    return hashlib.sha256(f"{settings.warehouse_path.resolve()}\0{built}".encode()).hexdigest()
+
+
+def _validation_key(settings: Settings, warehouse_key: str) -> str:
+    """The warehouse's key, the expectations package's code and GX's version, and where Data Docs go."""
+    import hashlib
+
+    from importlib.metadata import version
+
+    gx_version = version("great_expectations")  # not `import great_expectations`: that alone takes seconds
+    digest = hashlib.sha256(f"{warehouse_key}\0{gx_version}\0{settings.data_docs_path.resolve()}\0"
+                            f"{settings.gx_context_path.resolve()}\0".encode())
+    package = Path(expectations.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _data_docs_digest(settings: Settings) -> str | None:
+    import hashlib
+
+    index = settings.data_docs_path / "index.html"
+    return hashlib.sha256(index.read_bytes()).hexdigest() if index.is_file() else None
+
+
+def _last_validation(settings: Settings, warehouse_key: str | None) -> dict[str, Any] | None:
+    """The outcome of the last successful validation, when it validated these very check results and its
+    Data Docs index is still the one it wrote; None when the checkpoint must run."""
+    import json
+
+    from .landing import connect_for_write
+
+    if warehouse_key is None:
+        return None
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                             "and table_name = ?", VALIDATION_STATE.split(".")).fetchone()[0]
+        row = con.execute(f"select key, outcome, data_docs from {VALIDATION_STATE}").fetchone() if exists else None
+    if row is None or row[0] != _validation_key(settings, warehouse_key):
+        return None
+    if row[2] is None or row[2] != _data_docs_digest(settings):
+        return None
+    return json.loads(row[1])
+
+
+def _record_validation(settings: Settings, warehouse_key: str, outcome: dict[str, Any]) -> None:
+    import json
+
+    from .landing import connect_for_write
+
+    key = _validation_key(settings, warehouse_key)
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        con.execute("create schema if not exists pipeline_state")
+        con.execute(f"create or replace table {VALIDATION_STATE} as select ?::varchar as key, "
+                    f"?::varchar as outcome, ?::varchar as data_docs",
+                    [key, json.dumps(outcome, sort_keys=True), _data_docs_digest(settings)])
 
 
 def _run_name(upstream: dict[str, Any] | None) -> str:
@@ -351,11 +436,14 @@ def record_findings(validation: dict[str, Any] | None = None, settings: Settings
     """Merge this run's failing check results (and incomplete identities) into the findings history, with
     stable fingerprints, and reload the maintainers' decisions (`REVIEW_DECISIONS_PATH`).
 
-    See pipeline/findings.py. Rerunning on the same warehouse changes nothing but last_seen."""
+    See pipeline/findings.py. Rerunning on the same warehouse changes nothing but last_seen; when the check
+    results are those merged last time (`checked_warehouse_key`), the merge is skipped (`merged: False`) and
+    only last_seen and the decisions are refreshed."""
     settings = settings or load_settings()
     decisions = findings.read_decisions(settings.review_decisions_path)
+    warehouse_key = checked_warehouse_key(settings)
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
-        counts = findings.record_findings(con, decisions)
+        counts = findings.record_findings(con, decisions, warehouse_key=warehouse_key)
     outcome = {"run_name": _run_name(validation), **counts, "decisions": len(decisions)}
     log.info("findings: %s", outcome)
     return outcome

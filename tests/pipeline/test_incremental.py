@@ -13,6 +13,7 @@ import pytest
 
 from pipeline import steps, storage
 from pipeline.config import load_settings
+from tests.support.paths import DEV_CASES_DIR
 from tests.support.pipeline_env import SAMPLES_DIR
 
 SAMPLES = ("qianxinan-gxj-2023.txt", "jinchang-gxj-2023.txt", "wuzhong-gxj-2020.txt")  # zhangshu comes later
@@ -26,6 +27,7 @@ def inbox(tmp_path, monkeypatch, pipeline_env):
         shutil.copy(SAMPLES_DIR / name, folder / name)
     monkeypatch.setenv("PIPELINE_INBOX", str(folder))
     monkeypatch.setenv("EXTRACT_BATCH_SIZE", "2")
+    monkeypatch.setenv("REVIEW_DECISIONS_PATH", str(tmp_path / "reviews" / "decisions.csv"))
     return folder
 
 
@@ -179,3 +181,104 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
         encoding="utf-8")
     monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
     assert steps.build_warehouse({})["skipped"] is False
+
+
+FLAGGED = "pingtan-gov-2022.txt"  # a real report whose text and tables disagree: it has findings
+
+
+@pytest.fixture
+def flagged_inbox(inbox):
+    shutil.copy(DEV_CASES_DIR / "pingtan-gov-2022" / "source.txt", inbox / FLAGGED)
+    return inbox
+
+
+def _checks_stage():
+    return steps.validate_checks(steps.build_warehouse({})), steps.record_findings({"run_name": "incremental"})
+
+
+def _data_docs_files():
+    root = load_settings().data_docs_path
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+def _findings_now(*without):
+    from pipeline import findings
+
+    with closing(findings.open_findings_db(load_settings().findings_db_path, None)) as con:
+        return [{k: v for k, v in f.items() if k not in without} for f in findings.all_findings(con)]
+
+
+@pytest.mark.integration
+def test_checks_run_again_only_when_the_warehouse_changed_and_decisions_are_always_reloaded(flagged_inbox):
+    from pipeline import findings
+
+    _run_to_landing()
+    first_validation, first_findings = _checks_stage()
+    docs_before, findings_before = _data_docs_files(), _findings_now("last_seen")
+    assert findings_before, "the samples give findings to decide on"
+
+    _run_to_landing()  # nothing new
+    second_validation, second_findings = _checks_stage()
+
+    assert (first_validation["skipped"], second_validation["skipped"]) == (False, True)
+    assert {k: v for k, v in second_validation.items() if k != "skipped"} == \
+        {k: v for k, v in first_validation.items() if k != "skipped"}
+    assert _data_docs_files() == docs_before  # no page rewritten
+    assert (first_findings["merged"], second_findings["merged"]) == (True, False)
+    assert {k: second_findings[k] for k in ("new", "reopened", "resolved", "open", "total")} == \
+        {"new": 0, "reopened": 0, "resolved": 0, "open": first_findings["open"], "total": first_findings["total"]}
+    assert _findings_now("last_seen") == findings_before
+
+    dismissed = findings_before[0]["fingerprint"]
+    findings.write_decision(load_settings().review_decisions_path,
+                            findings.Decision(dismissed, "dismissed", "a known misprint", "tester", "2026-12-02"))
+    third_validation, third_findings = _checks_stage()
+
+    assert third_validation["skipped"] is True and third_findings["merged"] is False
+    assert third_findings["decisions"] == 1
+    decided = {f["fingerprint"]: (f["decision"], f["decision_note"], f["needs_alert"]) for f in _findings_now()}
+    assert decided[dismissed] == ("dismissed", "a known misprint", False)
+    assert all(d[0] is None for fp, d in decided.items() if fp != dismissed)
+
+    shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", flagged_inbox / "zhangshu-gxj-2023.txt")
+    _run_to_landing()
+    fourth_validation, fourth_findings = _checks_stage()
+
+    assert fourth_validation["skipped"] is False and fourth_findings["merged"] is True
+    assert sum(c["evaluated"] + c["not_evaluated"] for c in fourth_validation["counts"].values()) > \
+        sum(c["evaluated"] + c["not_evaluated"] for c in first_validation["counts"].values())
+    assert _data_docs_files() != docs_before
+    assert {f["fingerprint"]: f["decision"] for f in _findings_now()}[dismissed] == "dismissed"
+
+
+@pytest.mark.integration
+def test_findings_resolve_and_reopen_as_the_check_results_change_after_a_skipped_merge(flagged_inbox):
+    """After a skipped merge the history's states stay right: a report leaving the warehouse resolves its
+    findings, and coming back reopens them."""
+    _run_to_landing()
+    _checks_stage()
+    assert _checks_stage()[1]["merged"] is False
+    with closing(duckdb.connect(str(load_settings().warehouse_path), read_only=True)) as con:
+        [flagged_hash] = con.execute("select document_hash from landing.documents where original_name = ?",
+                                     [FLAGGED]).fetchone()
+    flagged = {f["fingerprint"] for f in _findings_now() if f["document_hash"] == flagged_hash}
+    assert flagged, "the flagged report has findings"
+
+    with closing(duckdb.connect(str(load_settings().warehouse_path))) as con:
+        con.execute("delete from landing.cells where document_hash = ?", [flagged_hash])
+        con.execute("delete from landing.documents where document_hash = ?", [flagged_hash])
+    validation, resolved = _checks_stage()
+
+    assert validation["skipped"] is False and resolved["merged"] is True
+    assert (resolved["resolved"], resolved["open"]) == (len(flagged), 0)
+    assert {f["fingerprint"]: f["status"] for f in _findings_now() if f["fingerprint"] in flagged} == \
+        dict.fromkeys(flagged, "resolved")
+
+    _, _, loaded = _run_to_landing()  # the stored result is loaded again: the warehouse no longer holds it
+    validation, reopened = _checks_stage()
+
+    assert loaded["loaded"] == 1
+    assert validation["skipped"] is False and reopened["merged"] is True
+    assert (reopened["reopened"], reopened["open"]) == (len(flagged), len(flagged))
+    assert {f["fingerprint"]: (f["status"], f["times_reopened"]) for f in _findings_now()
+            if f["fingerprint"] in flagged} == dict.fromkeys(flagged, ("open", 1))

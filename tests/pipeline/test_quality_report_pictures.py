@@ -111,3 +111,12 @@ def test_a_screenshot_shows_the_pictures(report, tmp_path):
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def test_the_heatmap_counts_not_evaluated_results_apart_from_the_others():
+    from pipeline.report_pictures import report_cells
+
+    results = [{"agency": "甲局", "year": 2023, "document_hash": "d", "result": result}
+               for result in ("pass", "pass", "fail", "not_evaluated")]
+
+    assert report_cells(results) == {("甲局", 2023): {"pass": 2, "fail": 1, "incomplete": 0, "not_evaluated": 1}}

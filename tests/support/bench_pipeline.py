@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     pdfs = sum(p.suffix == ".pdf" for p in corpus[:args.docs])
-    print(f"pipeline benchmark: {args.docs} documents ({pdfs} PDF), {os.cpu_count()} CPUs, one worker")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"pipeline benchmark: {args.docs} documents ({pdfs} PDF), {os.cpu_count()} CPUs, one worker; "
+          f"load average at the end {load} (1, 5, 15 min)")
     print(f"  extraction floor:      {floor['seconds']:8.1f} s   statuses {floor['statuses']}")
     print(f"  first run:             {first['seconds']:8.1f} s   {first['seconds'] / floor['seconds']:.2f}x the floor")
     print(f"  no-change rerun:       {rerun['seconds']:8.1f} s   {rerun['seconds'] / first['seconds']:.2f}x the first run")
