@@ -49,7 +49,7 @@ def test_printed_sum_errors_are_fail_rows_not_build_warnings(warehouse):
     assert "WARN=0 ERROR=0" in build.stdout
     fails = query(path, "select check_code, severity, count(*) from marts.fct_check_results where result = 'fail' "
                         "group by all order by all")
-    assert fails == [("identity_1", "failure", 2), ("identity_4", "failure", 2)]  # the two breaches below
+    assert fails == [("identity_1", "failure", 4), ("identity_4", "failure", 2)]  # the three breaches below
 
 
 def test_every_check_model_passes_its_unit_test_in_the_build(warehouse):
@@ -85,8 +85,9 @@ def test_the_printed_breaches_named_in_the_dev_corpus_notes_are_fail_rows(wareho
     fails = query(path, """
         select agency, year, identity, scope, lhs, rhs from marts.fct_identity_checks
         where result = 'fail' order by agency, identity, scope""")
-    gaj, hongze = _meta("pingtan-gaj-2021"), _meta("huaian-hongze-gov-2023")
+    gaj, hongze, jjf = _meta("pingtan-gaj-2021"), _meta("huaian-hongze-gov-2023"), _meta("pingtan-jjf-2023")
     assert "DOCUMENT BREACH" in gaj["notes"] and "DOCUMENT BREACH" in hongze["notes"]
+    assert "AGENCY'S OWN BREACH" in jjf["notes"]
     # gaj: "一 (1) + 二 (0) = 1, but （七）总计 (1) + 四、结转下年度继续办理 (1) = 2 (natural_person and total)"
     # hongze: "行政复议 printed 10/1/0/0 with 总计 0; 复议后起诉 printed 5/0/0/0 with 总计 0"
     assert sorted(fails) == sorted([
@@ -94,9 +95,12 @@ def test_the_printed_breaches_named_in_the_dev_corpus_notes_are_fail_rows(wareho
         (gaj["agency"], 2021, 1, "total", 1.0, 2.0),
         (hongze["agency"], 2023, 4, "litigation_after_reconsideration", 0.0, 5.0),
         (hongze["agency"], 2023, 4, "reconsideration", 0.0, 11.0),
+        # jjf: "一+二 = 3 (自然人 and 总计 columns) but (七)总计 = 0 and 四、结转 = 0"
+        (jjf["agency"], 2023, 1, "natural_person", 3.0, 0.0),
+        (jjf["agency"], 2023, 1, "total", 3.0, 0.0),
     ])
     breach_cases = {p.parent.name for p in DEV_CORPUS_DIR.glob("*/meta.json") if "BREACH" in p.read_text()}
-    assert breach_cases == {"pingtan-gaj-2021", "huaian-hongze-gov-2023"}
+    assert breach_cases == {"pingtan-gaj-2021", "huaian-hongze-gov-2023", "pingtan-jjf-2023"}
 
 
 def test_a_blank_cell_inside_an_identity_makes_it_incomplete_not_a_breach(warehouse):
@@ -206,7 +210,7 @@ def test_running_dbt_twice_gives_identical_marts(warehouse):
     assert rebuild.returncode == 0, rebuild.stdout[-3000:]
     after = _snapshot(path)
     assert after == before
-    assert len(after["fct_reports"]) == 15 and len(after["fct_identity_checks"]) == 582
+    assert len(after["fct_reports"]) == 17 and len(after["fct_identity_checks"]) == 678
 
 
 def test_default_warehouse_path_is_var_under_the_directory_dbt_runs_from(tmp_path):

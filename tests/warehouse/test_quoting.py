@@ -3,7 +3,7 @@ the representative rendering per agency and year, value_status per fact, the mai
 recomputed on them), the review queue, one agency under two printed names, not_evaluated across years.
 
 One warehouse for the module:
-  pingtan-gov-2022   crawled text (needs_review) first, then the HTML page (ok)
+  pingtan-gov-2022   crawled text first (ok: its narrative settles its glued 表二 run), then the HTML page (ok)
   pingtan-scj-2023   the HTML page (ok) first, then the crawled text (needs_review)
   pingtan-shs-2023   crawled text only (needs_review: 规范性文件's digits glued, three readings)
   pingtan-gaj-2021   crawled text (ok), whose printed identity 1 breach a correction below "fixes"
@@ -85,14 +85,15 @@ def _cells_of(path, mart: str, value_column: str, document_hash: str) -> dict[st
     return {cell_id.split(":", 1)[1]: value for cell_id, value in rows}
 
 
-@pytest.mark.parametrize("case, ok, review", [
-    ("pingtan-gov-2022", "gov_html", "gov_txt"),  # the crawl arrived first, the page later
-    ("pingtan-scj-2023", "scj_html", "scj_txt"),  # the page arrived first, the crawl later
-], ids=["needs_review crawl first, ok page later", "ok page first, needs_review crawl later"])
-def test_two_renderings_in_either_order_the_facts_come_from_the_ok_one(warehouse, documents, case, ok, review):
+@pytest.mark.parametrize("case, ok, review, crawl_status", [
+    ("pingtan-gov-2022", "gov_html", "gov_txt", "ok"),  # both ok: the page (cell boundaries) over the crawl
+    ("pingtan-scj-2023", "scj_html", "scj_txt", "needs_review"),  # ok first over the later needs_review crawl
+], ids=["ok crawl first, ok page later", "ok page first, needs_review crawl later"])
+def test_two_renderings_in_either_order_the_facts_come_from_the_page(warehouse, documents, case, ok, review,
+                                                                      crawl_status):
     path, _ = warehouse
     ok_doc, review_doc = documents[ok], documents[review]
-    assert (ok_doc["status"], review_doc["status"]) == ("ok", "needs_review")
+    assert (ok_doc["status"], review_doc["status"]) == ("ok", crawl_status)
     reports = dict(query(path, "select format, is_representative from marts.fct_reports where document_hash in (?, ?)",
                          [ok_doc["sha256"], review_doc["sha256"]]))
     assert reports == {"html": True, "txt": False}
@@ -109,6 +110,23 @@ def test_two_renderings_in_either_order_the_facts_come_from_the_ok_one(warehouse
     statuses = query(path, "select distinct value_status from marts.fct_proactive_disclosure where document_hash = ?",
                      [ok_doc["sha256"]])
     assert statuses == [("printed",)]
+
+
+def test_a_needs_review_crawl_first_and_the_ok_page_later_the_facts_come_from_the_page(tmp_path):
+    # the module's warehouse has pingtan-scj-2023's page first; here its crawl (needs_review) arrives first
+    crawl = _extracted("pingtan-scj-2023", "source.txt", 0)
+    page = _extracted("pingtan-scj-2023", "source.html", 10)
+    assert (crawl["status"], page["status"]) == ("needs_review", "ok")
+    path = tmp_path / "warehouse.duckdb"
+    load_staging(path, [crawl, page])
+    build = run_dbt(path, "build")
+    assert build.returncode == 0, build.stdout[-4000:]
+    assert dict(query(path, "select format, is_representative from marts.fct_reports")) == {"txt": False,
+                                                                                          "html": True}
+    assert _cells_of(path, "fct_application_outcomes", "application_count", page["sha256"]) == {
+        k: v for k, v in page["cells"].items() if k.startswith("t3.")}
+    assert query(path, "select count(*) from marts.fct_application_outcomes where document_hash = ?",
+                 [crawl["sha256"]]) == [(0,)]
 
 
 def test_an_ambiguous_cell_is_uncertain_and_waits_in_the_review_queue(warehouse, documents):

@@ -22,7 +22,7 @@ reporting as (
                     partition by agency, year
                     order by
                         case when status = 'ok' then 0 else 1 end,
-                        case when format in ('html', 'docx', 'doc', 'pdf') then 0 else 1 end,
+                        case when format in ('html', 'docx', 'doc', 'pdf', 'image') then 0 else 1 end,
                         arrived_at desc nulls last,
                         loaded_at desc,
                         document_hash
