@@ -96,7 +96,10 @@ def test_the_landing_task_fails_with_the_store_and_key_when_s3_is_down(pipeline_
     monkeypatch.setenv("S3_MAX_ATTEMPTS", "2")
     monkeypatch.setenv("S3_CONNECT_TIMEOUT_SECONDS", "1")
 
-    with pytest.raises(storage.ObjectStoreUnavailableError, match=r"s3://reports/raw/[0-9a-f]{2}/[0-9a-f]{64} after 2 attempts"):
+    # landing reads the inbox ledger (inbox/ledger.json) before it writes the first raw object
+    with pytest.raises(storage.ObjectStoreUnavailableError,
+                       match=r"http://127\.0\.0\.1:\d+ unavailable: could not read s3://reports/inbox/ledger\.json "
+                             r"after 2 attempts"):
         steps.land_raw_files(steps.discover_documents())
 
 
