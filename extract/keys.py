@@ -75,6 +75,16 @@ T2_LAYOUT = {
         ("centralized_procurement", ("projects", "total_amount")),
     ),
 }
+# 表二's rows as each template prints them (the 2019 template says 规范性文件 where 2021 says 行政规范性文件)
+T2_ROW_LABELS = {
+    "2021": {"regulations": "规章", "normative_documents": "行政规范性文件", "administrative_licensing": "行政许可",
+             "administrative_penalty": "行政处罚", "administrative_coercion": "行政强制",
+             "administrative_fees": "行政事业性收费"},
+    "2019": {"regulations": "规章", "normative_documents": "规范性文件", "administrative_licensing": "行政许可",
+             "other_external_services": "其他对外管理服务事项", "administrative_penalty": "行政处罚",
+             "administrative_coercion": "行政强制", "administrative_fees": "行政事业性收费",
+             "centralized_procurement": "政府集中采购"},
+}
 
 # Cells that hold amounts (decimals) rather than counts; everything else must be an integer (the same rule as
 # dbt's int_check_counts, counts_6). Read by the OCR verifier: a count read with a fraction is misread.

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from extract.check_catalogue import CHECKS
 from extract.identities import WITHIN_REPORT
-from extract.keys import (AMOUNT_KEYS, T2_LAYOUT, T3_COLUMNS, T3_OTHER_ROWS_2019, T3_OTHER_ROWS_2021, T3_ROWS,
-                          T4_COLUMNS, T4_ROWS, TEMPLATE_UNITS, key)
+from extract.keys import (AMOUNT_KEYS, T2_LAYOUT, T2_ROW_LABELS, T3_COLUMNS, T3_OTHER_ROWS_2019,
+                          T3_OTHER_ROWS_2021, T3_ROWS, T4_COLUMNS, T4_ROWS, TEMPLATE_UNITS, key)
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -55,16 +55,7 @@ T3_COLUMN_LABELS = {
     "total": ("总计", "total"),
 }
 
-# 表二 as printed (docs/annual-report.md): the 2019 and 2021 templates name some rows and measures differently
-T2_ROW_LABELS = {
-    "2021": {"regulations": "规章", "normative_documents": "行政规范性文件", "administrative_licensing": "行政许可",
-             "administrative_penalty": "行政处罚", "administrative_coercion": "行政强制",
-             "administrative_fees": "行政事业性收费"},
-    "2019": {"regulations": "规章", "normative_documents": "规范性文件", "administrative_licensing": "行政许可",
-             "other_external_services": "其他对外管理服务事项", "administrative_penalty": "行政处罚",
-             "administrative_coercion": "行政强制", "administrative_fees": "行政事业性收费",
-             "centralized_procurement": "政府集中采购"},
-}
+# 表二's measures as printed (docs/annual-report.md): the 2019 and 2021 templates name them differently
 T2_COLUMN_LABELS = {
     "2021": {"issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
              "decisions": "本年处理决定数量", "amount": "本年收费金额（单位：万元）"},

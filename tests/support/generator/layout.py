@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from extract.keys import T2_LAYOUT, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, key
+from extract.keys import T2_LAYOUT, T2_ROW_LABELS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, key
 from .report import PROCUREMENT_KEY, Report, Value
 
 FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -126,15 +126,6 @@ T2_SECTIONS = {
         ("第二十条第（八）项", ("上一年项目数量", "本年增/减"), ("administrative_fees",)),
         ("第二十条第（九）项", ("采购项目数量", "采购总金额"), ("centralized_procurement",)),
     ),
-}
-T2_ROW_LABELS = {
-    "2021": {"regulations": "规章", "normative_documents": "行政规范性文件", "administrative_licensing": "行政许可",
-             "administrative_penalty": "行政处罚", "administrative_coercion": "行政强制",
-             "administrative_fees": "行政事业性收费"},
-    "2019": {"regulations": "规章", "normative_documents": "规范性文件", "administrative_licensing": "行政许可",
-             "other_external_services": "其他对外管理服务事项", "administrative_penalty": "行政处罚",
-             "administrative_coercion": "行政强制", "administrative_fees": "行政事业性收费",
-             "centralized_procurement": "政府集中采购"},
 }
 
 T3_NUMBERED = {
