@@ -12,7 +12,8 @@ from contextlib import closing
 import pytest
 
 from tests.support.airflow_services import AirflowServices
-from tests.support.paths import DEV_CASES_DIR, ROOT, SAMPLES_DIR
+from tests.support.paths import DEV_CASES_DIR, SAMPLES_DIR
+from tests.support.pipeline_env import service_pipeline_settings
 
 # starting the services takes minutes on a busy 2-core machine: more than the default per-test limit
 pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(2400)]
@@ -33,16 +34,7 @@ def scheduled(tmp_path_factory):
         shutil.copy(SAMPLES_DIR / name, inbox / name)
     shutil.copy(BREACHING, inbox / "pingtan-gaj-2021.txt")
     var = tmp / "var"
-    pipeline = {
-        "PROJECT_ROOT": str(ROOT), "PYTHONPATH": str(ROOT),
-        "PIPELINE_INBOX": str(inbox), "PIPELINE_VAR_PATH": str(var), "WAREHOUSE_PATH": str(var / "warehouse.duckdb"),
-        "OBJECT_STORE_PATH": str(var / "object-store"), "ALERTS_PATH": str(var / "alerts.jsonl"),
-        "DATA_DOCS_PATH": str(var / "data-docs"), "FINDINGS_DB_PATH": str(var / "findings.duckdb"),
-        "QUALITY_REPORT_PATH": str(var / "quality-report" / "index.html"),
-        "REVIEW_DECISIONS_PATH": str(tmp / "decisions.csv"),
-        "EXTRACT_BATCH_SIZE": "3", "PIPELINE_TASK_RETRIES": "0", "NOTIFY_RETRY_DELAY_SECONDS": "0",
-        "S3_BUCKET": "", "S3_ENDPOINT_URL": "", "S3_AIRFLOW_CONN_ID": "", "ALERT_WEBHOOK_URL": "", "SMTP_HOST": "",
-    }
+    pipeline = service_pipeline_settings(inbox, var, reviews=tmp, batch_size=3)
     with AirflowServices(tmp / "airflow", pipeline) as airflow:
         run_id = airflow.trigger(DAG_ID)
         workers = []

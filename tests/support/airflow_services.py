@@ -20,7 +20,13 @@ What this encodes (each one measured):
   waits (`[workers] execution_api_timeout`, 5 s, times its retries), so the first task failed. Tasks here wait
   60 s (as under `make airflow`), and `wait_until_healthy` makes that first request itself.
 - The SQLite metadata DB is accepted with the LocalExecutor (Airflow 3 has no SequentialExecutor).
-- `executor` and `components` are parameters so that a CeleryExecutor test (redis, workers) can reuse this.
+- `executor`, `components` and `sql_alchemy_conn` are parameters so that the CeleryExecutor test reuses this:
+  its Celery workers are components with environments of their own (`Component`), its metadata DB is
+  PostgreSQL. A component's name keys its process and log (two workers: two names); only the scheduler,
+  dag-processor and triggerer report to /api/v2/monitor/health.
+- A task instance's `hostname` is what `[core] hostname_callable` returns in the worker that ran it (the
+  machine's FQDN by default): two workers on one machine report the same one unless each has its own callable
+  result (`hostname_from_environment`, the test's stand-in for two machines).
 """
 from __future__ import annotations
 
@@ -33,7 +39,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Union
 
 import httpx
 
@@ -42,6 +49,28 @@ from tests.support.paths import DAGS_DIR
 ADMIN = "admin"
 DEFAULT_COMPONENTS = (("scheduler", "--skip-serve-logs"), ("dag-processor",), ("api-server",))
 FINISHED = {"success", "failed"}
+HEALTH_REPORTING = {"scheduler", "dag-processor", "triggerer"}
+HOSTNAME_VARIABLE = "AIRFLOW_TEST_HOSTNAME"
+
+
+@dataclass(frozen=True)
+class Component:
+    """One Airflow process: `airflow <args>`, known as `name`, with extra environment variables."""
+    name: str
+    args: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _component(spec: Union[Component, Iterable[str]]) -> Component:
+    if isinstance(spec, Component):
+        return spec
+    args = tuple(spec)
+    return Component(args[0], args)
+
+
+def hostname_from_environment() -> str:
+    """A `[core] hostname_callable`: the hostname a worker's environment gives it (one machine, two workers)."""
+    return os.environ[HOSTNAME_VARIABLE]
 
 
 def free_port() -> int:
@@ -54,13 +83,13 @@ class AirflowServices:
     """Airflow's metadata DB, scheduler, dag-processor and api-server under `home`, on 127.0.0.1."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None, *, executor: str = "LocalExecutor",
-                 components: Iterable[tuple[str, ...]] = DEFAULT_COMPONENTS, dags_folder: Path = DAGS_DIR,
-                 parallelism: int | None = None):
+                 components: Iterable[Union[Component, tuple[str, ...]]] = DEFAULT_COMPONENTS,
+                 dags_folder: Path = DAGS_DIR, parallelism: int | None = None, sql_alchemy_conn: str | None = None):
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.components = [tuple(c) for c in components]
+        self.components = [_component(c) for c in components]
         self.parallelism = parallelism or os.cpu_count() or 2
         self.password = secrets.token_urlsafe(16)
         bin_dir = Path(sys.executable).parent
@@ -69,7 +98,7 @@ class AirflowServices:
             **(env or {}),
             "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
             "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_alchemy_conn or f"sqlite:///{self.home / 'airflow.db'}",
             "AIRFLOW__CORE__EXECUTOR": executor,
             "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
             "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
@@ -114,11 +143,11 @@ class AirflowServices:
         if migrate.returncode != 0:
             raise RuntimeError(f"airflow db migrate failed:\n{migrate.stdout[-3000:]}\n{migrate.stderr[-3000:]}")
         (self.home / "passwords.json").write_text(json.dumps({ADMIN: self.password}), encoding="utf-8")
-        for command in self.components:
-            name = command[0]
-            log = (self.home / f"{name}.log").open("ab")
-            self.processes[name] = subprocess.Popen(["airflow", *command], env=self.env, stdout=log,
-                                                    stderr=subprocess.STDOUT, start_new_session=True)
+        for component in self.components:
+            log = (self.home / f"{component.name}.log").open("ab")
+            self.processes[component.name] = subprocess.Popen(
+                ["airflow", *component.args], env={**self.env, **component.env}, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)
             log.close()
         self.wait_until_healthy(timeout)
 
@@ -130,7 +159,8 @@ class AirflowServices:
             self._check_alive()
             try:
                 last = httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5).json()
-                wanted = ["metadatabase", *(c[0].replace("-", "_") for c in self.components if c[0] != "api-server")]
+                wanted = ["metadatabase", *(c.name.replace("-", "_") for c in self.components
+                                            if c.name in HEALTH_REPORTING)]
                 if all((last.get(part) or {}).get("status") == "healthy" for part in wanted):
                     # the execution API builds its versioned routes on its first request, blocking the API
                     # server meanwhile (half a minute on a busy machine): a task's first call, with its short
@@ -224,6 +254,17 @@ class AirflowServices:
                 pass
         return found
 
+    def wait_for_log(self, name: str, text: str, timeout: float = 300) -> None:
+        """Until the component's log shows `text` (a Celery worker's "ready.", say)."""
+        deadline = time.monotonic() + timeout
+        log = self.home / f"{name}.log"
+        while time.monotonic() < deadline:
+            self._check_alive()
+            if log.exists() and text in log.read_text(encoding="utf-8", errors="replace"):
+                return
+            time.sleep(1)
+        raise TimeoutError(f"{name} did not log {text!r} in {timeout:.0f}s\n{self.log_tails()}")
+
     def _check_alive(self) -> None:
         dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
         if dead:
@@ -231,7 +272,7 @@ class AirflowServices:
 
     def log_tails(self, chars: int = 4000) -> str:
         parts = []
-        for name in self.processes or [c[0] for c in self.components]:
+        for name in self.processes or [c.name for c in self.components]:
             log = self.home / f"{name}.log"
             if log.exists():
                 parts.append(f"--- {name}.log ---\n{log.read_text(encoding='utf-8', errors='replace')[-chars:]}")
@@ -292,9 +333,13 @@ class AirflowServices:
         raise TimeoutError(f"{dag_id} {run_id} still {run.get('state')} after {timeout:.0f}s: "
                            f"{self.task_states(dag_id, run_id)}\n{self.log_tails()}")
 
-    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
-        """task id (with [map index] for mapped tasks) → state."""
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        """The run's task instances as the API shows them (state, hostname, map_index, ...)."""
         answer = self.client.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 1000})
         answer.raise_for_status()
+        return answer.json()["task_instances"]
+
+    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
+        """task id (with [map index] for mapped tasks) → state."""
         return {ti["task_id"] + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else ""): ti["state"]
-                for ti in answer.json()["task_instances"]}
+                for ti in self.task_instances(dag_id, run_id)}

@@ -79,6 +79,22 @@ def configure_pipeline_env(tmp_path, monkeypatch):
     return var
 
 
+def service_pipeline_settings(inbox, var, reviews, batch_size: int) -> dict[str, str]:
+    """The pipeline's settings for tasks that run in processes an executor starts (they reach them through the
+    environment, as in a deployment): everything under `var`, the review files under `reviews`, no S3, no
+    remote alert sink, no retries."""
+    return {
+        "PROJECT_ROOT": str(ROOT), "PYTHONPATH": str(ROOT),
+        "PIPELINE_INBOX": str(inbox), "PIPELINE_VAR_PATH": str(var), "WAREHOUSE_PATH": str(var / "warehouse.duckdb"),
+        "OBJECT_STORE_PATH": str(var / "object-store"), "ALERTS_PATH": str(var / "alerts.jsonl"),
+        "DATA_DOCS_PATH": str(var / "data-docs"), "FINDINGS_DB_PATH": str(var / "findings.duckdb"),
+        "QUALITY_REPORT_PATH": str(var / "quality-report" / "index.html"),
+        "REVIEW_DECISIONS_PATH": str(reviews / "decisions.csv"),
+        "EXTRACT_BATCH_SIZE": str(batch_size), "PIPELINE_TASK_RETRIES": "0", "NOTIFY_RETRY_DELAY_SECONDS": "0",
+        "S3_BUCKET": "", "S3_ENDPOINT_URL": "", "S3_AIRFLOW_CONN_ID": "", "ALERT_WEBHOOK_URL": "", "SMTP_HOST": "",
+    }
+
+
 @pytest.fixture(scope="session")
 def airflow_db():
     """A fresh Airflow metadata DB, once per test session."""

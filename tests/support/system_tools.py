@@ -43,6 +43,21 @@ def _chromium_with_cjk_fonts() -> bool:
     return bool(listed.stdout.strip())
 
 
+def postgres_bin_dir() -> str | None:
+    """The folder holding PostgreSQL's initdb and postgres: on PATH, else Debian's newest
+    /usr/lib/postgresql/<version>/bin (the `postgresql` package puts no server binary on PATH)."""
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("postgres"):
+        return os.path.dirname(os.path.realpath(initdb))
+    versions = [name for name in os.listdir("/usr/lib/postgresql") if name.isdigit()] \
+        if os.path.isdir("/usr/lib/postgresql") else []
+    for version in sorted(versions, key=int, reverse=True):
+        folder = f"/usr/lib/postgresql/{version}/bin"
+        if all(os.access(os.path.join(folder, name), os.X_OK) for name in ("initdb", "postgres")):
+            return folder
+    return None
+
+
 TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
     Tool("chromium", "prints generated reports to PDF and renders the quality report",
          ("chromium", "fonts-noto-cjk", "fonts-wqy-microhei"), _chromium_with_cjk_fonts),
@@ -52,6 +67,10 @@ TOOLS: dict[str, Tool] = {tool.name: tool for tool in (
     Tool("pdftoppm", "rasterises a test PDF into a scan", ("poppler-utils",), _any_executable("pdftoppm")),
     Tool("docker-compose", "validates and renders docker-compose.yml, without a Docker engine",
          ("docker-compose",), _any_executable("docker-compose")),
+    Tool("redis-server", "the Celery broker of the CeleryExecutor test", ("redis-server",),
+         _any_executable("redis-server")),
+    Tool("postgresql", "Airflow's metadata DB in the CeleryExecutor test (initdb, postgres)", ("postgresql",),
+         lambda: postgres_bin_dir() is not None),
 )}
 
 
