@@ -38,8 +38,8 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable, Union
 
 import httpx
