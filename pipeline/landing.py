@@ -336,19 +336,22 @@ def load_stored_results(warehouse_path: str | Path, summaries: list[dict[str, An
     A summary whose result was reused (not extracted by this run) and which the warehouse already holds
     from the same stored result (`landing.documents.result_key`) is not read: a stored result never
     changes under its key but by a forced re-extraction, which reports reused=False. The rest are read
-    chunk by chunk (`read`), compared with the warehouse and loaded when their rows changed."""
+    chunk by chunk (`read`); a document the warehouse does not hold yet is loaded as it is, one it holds is
+    compared with its landed rows and loaded again only when they changed."""
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     loaded = unchanged = 0
     with closing(connect_for_write(warehouse_path, lock_timeout_seconds)) as con:
         ensure_schema(con)  # also for an empty inbox: dbt reads these tables
-        held = set(con.execute(f"select document_hash, result_key from {SCHEMA}.documents "
-                               "where result_key is not null").fetchall())
+        held = set(con.execute(f"select document_hash, result_key from {SCHEMA}.documents").fetchall())
+        held_documents = {document_hash for document_hash, _ in held}
         pending = [s for s in summaries if not (s.get("reused") and (s["sha256"], s["result_key"]) in held)]
         for start in range(0, len(pending), chunk_size):
             documents = list(read(pending[start:start + chunk_size]))
-            changed = changed_documents(con, documents)
+            new = [doc for doc in documents if doc.sha256 not in held_documents]
+            changed = new + changed_documents(con, [doc for doc in documents if doc.sha256 in held_documents])
             if changed:
                 load_documents(con, changed)
+                held_documents.update(doc.sha256 for doc in changed)
             loaded += len(changed)
             unchanged += len(documents) - len(changed)
         total = con.execute(f"select count(*) from {SCHEMA}.documents").fetchone()[0]
