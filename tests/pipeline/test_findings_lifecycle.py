@@ -120,6 +120,36 @@ def test_fingerprints_do_not_depend_on_the_document_or_the_numbers():
     assert one != findings.fingerprint("甲局", 2023, "identity_1", "column", "total", "incomplete", "hash-a")
 
 
+AWKWARD_INPUTS = [
+    # agency, year, check_code, scope_kind, scope, result, document_hash
+    ("甲市财政局", 2023, "identity_1", "column", "natural_person", "fail", "hash-a"),
+    (None, 2023, "identity_1", "column", "total", "fail", "hash-b"),
+    ("", 2023, "identity_1", "column", "total", "fail", "hash-b"),
+    (None, None, "identity_2", None, None, "incomplete", None),
+    (" ", 2021, "counts_6", "row", "申请|人", "fail", "hash-c"),
+    ("平潭综合实验区公安局", None, "narrative_8", "row", "applications_received", "fail", "hash-d"),
+    ("乙局 'quoted'", 1999, "stock_7", None, "", "incomplete", ""),
+    ("None", 0, "deadline_9", "row", "None", "fail", "hash-e"),
+]
+
+
+def test_the_merge_computes_the_same_fingerprints_in_sql_as_the_python_reference():
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.execute("create table flagged (agency varchar, year integer, check_code varchar, scope_kind varchar, "
+                    "scope varchar, result varchar, document_hash varchar)")
+        con.executemany("insert into flagged values (?, ?, ?, ?, ?, ?, ?)", AWKWARD_INPUTS)
+        in_sql = [fp for (fp,) in con.execute(f"select {findings.FINGERPRINT_SQL} from flagged "
+                                              "order by rowid").fetchall()]
+    in_python = [findings.fingerprint(*row) for row in AWKWARD_INPUTS]
+    assert in_sql == in_python
+    # the reference itself: no agency (None or empty) names the document, so those two are one finding
+    assert len(set(in_python)) == len(AWKWARD_INPUTS) - 1
+    assert in_python[1] == in_python[2] == findings.fingerprint("document:hash-b", 2023, "identity_1", "column",
+                                                                 "total", "fail")
+
+
 def test_a_dismissed_finding_stays_dismissed_after_re_extraction_and_never_alerts_again(env, tmp_path):
     run_findings_steps(env, run_id="run-1")
     narrative = _the(env, "丙市财政局", "narrative_8", "applications_received")
