@@ -130,14 +130,15 @@ def message_parts(digest: Digest, cost: Cost, limit: int, max_parts: int, full_d
     check and agency) that says where the full digest is."""
     if cost(digest.text) <= limit:
         return [digest.text]
-    chunks = _split_lines(digest.text, cost, limit - cost(_part_label(max_parts, max_parts)))
+    chunks = _split_lines(digest.text, cost, limit - cost(_part_label(max_parts, max_parts)), most=max_parts + 1)
     if len(chunks) <= max_parts:
         return [_part_label(i, len(chunks)) + chunk for i, chunk in enumerate(chunks, start=1)]
     return [digest_summary(digest, cost, limit, full_digest_at)]
 
 
-def _split_lines(text: str, cost: Cost, limit: int) -> list[str]:
-    """Whole lines per chunk where they fit; a line longer than `limit` is cut between characters."""
+def _split_lines(text: str, cost: Cost, limit: int, most: int | None = None) -> list[str]:
+    """Whole lines per chunk where they fit; a line longer than `limit` is cut between characters. With `most`,
+    stops at that many chunks (a digest of thousands of findings is not split to the end to be summarised)."""
     chunks: list[str] = []
     current: list[str] = []
     used = 0
@@ -148,6 +149,8 @@ def _split_lines(text: str, cost: Cost, limit: int) -> list[str]:
             if current and used + newline + size > limit:
                 chunks.append("\n".join(current))
                 current, used = [], 0
+                if most is not None and len(chunks) >= most:
+                    return chunks
             used += (newline if current else 0) + size
             current.append(piece)
     if current:
@@ -189,11 +192,18 @@ def digest_summary(digest: Digest, cost: Cost, limit: int, full_digest_at: str) 
     ranked = sorted(by_agency.items(), key=lambda item: (-sum(item[1].values()), item[0]))
     agency_lines = [f"- {agency}: {sum(counts.values())} ("
                     + ", ".join(f"{s} {n}" for s, n in sorted(counts.items())) + ")" for agency, counts in ranked]
-    shown = len(agency_lines)
-    while shown >= 0:
+    # the most agency lines that fit, found from the lines' costs (cost is additive): measuring the whole text
+    # for each count would take time in the square of the number of agencies
+    newline, used = cost("\n"), cost("\n".join(lines))
+    fitting = []  # fitting[shown]: the text's cost without the "and n more" line
+    for line in agency_lines:
+        fitting.append(used)
+        used += newline + cost(line)
+    fitting.append(used)
+    for shown in range(len(agency_lines), -1, -1):
         rest = len(agency_lines) - shown
-        text = "\n".join(lines + agency_lines[:shown] + ([f"- … and {rest} more agencies"] if rest else []))
-        if cost(text) <= limit:
-            return text
-        shown -= 1
+        more = f"- … and {rest} more agencies"
+        if fitting[shown] + (newline + cost(more) if rest else 0) <= limit:
+            return "\n".join(lines + agency_lines[:shown] + ([more] if rest else []))
+    text = "\n".join(lines + [f"- … and {len(agency_lines)} more agencies"] if agency_lines else lines)
     return _cut(text, cost, limit)[0]  # not even the counts fit: the channel's limit is tiny

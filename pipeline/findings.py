@@ -107,10 +107,23 @@ HISTORY_COLUMNS = (
 def fingerprint(agency: str | None, year: int | None, check_code: str, scope_kind: str | None,
                 scope: str | None, result: str, document_hash: str | None = None) -> str:
     """Stable across reruns, re-extraction and renderings: the report (agency, year), the check, the row or
-    column, and whether it is a breach or an incomplete evaluation. Without an agency, the document."""
+    column, and whether it is a breach or an incomplete evaluation. Without an agency, the document.
+
+    The reference for `fingerprint_sql`, which the merge uses: both must give the same text for every input."""
     who = agency if agency else f"document:{document_hash}"
     basis = "|".join(str(part) for part in (who, year, check_code, scope_kind, scope, result))
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+def _as_python_str(column: str) -> str:
+    return f"coalesce({column}::varchar, 'None')"  # str(None) is 'None'; str(2023) is '2023', as is 2023::varchar
+
+
+# `fingerprint()` as a DuckDB expression over the columns agency, year, check_code, scope_kind, scope, result and
+# document_hash, for the merge: tests/pipeline/test_findings_lifecycle.py holds both to the same text
+FINGERPRINT_SQL = "left(sha256({}), 16)".format(" || '|' || ".join([
+    f"case when agency is null or agency = '' then 'document:' || {_as_python_str('document_hash')} else agency end",
+    *(_as_python_str(column) for column in ("year", "check_code", "scope_kind", "scope", "result"))]))
 
 
 @dataclass(frozen=True)
@@ -187,20 +200,25 @@ def has_check_results(con) -> bool:
         "and table_name = 'fct_check_results'", [WAREHOUSE_ALIAS]).fetchone()[0])
 
 
+def _stage_current_findings(con) -> None:
+    """This run's findings into the temporary table current_findings: one row per fingerprint (computed in SQL,
+    FINGERPRINT_SQL), with the history's columns."""
+    con.execute(f"""
+        create or replace temp table current_findings as
+        select {FINGERPRINT_SQL} as fingerprint, {', '.join(HISTORY_COLUMNS)}
+        from ({CURRENT_FINDINGS_SQL})
+        qualify row_number() over (partition by fingerprint order by is_representative desc, document_hash) = 1
+    """)
+
+
 def current_findings(con) -> list[dict[str, Any]]:
     """fail / incomplete-identity rows of this run's check results, one per fingerprint."""
     if not has_check_results(con):
         return []
-    cursor = con.execute(CURRENT_FINDINGS_SQL)
+    _stage_current_findings(con)
+    cursor = con.execute("select * from current_findings order by fingerprint")
     names = [d[0] for d in cursor.description]
-    findings = []
-    for row in cursor.fetchall():
-        record = dict(zip(names, row))
-        record["fingerprint"] = fingerprint(record["agency"], record["year"], record["check_code"],
-                                            record["scope_kind"], record["scope"], record["result"],
-                                            record["document_hash"])
-        findings.append(record)
-    return findings
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def record_findings(con, decisions: dict[str, Decision], now: datetime | None = None,
@@ -210,9 +228,13 @@ def record_findings(con, decisions: dict[str, Decision], now: datetime | None = 
     New fingerprints open; resolved ones that are flagged again reopen; open ones no longer flagged resolve.
     Returns counts {open, new, reopened, resolved, dismissed} (new/reopened: in this call) and `merged`.
 
+    The merge is a few set statements whatever the number of findings: one INSERT of the new fingerprints, one
+    UPDATE of those flagged again whose values changed or that reopen, one UPDATE resolving the open ones no
+    longer flagged, one UPDATE moving last_seen of every open one (after the merge, the open ones are exactly
+    the current ones).
+
     `warehouse_key` names the check results (None: unknown). When the history last merged the check results
-    of that same key, the merge is not done again: after a merge the open findings are exactly the current
-    ones, so only their last_seen moves; the decisions are reloaded either way."""
+    of that same key, the merge is not done again: only last_seen moves; the decisions are reloaded either way."""
     now = now or _now()
     ensure_schema(con)
     if warehouse_key is not None and _merged_key(con) == warehouse_key and has_check_results(con):
@@ -232,34 +254,11 @@ def record_findings(con, decisions: dict[str, Decision], now: datetime | None = 
         _rebuild_fct_findings(con)
         return {"new": 0, "reopened": 0, "resolved": 0, "open": None, "dismissed_open": None, "total": None,
                 "skipped": "no check results"}
-    current = {f["fingerprint"]: f for f in current_findings(con)}
-    history = {row[0]: row[1] for row in con.execute(f"select fingerprint, status from findings_history")
-               .fetchall()}
-    counts = {"new": 0, "reopened": 0, "resolved": 0}
     con.execute("begin transaction")
     try:
-        for fp, finding in current.items():
-            values = [finding[c] for c in HISTORY_COLUMNS]
-            status = history.get(fp)
-            if status is None:
-                counts["new"] += 1
-                con.execute(
-                    f"insert into findings_history (fingerprint, {', '.join(HISTORY_COLUMNS)}, first_seen, "
-                    f"last_seen, status, opened_at) values (?, {', '.join('?' for _ in HISTORY_COLUMNS)}, ?, ?, "
-                    f"'open', ?)", [fp, *values, now, now, now])
-                continue
-            assignments = ", ".join(f"{c} = ?" for c in HISTORY_COLUMNS)
-            con.execute(f"update findings_history set {assignments}, last_seen = ? where fingerprint = ?",
-                        [*values, now, fp])
-            if status == "resolved":
-                counts["reopened"] += 1
-                con.execute(f"update findings_history set status = 'open', opened_at = ?, resolved_at = null, "
-                            f"times_reopened = times_reopened + 1 where fingerprint = ?", [now, fp])
-        for fp, status in history.items():
-            if status == "open" and fp not in current:
-                counts["resolved"] += 1
-                con.execute(f"update findings_history set status = 'resolved', resolved_at = ? "
-                            f"where fingerprint = ?", [now, fp])
+        _stage_current_findings(con)
+        counts = _merge_counts(con)
+        _merge(con, now)
         _replace_decisions(con, decisions)
         _rebuild_fct_findings(con)
         con.execute("delete from merged_check_results")
@@ -268,7 +267,50 @@ def record_findings(con, decisions: dict[str, Decision], now: datetime | None = 
     except Exception:
         con.execute("rollback")
         raise
+    finally:
+        con.execute("drop table if exists current_findings")
     return {**counts, **_totals(con), "merged": True}
+
+
+def _merge_counts(con) -> dict[str, int]:
+    """What the merge will do, counted before it does it."""
+    new, reopened = con.execute(
+        "select count(*) filter (where history.fingerprint is null), "
+        "count(*) filter (where history.status = 'resolved') "
+        "from current_findings as current left join findings_history as history using (fingerprint)").fetchone()
+    resolved = con.execute(
+        "select count(*) from findings_history as history where status = 'open' and not exists "
+        "(select 1 from current_findings as current where current.fingerprint = history.fingerprint)").fetchone()[0]
+    return {"new": new, "reopened": reopened, "resolved": resolved}
+
+
+def _merge(con, now: datetime) -> None:
+    columns = ", ".join(HISTORY_COLUMNS)
+    con.execute(f"""
+        insert into findings_history (fingerprint, {columns}, first_seen, last_seen, status, opened_at)
+        select fingerprint, {columns}, $now, $now, 'open', $now
+        from current_findings as current
+        where not exists (select 1 from findings_history as history
+                          where history.fingerprint = current.fingerprint)
+    """, {"now": now})
+    changed = " or ".join(f"history.{c} is distinct from current.{c}" for c in HISTORY_COLUMNS)
+    reopens = "history.status = 'resolved'"
+    con.execute(f"""
+        update findings_history as history set
+            {', '.join(f"{c} = current.{c}" for c in HISTORY_COLUMNS)},
+            status = 'open',
+            opened_at = case when {reopens} then $now else history.opened_at end,
+            resolved_at = case when {reopens} then null else history.resolved_at end,
+            times_reopened = history.times_reopened + case when {reopens} then 1 else 0 end
+        from current_findings as current
+        where history.fingerprint = current.fingerprint and ({reopens} or {changed})
+    """, {"now": now})
+    con.execute("""
+        update findings_history as history set status = 'resolved', resolved_at = $now
+        where status = 'open' and not exists (select 1 from current_findings as current
+                                              where current.fingerprint = history.fingerprint)
+    """, {"now": now})
+    con.execute("update findings_history set last_seen = $now where status = 'open'", {"now": now})
 
 
 def _merged_key(con) -> str | None:
@@ -279,9 +321,10 @@ def _merged_key(con) -> str | None:
 def _replace_decisions(con, decisions: dict[str, Decision]) -> None:
     con.execute("delete from decisions")
     if decisions:
-        con.executemany("insert into decisions values (?, ?, ?, ?, ?)",
-                        [[d.fingerprint, d.decision, d.note, d.decided_by, d.decided_at]
-                         for d in decisions.values()])
+        columns = list(zip(*((d.fingerprint, d.decision, d.note, d.decided_by, d.decided_at)
+                             for d in decisions.values())))
+        con.execute("insert into decisions select unnest(?::varchar[]), unnest(?::varchar[]), "
+                    "unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[])", [list(c) for c in columns])
 
 
 def _totals(con) -> dict[str, int]:
@@ -308,6 +351,21 @@ def _rebuild_fct_findings(con) -> None:
     """)
 
 
+def published_state(con) -> str:
+    """A digest of fct_findings as the quality report and the BI snapshot show it (statuses, numbers, sources,
+    decisions, alerted_at), last_seen aside: it moves on every run, and alone it is no reason to publish again."""
+    ensure_schema(con)
+    if not _has_fct_findings(con):
+        return "no fct_findings"
+    return con.execute("select sha256(coalesce(string_agg(finding::varchar, '|' order by fingerprint), '')) "
+                       "from (select * exclude (last_seen) from fct_findings) as finding").fetchone()[0]
+
+
+def _has_fct_findings(con) -> bool:
+    return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'main' "
+                            "and table_name = 'fct_findings' and table_catalog = current_database()").fetchone()[0])
+
+
 def findings_to_alert(con) -> list[dict[str, Any]]:
     """Open findings nobody was told about since they (re)opened, and nobody dismissed."""
     cursor = con.execute(f"select * from fct_findings where needs_alert "
@@ -320,16 +378,14 @@ def mark_alerted(con, fingerprints: list[str], now: datetime | None = None) -> N
     if not fingerprints:
         return
     now = now or _now()
-    con.executemany(f"update findings_history set alerted_at = ? where fingerprint = ?",
-                    [[now, fp] for fp in fingerprints])
+    con.execute("update findings_history set alerted_at = ? where fingerprint in (select unnest(?::varchar[]))",
+                [now, list(fingerprints)])
     _rebuild_fct_findings(con)
 
 
 def all_findings(con) -> list[dict[str, Any]]:
     ensure_schema(con)
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'main' "
-                         "and table_name = 'fct_findings' and table_catalog = current_database()").fetchone()[0]
-    if not exists:
+    if not _has_fct_findings(con):
         return []
     cursor = con.execute(f"select * from fct_findings order by agency nulls last, year, check_code, scope")
     names = [d[0] for d in cursor.description]

@@ -508,14 +508,29 @@ def notify_maintainers(recorded: dict[str, Any] | None = None, settings: Setting
 def publish_quality_report(notified: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Write the static HTML quality report (`QUALITY_REPORT_PATH`): pictures of the check results and of the
     applications over the years, agencies × years × check families, and every open finding with its numbers,
-    decision and a picture of where it sits in its source document (read from object storage)."""
+    decision and a picture of where it sits in its source document (read from object storage).
+
+    Work in proportion to change: when the check results, the findings (last_seen aside), the code and the
+    settings are those of the last report written, and that file is still the one written, the report is not
+    rendered again and that outcome is returned with `skipped: True`."""
     settings = settings or load_settings()
     data_docs_index = settings.data_docs_path / "index.html"
+    key = _publication_key(settings, "quality_report", [
+        settings.quality_report_path.resolve(), data_docs_index.resolve(), data_docs_index.is_file(),
+        settings.dbt_docs_path.resolve(), settings.dbt_docs_path.is_file()])
+    previous = _last_publication(settings, "quality_report", key)
+    if previous is not None:
+        log.info("quality report skipped: its check results and findings are those of the one at %s",
+                 previous["quality_report"])
+        return {**previous, "skipped": True}
     store = storage.make_store(settings)
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
         path = write_quality_report(con, settings.quality_report_path, data_docs_index=data_docs_index,
                                     dbt_docs_index=settings.dbt_docs_path, read_raw=store.get)
-    return {"quality_report": str(path)}
+    outcome = {"quality_report": str(path)}
+    if key is not None:
+        _record_publication(settings, "quality_report", key, outcome)
+    return {**outcome, "skipped": False}
 
 
 def publish_snapshot(reported: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
@@ -523,13 +538,113 @@ def publish_snapshot(reported: dict[str, Any] | None = None, settings: Settings 
     and a DuckDB catalog of views over them that DuckDB 1.x opens, swapped in at once, so readers see the
     previous snapshot or this one and never block a run; with S3, the files also go under publish/.
 
-    See pipeline/publish.py."""
+    See pipeline/publish.py. Skipped (the last snapshot's outcome returned with `skipped: True`) when the marts,
+    the findings (last_seen aside), the code and the settings are those of the snapshot published last and its
+    files are still there unchanged."""
     settings = settings or load_settings()
+    key = _publication_key(settings, "snapshot", [
+        settings.publish_path.absolute(), settings.uses_s3, settings.s3_bucket, settings.s3_prefix,
+        settings.s3_endpoint_url])
+    previous = _last_publication(settings, "snapshot", key)
+    if previous is not None:
+        log.info("BI snapshot skipped: the marts and findings are those of snapshot %s", previous["snapshot_id"])
+        return {**previous, "skipped": True}
     snapshot = publish.publish_snapshot(settings.warehouse_path, settings.publish_path, settings.findings_db_path)
     outcome = snapshot.to_dict()
     if settings.uses_s3:
         outcome["uploaded"] = publish.upload_snapshot(storage.make_store(settings), snapshot)
+    if key is not None:
+        _record_publication(settings, "snapshot", key, outcome)
+    return {**outcome, "skipped": False}
+
+
+PUBLICATION_STATE = "pipeline_state.publications"  # per publication: its inputs' key, outcome, files' digest
+
+
+def _publication_key(settings: Settings, name: str, shaping: list[Any]) -> str | None:
+    """What a publication follows from: the checked warehouse (`checked_warehouse_key`; None, nothing may be
+    taken as unchanged), the findings as published (`findings.published_state`), the code of the pipeline and
+    extract packages (the quality report draws with both), DuckDB's version and `shaping`, the settings that
+    shape it."""
+    import hashlib
+    from importlib.metadata import version
+
+    warehouse_key = checked_warehouse_key(settings)
+    if warehouse_key is None:
+        return None
+    digest = hashlib.sha256(f"{name}\0{warehouse_key}\0{version('duckdb')}\0{storage.extraction_version()}\0"
+                            f"{_findings_state(settings)}\0{shaping!r}\0".encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _findings_state(settings: Settings) -> str | None:
+    if not settings.findings_db_path.exists():
+        return None
+    with closing(findings.open_findings_db(settings.findings_db_path, None)) as con:
+        return findings.published_state(con)
+
+
+def _published_digest(name: str, outcome: dict[str, Any]) -> str | None:
+    """A digest of the files a publication wrote, as its outcome names them; None when one is missing (or
+    PUBLISH_PATH points at another snapshot)."""
+    import hashlib
+
+    if name == "quality_report":
+        files = [Path(outcome["quality_report"])]
+    else:
+        snapshot = Path(outcome["publish_path"]).resolve()
+        if snapshot.name != outcome["snapshot_id"]:
+            return None
+        files = sorted(path for path in snapshot.rglob("*") if path.is_file())
+    digest = hashlib.sha256()
+    for path in files:
+        if not path.is_file():
+            return None
+        digest.update(str(path).encode() + b"\0")
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _last_publication(settings: Settings, name: str, key: str | None) -> dict[str, Any] | None:
+    """The outcome of the last publication `name`, when it was made from these very inputs and its files are
+    still the ones it wrote; None when it must be made again."""
+    import json
+
+    from .landing import connect_for_write
+
+    if key is None:
+        return None
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                             "and table_name = ?", PUBLICATION_STATE.split(".")).fetchone()[0]
+        row = con.execute(f"select key, outcome, files from {PUBLICATION_STATE} where name = ?",
+                          [name]).fetchone() if exists else None
+    if row is None or row[0] != key:
+        return None
+    outcome = json.loads(row[1])
+    if row[2] is None or row[2] != _published_digest(name, outcome):
+        return None
     return outcome
+
+
+def _record_publication(settings: Settings, name: str, key: str, outcome: dict[str, Any]) -> None:
+    import json
+
+    from .landing import connect_for_write
+
+    files = _published_digest(name, outcome)
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        con.execute("create schema if not exists pipeline_state")
+        con.execute(f"create table if not exists {PUBLICATION_STATE} (name varchar primary key, key varchar, "
+                    "outcome varchar, files varchar)")
+        con.execute(f"insert or replace into {PUBLICATION_STATE} values (?, ?, ?, ?)",
+                    [name, key, json.dumps(outcome, sort_keys=True), files])
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,36 @@ def test_fingerprints_do_not_depend_on_the_document_or_the_numbers():
     assert one != findings.fingerprint("甲局", 2023, "identity_1", "column", "total", "incomplete", "hash-a")
 
 
+AWKWARD_INPUTS = [
+    # agency, year, check_code, scope_kind, scope, result, document_hash
+    ("甲市财政局", 2023, "identity_1", "column", "natural_person", "fail", "hash-a"),
+    (None, 2023, "identity_1", "column", "total", "fail", "hash-b"),
+    ("", 2023, "identity_1", "column", "total", "fail", "hash-b"),
+    (None, None, "identity_2", None, None, "incomplete", None),
+    (" ", 2021, "counts_6", "row", "申请|人", "fail", "hash-c"),
+    ("平潭综合实验区公安局", None, "narrative_8", "row", "applications_received", "fail", "hash-d"),
+    ("乙局 'quoted'", 1999, "stock_7", None, "", "incomplete", ""),
+    ("None", 0, "deadline_9", "row", "None", "fail", "hash-e"),
+]
+
+
+def test_the_merge_computes_the_same_fingerprints_in_sql_as_the_python_reference():
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.execute("create table flagged (agency varchar, year integer, check_code varchar, scope_kind varchar, "
+                    "scope varchar, result varchar, document_hash varchar)")
+        con.executemany("insert into flagged values (?, ?, ?, ?, ?, ?, ?)", AWKWARD_INPUTS)
+        in_sql = [fp for (fp,) in con.execute(f"select {findings.FINGERPRINT_SQL} from flagged "
+                                              "order by rowid").fetchall()]
+    in_python = [findings.fingerprint(*row) for row in AWKWARD_INPUTS]
+    assert in_sql == in_python
+    # the reference itself: no agency (None or empty) names the document, so those two are one finding
+    assert len(set(in_python)) == len(AWKWARD_INPUTS) - 1
+    assert in_python[1] == in_python[2] == findings.fingerprint("document:hash-b", 2023, "identity_1", "column",
+                                                                 "total", "fail")
+
+
 def test_a_dismissed_finding_stays_dismissed_after_re_extraction_and_never_alerts_again(env, tmp_path):
     run_findings_steps(env, run_id="run-1")
     narrative = _the(env, "丙市财政局", "narrative_8", "applications_received")
@@ -268,3 +298,59 @@ def test_every_task_of_the_dag_sends_a_technical_alert_when_it_fails():
         callbacks = task.on_failure_callback
         callbacks = callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]
         assert [getattr(c, "__name__", None) for c in callbacks] == ["alert_task_failure"], task.task_id
+
+
+def _check_results(warehouse, rows) -> None:
+    """A warehouse whose marts.fct_check_results holds `rows` (agency, year, check_code, scope, result, lhs)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create or replace table marts.fct_check_results (agency varchar, year integer, "
+                    "check_code varchar, check_family varchar, severity varchar, scope_kind varchar, scope varchar, "
+                    "result varchar, lhs double, rhs double, detail varchar, missing_cells varchar, "
+                    "document_hash varchar, compared_document_hash varchar, object_key varchar, "
+                    "original_name varchar, line integer, page integer, is_representative boolean)")
+        con.executemany("insert into marts.fct_check_results values (?, ?, ?, 'identities', 'failure', 'column', ?, "
+                        "?, ?, 7, null, null, 'hash-' || ?, null, 'raw/x.txt', 'x.txt', 3, null, true)",
+                        [[*row, row[0] or "none"] for row in rows])
+
+
+def test_the_merge_opens_updates_resolves_and_reopens_by_fingerprint(tmp_path):
+    from datetime import datetime, timedelta
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    days = [datetime(2026, 12, 1) + timedelta(days=n) for n in range(4)]
+    a = ("甲局", 2023, "identity_1", "total", "fail", 5.0)
+    b = ("乙局", 2023, "identity_2", "natural_person", "fail", 8.0)
+    c = (None, None, "identity_3", "total", "incomplete", None)
+
+    def merge(rows, when):
+        _check_results(warehouse, rows)
+        con = findings.open_findings_db(tmp_path / "findings.duckdb", warehouse)
+        try:
+            counts = findings.record_findings(con, {}, now=when)
+            return counts, {f["fingerprint"]: f for f in findings.all_findings(con)}
+        finally:
+            con.close()
+
+    fp = {row: findings.fingerprint(row[0], row[1], row[2], "column", row[3], row[4], f"hash-{row[0] or 'none'}")
+          for row in (a, b, c)}
+    counts, history = merge([a, b, c, ("丁局", 2023, "identity_1", "total", "pass", 7.0)], days[0])
+    assert (counts["new"], counts["open"], counts["total"]) == (3, 3, 3)
+    assert set(history) == set(fp.values())
+
+    counts, history = merge([(*a[:5], 6.0), c], days[1])  # a's numbers changed, b gone
+    assert {k: counts[k] for k in ("new", "reopened", "resolved", "open")} == \
+        {"new": 0, "reopened": 0, "resolved": 1, "open": 2}
+    assert (history[fp[a]]["lhs"], history[fp[a]]["first_seen"], history[fp[a]]["last_seen"]) == \
+        (6.0, days[0], days[1])
+    assert (history[fp[b]]["status"], history[fp[b]]["resolved_at"], history[fp[b]]["last_seen"]) == \
+        ("resolved", days[1], days[0])
+
+    counts, history = merge([(*a[:5], 6.0), b, c], days[2])  # b back
+    assert (counts["reopened"], counts["resolved"], counts["open"]) == (1, 0, 3)
+    reopened = history[fp[b]]
+    assert (reopened["status"], reopened["opened_at"], reopened["resolved_at"], reopened["times_reopened"],
+            reopened["first_seen"], reopened["last_seen"]) == ("open", days[2], None, 1, days[0], days[2])
+    assert history[fp[a]]["opened_at"] == days[0] and history[fp[a]]["times_reopened"] == 0

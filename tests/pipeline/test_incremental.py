@@ -302,3 +302,64 @@ def test_findings_resolve_and_reopen_as_the_check_results_change_after_a_skipped
     assert (reopened["reopened"], reopened["open"]) == (len(flagged), len(flagged))
     assert {f["fingerprint"]: (f["status"], f["times_reopened"]) for f in _findings_now()
             if f["fingerprint"] in flagged} == dict.fromkeys(flagged, ("open", 1))
+
+
+def _publications():
+    return (steps.publish_quality_report(steps.notify_maintainers({"run_name": "incremental"})),
+            steps.publish_snapshot({}))
+
+
+def _published_files():
+    settings = load_settings()
+    files = [settings.quality_report_path, *settings.publish_path.resolve().rglob("*")]
+    return {str(p): p.stat().st_mtime_ns for p in files if p.is_file()}
+
+
+def _published_findings():
+    with closing(duckdb.connect()) as con:
+        return dict(con.execute("select fingerprint, decision_note from read_parquet(?)",
+                                [str(load_settings().publish_path / "fct_findings.parquet")]).fetchall())
+
+
+@pytest.mark.integration
+def test_the_quality_report_and_the_snapshot_are_published_again_only_when_their_inputs_changed(flagged_inbox):
+    from pipeline import findings
+
+    _run_to_landing()
+    _checks_stage()
+    first_report, first_snapshot = _publications()
+    files_before = _published_files()
+    published = _published_findings()
+    assert published and set(published.values()) == {None}, "the flagged report has findings, none decided"
+
+    _run_to_landing()  # nothing new: every input as it was, last_seen aside
+    assert _checks_stage()[1]["merged"] is False
+    second_report, second_snapshot = _publications()
+
+    assert (first_report["skipped"], first_snapshot["skipped"]) == (False, False)
+    assert (second_report["skipped"], second_snapshot["skipped"]) == (True, True)
+    assert {**second_report, "skipped": False} == first_report
+    assert {**second_snapshot, "skipped": False} == first_snapshot
+    assert _published_files() == files_before  # not one file rewritten
+
+    dismissed = sorted(published)[0]
+    findings.write_decision(load_settings().review_decisions_path,
+                            findings.Decision(dismissed, "dismissed", "a known misprint", "tester", "2026-12-02"))
+    _checks_stage()  # the decisions are reloaded: the findings' state changed
+    third_report, third_snapshot = _publications()
+
+    assert (third_report["skipped"], third_snapshot["skipped"]) == (False, False)
+    assert third_snapshot["snapshot_id"] != first_snapshot["snapshot_id"]
+    assert _published_findings()[dismissed] == "a known misprint"
+    report = load_settings().quality_report_path.read_text(encoding="utf-8")
+    assert f'<tr id="finding-{dismissed}" class="dismissed">' in report and "dismissed: a known misprint" in report
+
+    # a published file changed by hand (or lost) is written again, though every input is the same
+    load_settings().quality_report_path.write_text("edited", encoding="utf-8")
+    (load_settings().publish_path / "fct_findings.parquet").unlink()
+    fourth_report, fourth_snapshot = _publications()
+
+    assert (fourth_report["skipped"], fourth_snapshot["skipped"]) == (False, False)
+    assert "dismissed: a known misprint" in load_settings().quality_report_path.read_text(encoding="utf-8")
+    assert _published_findings()[dismissed] == "a known misprint"
+    assert [r["skipped"] for r in _publications()] == [True, True]

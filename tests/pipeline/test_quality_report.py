@@ -75,7 +75,7 @@ def rendered(tmp_path_factory):
         steps.record_findings({"run_name": "report-run"}, settings)
         outcome = steps.publish_quality_report(None, settings)
     report = var / "quality-report" / "index.html"
-    assert outcome == {"quality_report": str(report)}
+    assert outcome == {"quality_report": str(report), "skipped": False}
     completed = subprocess.run(
         ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}", "--dump-dom",
          report.as_uri()], capture_output=True, text=True, timeout=120)
