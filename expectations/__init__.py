@@ -11,8 +11,9 @@ incomplete) in the DuckDB file `warehouse_path`. It (re)creates one suite per ch
 (extract/check_catalogue.py: identity_1 ... identity_5, counts_6, stock_7, narrative_8, deadline_9,
 similarity_9), their validation definitions and the checkpoint `check_results` (add_or_update: reruns are
 idempotent) in a GX file context `<context_dir>/gx/` (context_dir default: the parent of data_docs_dir;
-validation results are stored in gx/uncommitted/validations), validates every row, builds Data Docs into
-`data_docs_dir`, and returns a ChecksValidation:
+validation results are stored in gx/uncommitted/validations), validates every row (given `known`, the new or
+changed ones: see below), builds Data Docs into `data_docs_dir`, and returns a ChecksValidation of the whole
+table:
 
     validation.success                      False exactly when some check has a `fail` row
     validation.counts                       check_code -> CheckCounts(evaluated, failed, incomplete, not_evaluated)

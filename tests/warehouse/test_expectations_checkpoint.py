@@ -118,7 +118,7 @@ def _rows_seen(root, run_name):
     """How many rows the stored validation results of `run_name` (what its Data Docs page shows) saw: each
     suite sees its check's rows (row_condition), so the sum over suites is every row of the batch."""
     return sum(json.loads(p.read_text(encoding="utf-8"))["results"][0]["result"]["element_count"]
-               for p in (root / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json") if run_name in str(p))
+               for p in (root / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json") if run_name in p.parts)
 
 
 def test_validating_only_new_rows_gives_the_outcome_of_a_full_validation(grown):
