@@ -205,32 +205,42 @@ def dbt_executable() -> str:
 
 def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """`dbt build` over the landing tables: staging → intermediate → marts, with every check of the spec
-    computed into marts.fct_check_results, and the models' tests; then `dbt docs generate`, whose one-page site
-    is published next to the quality report.
+    computed into marts.fct_check_results, and the models' data tests; then `dbt docs generate`, whose one-page
+    site is published next to the quality report.
 
     dbt runs as a subprocess (in-process dbt keeps the DuckDB file open and breaks later steps). Its output
     goes to var/logs/dbt.log, its artifacts to var/dbt-target (so that runs with different settings do not
-    share dbt_project/target); a failing build raises with the tail of that log.
+    share dbt_project/target, and dbt parses only what changed since the last run); a failing build raises
+    with the tail of that log.
 
     Work in proportion to change: when neither the landing tables nor the dbt project changed since the last
-    successful build of this warehouse (`warehouse_inputs`), dbt is not run: it would build the same marts."""
+    successful build of this warehouse (`warehouse_inputs`), dbt is not run: it would build the same marts.
+    When only the landing tables changed, the seeds are not loaded again and the docs are not generated again
+    (both follow from the project alone). The dbt unit tests (fixed inputs, the SQL's logic) never run here:
+    they test the project's code, which `make test` does; the data tests check this warehouse's rows."""
     settings = settings or load_settings()
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():
         raise FileNotFoundError(f"no dbt project at {project} (DBT_PROJECT_DIR): the warehouse cannot be built")
-    inputs = warehouse_inputs(settings)
-    if inputs == _last_built_inputs(settings):
+    project_files = dbt_project_fingerprint(settings)
+    inputs = warehouse_inputs(settings, project_files)
+    last = _last_build(settings)
+    if last is not None and last.inputs == inputs:
         log.info("dbt build skipped: the landing tables and the dbt project are those of the last build")
         return {"status": "ok", "log": str(settings.log_path / "dbt.log"), "skipped": True,
                 "dbt_docs": str(settings.dbt_docs_path)}
+    same_project = last is not None and last.project == project_files
     settings.log_path.mkdir(parents=True, exist_ok=True)
     log_file = settings.log_path / "dbt.log"
     log_file.write_text("", encoding="utf-8")
-    _run_dbt(["build"], settings, log_file)
-    _record_built_inputs(settings, inputs)
-    _run_dbt(["docs", "generate", "--static"], settings, log_file)
-    docs = _publish_file(settings.var_path / "dbt-target" / "static_index.html", settings.dbt_docs_path)
-    return {"status": "ok", "log": str(log_file), "skipped": False, "dbt_docs": str(docs)}
+    excluded = ["unit_test", *(["seed"] if same_project else [])]
+    _run_dbt(["build", *(f"--exclude-resource-type={kind}" for kind in excluded)], settings, log_file)
+    _record_build(settings, inputs, project_files)
+    if not (same_project and settings.dbt_docs_path.is_file()):
+        _run_dbt(["docs", "generate", "--static"], settings, log_file)
+        _publish_file(settings.var_path / "dbt-target" / "static_index.html", settings.dbt_docs_path)
+    return {"status": "ok", "log": str(log_file), "skipped": False, "seeds_loaded": not same_project,
+            "dbt_docs": str(settings.dbt_docs_path)}
 
 
 def _run_dbt(arguments: list[str], settings: Settings, log_file: Path) -> None:
@@ -261,14 +271,9 @@ def _publish_file(source: Path, target: Path) -> Path:
 BUILD_STATE = "pipeline_state.dbt_build"  # the inputs of the warehouse's last successful dbt build
 
 
-def warehouse_inputs(settings: Settings) -> str:
-    """A fingerprint of what dbt builds from: every file of the dbt project (models, seeds, macros, tests,
-    its yml) and the landing tables (documents and cells counted, and the latest load: a load replaces a
-    document's rows only when they changed, stamping them with a new loaded_at; the maintainers' corrections
-    in full)."""
+def dbt_project_fingerprint(settings: Settings) -> str:
+    """A fingerprint of every file of the dbt project (models, seeds, macros, tests, its yml)."""
     import hashlib
-
-    from .landing import SCHEMA, connect_for_write, ensure_schema
 
     digest = hashlib.sha256()
     project = settings.dbt_project_dir
@@ -276,6 +281,18 @@ def warehouse_inputs(settings: Settings) -> str:
         relative = path.relative_to(project)
         if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
             digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def warehouse_inputs(settings: Settings, project_files: str | None = None) -> str:
+    """A fingerprint of what dbt builds from: the dbt project's files (`dbt_project_fingerprint`) and the
+    landing tables (documents and cells counted, and the latest load: a load replaces a document's rows only
+    when they changed, stamping them with a new loaded_at; the maintainers' corrections in full)."""
+    import hashlib
+
+    from .landing import SCHEMA, connect_for_write, ensure_schema
+
+    digest = hashlib.sha256((project_files or dbt_project_fingerprint(settings)).encode())
     with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
         ensure_schema(con)
         landing = con.execute(f"select (select count(*) from {SCHEMA}.documents), "
@@ -287,7 +304,13 @@ def warehouse_inputs(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def _last_built_inputs(settings: Settings) -> str | None:
+@dataclass(frozen=True)
+class LastBuild:
+    inputs: str  # warehouse_inputs of the build
+    project: str | None  # dbt_project_fingerprint of the build (None: recorded before it was kept)
+
+
+def _last_build(settings: Settings) -> LastBuild | None:
     from .landing import connect_for_write
 
     with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
@@ -295,16 +318,26 @@ def _last_built_inputs(settings: Settings) -> str | None:
                                                  "where table_schema in ('marts', 'pipeline_state')").fetchall()}
         if not {("marts", "fct_check_results"), tuple(BUILD_STATE.split("."))} <= built:
             return None
-        row = con.execute(f"select inputs from {BUILD_STATE}").fetchone()
-    return row[0] if row else None
+        columns = {c for (c,) in con.execute("select column_name from information_schema.columns "
+                                             "where table_schema = ? and table_name = ?",
+                                             BUILD_STATE.split(".")).fetchall()}
+        row = con.execute(f"select inputs, {'project' if 'project' in columns else 'null'} "
+                          f"from {BUILD_STATE}").fetchone()
+    return LastBuild(*row) if row else None
 
 
-def _record_built_inputs(settings: Settings, inputs: str) -> None:
+def _last_built_inputs(settings: Settings) -> str | None:
+    last = _last_build(settings)
+    return last.inputs if last else None
+
+
+def _record_build(settings: Settings, inputs: str, project_files: str) -> None:
     from .landing import connect_for_write
 
     with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
         con.execute("create schema if not exists pipeline_state")
-        con.execute(f"create or replace table {BUILD_STATE} as select ?::varchar as inputs", [inputs])
+        con.execute(f"create or replace table {BUILD_STATE} as select ?::varchar as inputs, "
+                    f"?::varchar as project", [inputs, project_files])
 
 
 def _run_dbt_when_the_warehouse_is_free(command: list[str], env: dict[str, str],

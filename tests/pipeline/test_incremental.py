@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from contextlib import closing
 
@@ -172,15 +173,34 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     third = steps.build_warehouse({})
 
     assert (first["skipped"], second["skipped"], third["skipped"]) == (False, True, False)
+    assert (first["seeds_loaded"], third["seeds_loaded"]) == (True, False)
     with closing(duckdb.connect(str(load_settings().warehouse_path), read_only=True)) as con:
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (4,)
+        assert con.execute("select count(*) from reference.check_catalogue").fetchone()[0] > 0
+    # new data only: models and their data tests, no seed loaded again, never the unit tests (make test's)
+    assert _dbt_nodes_built() == {"model": 24, "test": 167}
     project = tmp_path / "dbt_project"
     shutil.copytree(load_settings().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
     (project / "models" / "marts" / "fct_reports.sql").write_text(
         (project / "models" / "marts" / "fct_reports.sql").read_text(encoding="utf-8") + "\n-- a changed model\n",
         encoding="utf-8")
     monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
-    assert steps.build_warehouse({})["skipped"] is False
+    changed = steps.build_warehouse({})
+    assert (changed["skipped"], changed["seeds_loaded"]) == (False, True)
+    assert _dbt_nodes_built() == {"model": 24, "test": 167, "seed": 10}
+
+
+def _dbt_nodes_built() -> dict[str, int]:
+    """The kinds of dbt nodes the last `dbt build` ran, counted from its log (dbt prints one line per node:
+    `OK created sql table model marts.fct_reports`, `PASS not_null_...`, `OK loaded seed file ...`; a unit test's
+    line names `model::test`)."""
+    log_text = (load_settings().log_path / "dbt.log").read_text(encoding="utf-8")
+    build = log_text.split("$ dbt build")[1].split("$ dbt docs")[0]
+    kinds = {"model": len(re.findall(r"\bOK created sql \w+ model ", build)),
+             "test": len(re.findall(r"\bPASS (?!\S+::)\S+ ", build)),
+             "seed": len(re.findall(r"\bOK loaded seed file ", build)),
+             "unit_test": len(re.findall(r"\bPASS \S+::\S+ ", build))}
+    return {kind: count for kind, count in kinds.items() if count}
 
 
 FLAGGED = "pingtan-gov-2022.txt"  # a real report whose text and tables disagree: it has findings
