@@ -33,13 +33,20 @@ class ChecksValidation:
     data_docs_index: Path
     run_name: str
     suites: tuple[str, ...] = field(default=())
+    # How many rows this run's checkpoint validated (and its Data Docs page shows): every row of the table in
+    # a full validation, the new or changed ones otherwise, 0 when it did not run. The fields above describe
+    # the whole table either way.
+    validated_rows: int = 0
+    # One verdict per row of the table (expectations/verdicts.py: VERDICT_COLUMNS), for the next run's `known`.
+    row_verdicts: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, for an Airflow XCom or a log line."""
         return {"success": self.success, "counts": {code: c.to_dict() for code, c in self.counts.items()},
                 "failed": len(self.failing_check_result_ids),
                 "incomplete": len(self.incomplete_check_result_ids),
-                "data_docs_index": str(self.data_docs_index), "run_name": self.run_name}
+                "data_docs_index": str(self.data_docs_index), "run_name": self.run_name,
+                "validated_rows": self.validated_rows}
 
 
 class ExpectationRunError(RuntimeError):

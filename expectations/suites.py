@@ -20,10 +20,11 @@ from great_expectations.expectations.row_conditions import Column
 
 from extract.check_catalogue import CHECKS, FAILURE, INCOMPLETE, NOT_EVALUATED, PASS, WARNING, CheckSpec
 
+from .verdicts import FAIL_KIND, INCOMPLETE_KIND, SUITE_NAMES
+
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
 
-FAIL_KIND, INCOMPLETE_KIND = "fail", "incomplete"
 GX_SEVERITY = {FAILURE: "critical", WARNING: "warning"}  # the catalogue's severity in GX's words
 
 
@@ -59,9 +60,6 @@ def check_suite(check: CheckSpec) -> gx.ExpectationSuite:
         meta={"notes": f"{check.description} ({check.severity}). What to do: {check.maintainer_action}"},
         expectations=expectations,
     )
-
-
-SUITE_NAMES = tuple(check.code for check in CHECKS)
 
 
 def add_or_update_suites(context: AbstractDataContext) -> list[gx.ExpectationSuite]:

@@ -366,28 +366,40 @@ def validate_checks(built: dict[str, Any] | None = None, settings: Settings | No
     A failed check is a finding for the maintainers, never a reason to fail the run; only a validation that
     cannot run (no marts, a GX error) fails this step.
 
-    Work in proportion to change: when the marts were built from the warehouse inputs of the last successful
-    validation (same landing tables, dbt project, expectations code and Data Docs site, the site's index
-    untouched since), the checkpoint and the Data Docs rebuild are skipped and that validation's outcome is
-    returned with `skipped: True`."""
+    Work in proportion to change:
+      * when the marts were built from the warehouse inputs of the last successful validation (same landing
+        tables, dbt project, expectations code, catalogue and Data Docs site, the site's index untouched
+        since), nothing is read or validated: that validation's outcome is returned with `skipped: True`;
+      * otherwise only the check results that are new or changed since the last successful validation are
+        validated (`validated_rows`; the checkpoint does not run when there are none). GX's verdict on every
+        row it validated is kept in VALIDATED_ROWS_STATE, and the outcome returned (counts, failing and
+        incomplete ids, success) is that of the whole table: the stored verdicts of unchanged rows plus this
+        run's. A changed expectations package, GX version, catalogue or Data Docs site, or a Data Docs index
+        changed or removed since, makes it a full validation.
+    So each run's page in Data Docs lists only the rows that run validated (all of them after a full
+    validation); the totals of the current table are in the quality report and marts.fct_check_results."""
     settings = settings or load_settings()
     key = checked_warehouse_key(settings)
     previous = _last_validation(settings, key)
     if previous is not None:
         log.info("GX checkpoint skipped: the check results are those validated by %s", previous["run_name"])
         return {**previous, "skipped": True}
+    validator = _validator_key(settings)
     validation = expectations.validate_checks(settings.warehouse_path, settings.data_docs_path,
-                                              context_dir=settings.gx_context_path)
-    log.info("GX checkpoint %s: %d failing and %d incomplete check results; Data Docs at %s",
-             validation.run_name, len(validation.failing_check_result_ids),
-             len(validation.incomplete_check_result_ids), validation.data_docs_index)
+                                              context_dir=settings.gx_context_path,
+                                              known=_known_verdicts(settings, validator))
+    log.info("GX checkpoint %s validated %d new or changed check results (%s); the table has %d failing and %d "
+             "incomplete check results; Data Docs at %s", validation.run_name, validation.validated_rows,
+             "none: the checkpoint did not run" if not validation.validated_rows else "listed on its Data Docs page",
+             len(validation.failing_check_result_ids), len(validation.incomplete_check_result_ids),
+             validation.data_docs_index)
     outcome = validation.to_dict()
-    if key is not None:
-        _record_validation(settings, key, outcome)
+    _record_validation(settings, key, validator, outcome, validation.row_verdicts)
     return {**outcome, "skipped": False}
 
 
-VALIDATION_STATE = "pipeline_state.gx_validation"  # the last successful validation: its key and outcome
+VALIDATION_STATE = "pipeline_state.gx_validation"  # the last successful validation: its keys and outcome
+VALIDATED_ROWS_STATE = "pipeline_state.gx_validated_rows"  # its verdict on every row of the table
 
 
 def checked_warehouse_key(settings: Settings) -> str | None:
@@ -404,19 +416,31 @@ def checked_warehouse_key(settings: Settings) -> str | None:
     return hashlib.sha256(f"{settings.warehouse_path.resolve()}\0{built}".encode()).hexdigest()
 
 
-def _validation_key(settings: Settings, warehouse_key: str) -> str:
-    """The warehouse's key, the expectations package's code and GX's version, and where Data Docs go."""
+def _validator_key(settings: Settings) -> str:
+    """What a verdict on a row follows from besides the row: the expectations package's code, the check
+    catalogue its suites are made from, GX's version, and where the context and Data Docs are."""
     import hashlib
 
     from importlib.metadata import version
 
+    from extract import check_catalogue
+
     gx_version = version("great_expectations")  # not `import great_expectations`: that alone takes seconds
-    digest = hashlib.sha256(f"{warehouse_key}\0{gx_version}\0{settings.data_docs_path.resolve()}\0"
+    digest = hashlib.sha256(f"{gx_version}\0{settings.data_docs_path.resolve()}\0"
                             f"{settings.gx_context_path.resolve()}\0".encode())
     package = Path(expectations.__file__).parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(b"catalogue\0" + Path(check_catalogue.__file__).read_bytes())
     return digest.hexdigest()
+
+
+def _validation_key(settings: Settings, warehouse_key: str, validator: str | None = None) -> str:
+    """The warehouse's key and the validator's (`_validator_key`)."""
+    import hashlib
+
+    validator = validator or _validator_key(settings)
+    return hashlib.sha256(f"{warehouse_key}\0{validator}".encode()).hexdigest()
 
 
 def _data_docs_digest(settings: Settings) -> str | None:
@@ -424,6 +448,17 @@ def _data_docs_digest(settings: Settings) -> str | None:
 
     index = settings.data_docs_path / "index.html"
     return hashlib.sha256(index.read_bytes()).hexdigest() if index.is_file() else None
+
+
+def _stored_validation(con) -> dict[str, Any] | None:
+    """The row of VALIDATION_STATE as a dict (None when there is none; an older layout lacks some keys)."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                         "and table_name = ?", VALIDATION_STATE.split(".")).fetchone()[0]
+    if not exists:
+        return None
+    cursor = con.execute(f"select * from {VALIDATION_STATE}")
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([column[0] for column in cursor.description], row))
 
 
 def _last_validation(settings: Settings, warehouse_key: str | None) -> dict[str, Any] | None:
@@ -436,27 +471,48 @@ def _last_validation(settings: Settings, warehouse_key: str | None) -> dict[str,
     if warehouse_key is None:
         return None
     with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
-        exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                             "and table_name = ?", VALIDATION_STATE.split(".")).fetchone()[0]
-        row = con.execute(f"select key, outcome, data_docs from {VALIDATION_STATE}").fetchone() if exists else None
-    if row is None or row[0] != _validation_key(settings, warehouse_key):
+        stored = _stored_validation(con)
+    if stored is None or stored["key"] != _validation_key(settings, warehouse_key):
         return None
-    if row[2] is None or row[2] != _data_docs_digest(settings):
+    if stored["data_docs"] is None or stored["data_docs"] != _data_docs_digest(settings):
         return None
-    return json.loads(row[1])
+    return json.loads(stored["outcome"])
 
 
-def _record_validation(settings: Settings, warehouse_key: str, outcome: dict[str, Any]) -> None:
+def _known_verdicts(settings: Settings, validator: str):
+    """GX's verdicts on the rows the last successful validation saw, when they came from the same validator
+    and its Data Docs index is still the one it wrote; None otherwise (every row is validated)."""
+    from .landing import connect_for_write
+
+    if not settings.warehouse_path.exists():
+        return None
+    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        stored = _stored_validation(con)
+        if stored is None or stored.get("validator") != validator or stored["data_docs"] is None \
+                or stored["data_docs"] != _data_docs_digest(settings):
+            return None
+        return con.execute(f"select * from {VALIDATED_ROWS_STATE}").df()
+
+
+def _record_validation(settings: Settings, warehouse_key: str | None, validator: str, outcome: dict[str, Any],
+                       row_verdicts) -> None:
+    """Keep the validation's keys, outcome and verdicts, in one transaction. Without a warehouse key (marts
+    built elsewhere) no run may be skipped as a whole, but the verdicts still hold for their rows."""
     import json
 
     from .landing import connect_for_write
 
-    key = _validation_key(settings, warehouse_key)
+    key = _validation_key(settings, warehouse_key, validator) if warehouse_key is not None else None
     with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+        con.execute("begin transaction")
         con.execute("create schema if not exists pipeline_state")
         con.execute(f"create or replace table {VALIDATION_STATE} as select ?::varchar as key, "
-                    f"?::varchar as outcome, ?::varchar as data_docs",
-                    [key, json.dumps(outcome, sort_keys=True), _data_docs_digest(settings)])
+                    f"?::varchar as outcome, ?::varchar as data_docs, ?::varchar as validator",
+                    [key, json.dumps(outcome, sort_keys=True), _data_docs_digest(settings), validator])
+        con.register("row_verdicts", row_verdicts)
+        con.execute(f"create or replace table {VALIDATED_ROWS_STATE} as select * from row_verdicts")
+        con.unregister("row_verdicts")
+        con.execute("commit")
 
 
 def _run_name(upstream: dict[str, Any] | None) -> str:

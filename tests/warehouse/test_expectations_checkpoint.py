@@ -5,8 +5,10 @@ identity 5 has a pass, a fail and an incomplete (see tests/support/warehouse.py:
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import pandas as pd
 import pytest
 
 from expectations import validate_checks
@@ -96,3 +98,57 @@ def test_a_rerun_is_idempotent(built):
     assert sorted(p.stem for p in (root / "gx" / "gx" / "expectations").glob("*.json")) == sorted(
         check.code for check in CHECKS)
     assert len(list((root / "gx" / "gx" / "checkpoints").glob("*.json"))) == 1
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory):
+    """A warehouse validated in full, then grown by three documents: (root, path, verdicts before growing)."""
+    root = tmp_path_factory.mktemp("grown")
+    documents = gold_documents() + [failed_document()]
+    path = root / "warehouse.duckdb"
+    load_staging(path, documents[:-3])
+    assert run_dbt(path, "build").returncode == 0
+    before = validate_checks(path, root / "data_docs", context_dir=root / "gx", run_name="before")
+    load_staging(path, documents)
+    assert run_dbt(path, "build").returncode == 0
+    return root, path, before
+
+
+def _rows_seen(root, run_name):
+    """How many rows the stored validation results of `run_name` (what its Data Docs page shows) saw: each
+    suite sees its check's rows (row_condition), so the sum over suites is every row of the batch."""
+    return sum(json.loads(p.read_text(encoding="utf-8"))["results"][0]["result"]["element_count"]
+               for p in (root / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json") if run_name in p.parts)
+
+
+def test_validating_only_new_rows_gives_the_outcome_of_a_full_validation(grown):
+    root, path, before = grown
+    total = query(path, "select count(*) from marts.fct_check_results")[0][0]
+
+    incremental = validate_checks(path, root / "data_docs", context_dir=root / "gx", run_name="incremental",
+                                  known=before.row_verdicts)
+    full = validate_checks(path, root / "data_docs", context_dir=root / "gx", run_name="full")
+
+    new_ids = {i for (i,) in query(path, "select check_result_id from marts.fct_check_results")} - set(
+        before.row_verdicts["check_result_id"])
+    assert new_ids and len(new_ids) <= incremental.validated_rows < total and full.validated_rows == total
+    # failing rows validated before growing keep their verdict without being validated again
+    assert set(before.failing_check_result_ids) & set(incremental.failing_check_result_ids)
+    assert incremental == dataclasses.replace(full, run_name="incremental",
+                                              validated_rows=incremental.validated_rows)
+    pd.testing.assert_frame_equal(incremental.row_verdicts, full.row_verdicts)
+    assert _rows_seen(root, "incremental") == incremental.validated_rows  # its page: the new rows only
+    assert _rows_seen(root, "full") == total
+
+
+def test_nothing_new_means_no_checkpoint_run(grown):
+    root, path, _ = grown
+    full = validate_checks(path, root / "data_docs", context_dir=root / "gx", run_name="again-full")
+    index_before = full.data_docs_index.read_bytes()
+
+    unchanged = validate_checks(path, root / "data_docs", context_dir=root / "gx", run_name="nothing-new",
+                                known=full.row_verdicts)
+
+    assert unchanged.validated_rows == 0 and _rows_seen(root, "nothing-new") == 0
+    assert full.data_docs_index.read_bytes() == index_before
+    assert unchanged == dataclasses.replace(full, run_name="nothing-new", validated_rows=0)

@@ -1,0 +1,99 @@
+"""GX's verdict on each row of marts.fct_check_results, kept between runs so that a run validates only the rows
+that are new or changed (pure: pandas in, pandas out; no Great Expectations, no I/O).
+
+A row's verdict is what the checkpoint said about it: `failing` (unexpected for its suite's `fail`
+expectation) and `incomplete` (unexpected for an identity's `incomplete` expectation). It holds for as long as
+the row's values are the same, which `row_digest` stands for: a hash of every column of the row, so a row
+whose result, detail or any shown column changed is validated again. The caller keeps the verdicts of the
+last validation (`VERDICT_COLUMNS`) and passes them back as `known`; they are trusted only while the suites,
+GX and Data Docs are those that produced them (pipeline/steps.py decides that).
+
+The outcome (`outcome`) is computed from the verdicts of every current row, whether validated in this run or
+before, so it is the outcome a validation of the whole table gives.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from extract.check_catalogue import CHECKS, NOT_EVALUATED
+
+from .datasource import INDEX_COLUMN
+from .result import CheckCounts, ChecksValidation
+
+FAIL_KIND, INCOMPLETE_KIND = "fail", "incomplete"  # an expectation's meta "kind": which verdict it gives
+VERDICT_COLUMNS = (INDEX_COLUMN, "row_digest", "failing", "incomplete")
+SUITE_NAMES = tuple(check.code for check in CHECKS)  # one suite per check, named by its code
+
+
+def row_digests(frame: pd.DataFrame) -> pd.Series:
+    """One hash per row of every column's value as text (so that a column pandas reads as `object` in one run
+    and `str` in the next, or NULL as None or NaN, hashes the same). A column added or removed by dbt changes
+    every digest: every row is validated again."""
+    as_text = frame.reindex(columns=sorted(frame.columns)).astype("string")
+    hashed = pd.util.hash_pandas_object(as_text, index=False)
+    return hashed.map("{:016x}".format).astype("object")
+
+
+def rows_to_validate(frame: pd.DataFrame, digests: pd.Series, known: pd.DataFrame | None) -> pd.Series:
+    """A boolean mask over `frame`: the rows whose (id, digest) has no known verdict (every row when `known`
+    is None: a full validation)."""
+    if known is None:
+        return pd.Series(True, index=frame.index)
+    current = pd.MultiIndex.from_arrays([frame[INDEX_COLUMN], digests])
+    stored = pd.MultiIndex.from_arrays([known[INDEX_COLUMN], known["row_digest"]])
+    return pd.Series(~current.isin(stored), index=frame.index)
+
+
+def new_verdicts(validated: pd.DataFrame, digests: pd.Series,
+                 unexpected: dict[tuple[str, str], Iterable[str]]) -> pd.DataFrame:
+    """The verdicts of the rows a checkpoint just validated, from its unexpected ids per (check_code, kind)."""
+    failing = {i for (_, kind), ids in unexpected.items() if kind == FAIL_KIND for i in ids}
+    incomplete = {i for (_, kind), ids in unexpected.items() if kind == INCOMPLETE_KIND for i in ids}
+    ids = validated[INDEX_COLUMN]
+    return pd.DataFrame({INDEX_COLUMN: ids.to_numpy(), "row_digest": digests.loc[validated.index].to_numpy(),
+                         "failing": ids.isin(failing).to_numpy(), "incomplete": ids.isin(incomplete).to_numpy()})
+
+
+def current_verdicts(frame: pd.DataFrame, digests: pd.Series, known: pd.DataFrame | None,
+                     validated: pd.DataFrame) -> pd.DataFrame:
+    """One verdict per row of `frame`, in its order: this run's for the rows it validated, the known one for
+    the others. Verdicts of rows gone from the table are dropped."""
+    parts = [validated] if known is None else [known, validated]
+    merged = pd.concat(parts, ignore_index=True).drop_duplicates([INDEX_COLUMN, "row_digest"], keep="last")
+    keys = pd.DataFrame({INDEX_COLUMN: frame[INDEX_COLUMN].to_numpy(), "row_digest": digests.to_numpy()})
+    current = keys.merge(merged, on=[INDEX_COLUMN, "row_digest"], how="left", validate="many_to_one")
+    missing = current["failing"].isna()
+    if missing.any():
+        raise ValueError(f"no verdict for {int(missing.sum())} check results, e.g. "
+                         f"{current.loc[missing, INDEX_COLUMN].iloc[0]}")
+    return current.astype({"failing": bool, "incomplete": bool})[list(VERDICT_COLUMNS)]
+
+
+def outcome(frame: pd.DataFrame, verdicts: pd.DataFrame, *, data_docs_index: Path, run_name: str,
+            suites: tuple[str, ...], validated_rows: int) -> ChecksValidation:
+    """The validation of the whole table `frame` from one verdict per row (`current_verdicts`)."""
+    skipped = frame["result"] == NOT_EVALUATED
+    evaluated = frame.loc[~skipped, "check_code"].value_counts().to_dict()
+    not_evaluated = frame.loc[skipped, "check_code"].value_counts().to_dict()
+    codes = frame["check_code"].to_numpy()
+    failed = pd.Series(codes[verdicts["failing"].to_numpy()]).value_counts().to_dict()
+    incomplete = pd.Series(codes[verdicts["incomplete"].to_numpy()]).value_counts().to_dict()
+    counts = {code: CheckCounts(evaluated=int(evaluated.get(code, 0)), failed=int(failed.get(code, 0)),
+                                incomplete=int(incomplete.get(code, 0)),
+                                not_evaluated=int(not_evaluated.get(code, 0)))
+              for code in SUITE_NAMES}
+    failing = sorted(verdicts.loc[verdicts["failing"], INDEX_COLUMN])
+    return ChecksValidation(
+        success=not failing,
+        counts=counts,
+        failing_check_result_ids=tuple(failing),
+        incomplete_check_result_ids=tuple(sorted(verdicts.loc[verdicts["incomplete"], INDEX_COLUMN])),
+        data_docs_index=data_docs_index,
+        run_name=run_name,
+        suites=suites,
+        validated_rows=validated_rows,
+        row_verdicts=verdicts,
+    )

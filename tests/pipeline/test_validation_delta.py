@@ -1,0 +1,81 @@
+"""The validate_checks step validates only the check results that are new or changed since its last successful
+validation, keeps GX's verdict per row in the warehouse (pipeline_state.gx_validated_rows), returns the outcome
+of the whole table, and validates everything again when what the verdicts follow from changed (catalogue, Data
+Docs index). The check results table is written by hand (tests/warehouse/test_expectations_datasource.py's
+rows), so no dbt build is needed: its marts were not built by build_warehouse, so no run is skipped as a whole."""
+from __future__ import annotations
+
+import shutil
+from contextlib import closing
+
+import duckdb
+import pytest
+
+from expectations import validate_checks as full_validation
+from pipeline import steps
+from pipeline.config import load_settings
+from tests.warehouse.test_expectations_datasource import COLUMNS, ROWS, _warehouse
+
+pytestmark = pytest.mark.integration
+
+
+def _insert(path, rows):
+    with closing(duckdb.connect(str(path))) as con:
+        con.executemany(f"insert into marts.fct_check_results values ({', '.join('?' * len(COLUMNS))})", rows)
+
+
+def _stored_ids(path):
+    with closing(duckdb.connect(str(path), read_only=True)) as con:
+        return sorted(r[0] for r in con.execute(f"select check_result_id from {steps.VALIDATED_ROWS_STATE}").fetchall())
+
+
+def _whole_table_outcome(settings, run_name):
+    """What a full validation of the current table returns, as the step's dict (another Data Docs site)."""
+    validation = full_validation(settings.warehouse_path, settings.data_docs_path.parent / "full-docs",
+                                 context_dir=settings.data_docs_path.parent / "full-gx", run_name=run_name)
+    return {k: v for k, v in validation.to_dict().items() if k not in ("data_docs_index", "validated_rows")}
+
+
+def _comparable(outcome):
+    return {k: v for k, v in outcome.items() if k not in ("data_docs_index", "validated_rows", "skipped")}
+
+
+def test_only_new_or_changed_rows_are_validated_and_the_outcome_is_the_whole_tables(pipeline_env, monkeypatch,
+                                                                                    tmp_path):
+    settings = load_settings()
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    _warehouse(settings.warehouse_path, ROWS[:3])  # c-pass, c-fail, c-blank
+
+    first = steps.validate_checks({}, settings)
+    assert (first["skipped"], first["validated_rows"], first["failed"]) == (False, 3, 1)
+
+    _insert(settings.warehouse_path, ROWS[3:])  # c-text (fail), c-first
+    with closing(duckdb.connect(str(settings.warehouse_path))) as con:  # c-fail is fixed, c-blank leaves
+        con.execute("update marts.fct_check_results set result = 'pass', lhs = 11 where check_result_id = 'c-fail'")
+        con.execute("delete from marts.fct_check_results where check_result_id = 'c-blank'")
+    second = steps.validate_checks({}, settings)
+
+    assert second["validated_rows"] == 3  # c-fail (changed), c-text, c-first (new)
+    assert _stored_ids(settings.warehouse_path) == ["c-fail", "c-first", "c-pass", "c-text"]
+    assert _comparable(second) == _comparable(_whole_table_outcome(settings, second["run_name"]))
+    assert second["failed"] == 1 and second["counts"]["identity_4"]["failed"] == 0
+    assert second["counts"]["identity_3"] == {"evaluated": 0, "failed": 0, "incomplete": 0, "not_evaluated": 0}
+
+    index = settings.data_docs_path / "index.html"
+    before = index.read_bytes()
+    third = steps.validate_checks({}, settings)  # nothing changed: no checkpoint run, no page written
+    assert third["validated_rows"] == 0 and index.read_bytes() == before
+    assert _comparable(third) == _comparable(second | {"run_name": third["run_name"]})
+
+    catalogue = tmp_path / "check_catalogue.py"
+    from extract import check_catalogue
+    shutil.copy(check_catalogue.__file__, catalogue)
+    catalogue.write_text(catalogue.read_text(encoding="utf-8") + "\n# a changed catalogue\n", encoding="utf-8")
+    monkeypatch.setattr(check_catalogue, "__file__", str(catalogue))
+    assert steps.validate_checks({}, settings)["validated_rows"] == 4  # a new catalogue: every row again
+
+    assert steps.validate_checks({}, settings)["validated_rows"] == 0
+    index.unlink()
+    again = steps.validate_checks({}, settings)  # Data Docs lost: every row again, so they show them all
+    assert again["validated_rows"] == 4 and index.is_file()
+    assert _comparable(again) == _comparable(second | {"run_name": again["run_name"]})
