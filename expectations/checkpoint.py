@@ -16,7 +16,8 @@ from great_expectations.data_context.types.resource_identifiers import Expectati
 from .datasource import ASSET_NAME, DATASOURCE_NAME, INDEX_COLUMN, add_batch_definition, batch_parameters
 from .offline_docs import make_offline
 from .result import ExpectationRunError
-from .suites import SUITE_NAMES, add_or_update_suites
+from .suites import add_or_update_suites
+from .verdicts import SUITE_NAMES
 
 CHECKPOINT_NAME = "check_results"
 DATA_DOCS_SITE = "check_results"

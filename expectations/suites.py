@@ -20,7 +20,7 @@ from great_expectations.expectations.row_conditions import Column
 
 from extract.check_catalogue import CHECKS, FAILURE, INCOMPLETE, NOT_EVALUATED, PASS, WARNING, CheckSpec
 
-from .verdicts import FAIL_KIND, INCOMPLETE_KIND, SUITE_NAMES
+from .verdicts import FAIL_KIND, INCOMPLETE_KIND
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
