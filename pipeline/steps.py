@@ -276,11 +276,7 @@ def dbt_project_fingerprint(settings: Settings) -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    project = settings.dbt_project_dir
-    for path in sorted(project.rglob("*")):
-        relative = path.relative_to(project)
-        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
-            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    storage.add_files_to_digest(digest, settings.dbt_project_dir, skip=("target", "logs", "dbt_packages"))
     return digest.hexdigest()
 
 
@@ -428,9 +424,7 @@ def _validator_key(settings: Settings) -> str:
     gx_version = version("great_expectations")  # not `import great_expectations`: that alone takes seconds
     digest = hashlib.sha256(f"{gx_version}\0{settings.data_docs_path.resolve()}\0"
                             f"{settings.gx_context_path.resolve()}\0".encode())
-    package = Path(expectations.__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    storage.add_files_to_digest(digest, Path(expectations.__file__).parent, "*.py")
     digest.update(b"catalogue\0" + Path(check_catalogue.__file__).read_bytes())
     return digest.hexdigest()
 
@@ -630,9 +624,7 @@ def _publication_key(settings: Settings, name: str, shaping: list[Any]) -> str |
         return None
     digest = hashlib.sha256(f"{name}\0{warehouse_key}\0{version('duckdb')}\0{storage.extraction_version()}\0"
                             f"{_findings_state(settings)}\0{shaping!r}\0".encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    storage.add_files_to_digest(digest, Path(__file__).parent, "*.py")
     return digest.hexdigest()
 
 

@@ -72,11 +72,19 @@ def extraction_version() -> str:
     import extract
     from extract.result import EXTRACTOR_VERSION
 
-    package = Path(extract.__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    add_files_to_digest(digest, Path(extract.__file__).resolve().parent, "*.py")
     return f"{EXTRACTOR_VERSION}-{digest.hexdigest()[:12]}"
+
+
+def add_files_to_digest(digest, folder: Path, pattern: str = "*", skip: tuple[str, ...] = ()) -> None:
+    """Feed `digest` every file under `folder` matching `pattern` (but those under its top-level folders named
+    in `skip`), in path order: its path relative to `folder`, then its bytes. What a fingerprint of code or
+    of a project is made of, so that any file changed, added, removed or renamed changes it."""
+    for path in sorted(folder.rglob(pattern)):
+        relative = path.relative_to(folder)
+        if path.is_file() and relative.parts[0] not in skip:
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
 
 
 def extracted_key(sha256: str, version: str | None = None) -> str:
