@@ -79,7 +79,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class AirflowServices:
+class StartedService:
+    """A context manager over `start()` and `stop()`: stopped on leaving, and also when starting failed half-way
+    (whatever was started is stopped)."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class AirflowServices(StartedService):
     """Airflow's metadata DB, scheduler, dag-processor and api-server under `home`, on 127.0.0.1."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None, *, executor: str = "LocalExecutor",
@@ -126,17 +148,6 @@ class AirflowServices:
         self._client: httpx.Client | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
-    def __enter__(self) -> "AirflowServices":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     def start(self, timeout: float = 300) -> None:
         migrate = subprocess.run(["airflow", "db", "migrate"], env=self.env, capture_output=True, text=True,
                                  timeout=timeout)

@@ -16,15 +16,28 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from tests.support.airflow_services import free_port
+from tests.support.airflow_services import StartedService, free_port
 from tests.support.system_tools import postgres_bin_dir
 
 UNPRIVILEGED_USER = "nobody"
+
+
+def _end(process: subprocess.Popen | None, stop_signal: int, grace: float) -> None:
+    """Send `stop_signal` to a running process and wait `grace` seconds for it, then kill it."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(stop_signal)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(grace)
 
 
 def _wait(ready, what: str, timeout: float, log: Path) -> None:
@@ -37,7 +50,7 @@ def _wait(ready, what: str, timeout: float, log: Path) -> None:
     raise TimeoutError(f"{what} did not answer in {timeout:.0f}s\n{tail}")
 
 
-class PostgresCluster:
+class PostgresCluster(StartedService):
     """initdb + postgres on 127.0.0.1:<free port>, one database `airflow`; trust authentication (local only)."""
 
     def __init__(self, database: str = "airflow", user: str = "airflow"):
@@ -58,17 +71,6 @@ class PostgresCluster:
 
     def url(self, scheme: str = "postgresql+psycopg2") -> str:
         return f"{scheme}://{self.user}@127.0.0.1:{self.port}/{self.database}"
-
-    def __enter__(self) -> "PostgresCluster":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def start(self, timeout: float = 120) -> None:
         env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
@@ -112,17 +114,11 @@ class PostgresCluster:
 
     def stop(self, grace: float = 30) -> None:
         """Fast shutdown (SIGINT: disconnect the clients, stop), then the folder is removed."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(2)
-            try:
-                self.process.wait(grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(grace)
+        _end(self.process, signal.SIGINT, grace)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-class RedisServer:
+class RedisServer(StartedService):
     """redis-server on 127.0.0.1:<free port>, nothing persisted."""
 
     def __init__(self):
@@ -137,17 +133,6 @@ class RedisServer:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
-
-    def __enter__(self) -> "RedisServer":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def start(self, timeout: float = 60) -> None:
         log = self.log.open("ab")
@@ -170,11 +155,5 @@ class RedisServer:
             return False
 
     def stop(self, grace: float = 30) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(grace)
+        _end(self.process, signal.SIGTERM, grace)
         shutil.rmtree(self.root, ignore_errors=True)
