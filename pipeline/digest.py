@@ -7,11 +7,14 @@ Delivery (sinks, retries, undelivered messages) is pipeline/notify.py's.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any, Callable
+from itertools import chain
+from typing import Any, Callable, Iterable, Iterator, Union
 
 from extract.check_catalogue import CHECKS_BY_CODE, CheckSpec
 
-from .messages import Alert, Digest
+from .messages import Alert, Digest, DigestCounts, StreamedDigest
+
+AnyDigest = Union[Digest, StreamedDigest]
 
 
 def _identity_number(check_code: str | None) -> int | None:
@@ -81,31 +84,62 @@ def _headline(run_id: str, findings: int, agencies: int, by_severity: Counter, b
             "By check: " + ", ".join(f"{c} {n}" for c, n in sorted(by_check.items()))]
 
 
+def _agency_name(finding: dict[str, Any]) -> str:
+    return finding.get("agency") or "(agency not read)"
+
+
+def _subject(counts: DigestCounts) -> str:
+    failures = counts.by_severity.get("failure", 0)
+    return f"[transparency reports] {counts.total} new finding(s)" + (f", {failures} failure(s)" if failures else "")
+
+
+def digest_lines(run_id: str, counts: DigestCounts, findings_in_order: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The digest's text, line by line: the headline from `counts`, then one section per agency. The findings
+    must come by agency name ("(agency not read)" for none), then year (none as 0), check and scope (as text),
+    the order `findings.DIGEST_ORDER` gives in SQL."""
+    yield from _headline(run_id, counts.total, len(counts.by_agency), counts.by_severity, counts.by_check)
+    yield ""
+    yield "Checks:"
+    yield from (_check_line(CHECKS_BY_CODE[code]) for code in sorted(counts.by_check) if code in CHECKS_BY_CODE)
+    agency = None
+    for finding in findings_in_order:
+        if _agency_name(finding) != agency:
+            agency = _agency_name(finding)
+            yield ""
+            yield f"== {agency} ({sum(counts.by_agency[agency].values())})"
+        yield finding_line(finding)
+    yield ""
+    yield "Dismiss a finding: add `<fingerprint>,dismissed,<note>` to the review file (REVIEW_DECISIONS_PATH)."
+
+
+def _digest_order(finding: dict[str, Any]) -> tuple:
+    return _agency_name(finding), finding.get("year") or 0, finding["check_code"], str(finding.get("scope"))
+
+
 def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
-    """None when there is nothing new: a rerun with nothing new sends nothing."""
+    """The digest of findings in memory. None when there is nothing new: a rerun with nothing new sends nothing."""
     if not findings:
         return None
-    by_severity = Counter(f["severity"] for f in findings)
-    by_check = Counter(f["check_code"] for f in findings)
-    by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_agency: dict[str, Counter] = defaultdict(Counter)
     for finding in findings:
-        by_agency[finding.get("agency") or "(agency not read)"].append(finding)
-    lines = [
-        *_headline(run_id, len(findings), len(by_agency), by_severity, by_check),
-        "",
-        "Checks:",
-        *[_check_line(CHECKS_BY_CODE[code]) for code in sorted(by_check) if code in CHECKS_BY_CODE],
-    ]
-    for agency in sorted(by_agency):
-        items = by_agency[agency]
-        lines += ["", f"== {agency} ({len(items)})"]
-        lines += [finding_line(f) for f in sorted(items, key=lambda f: (f.get("year") or 0, f["check_code"],
-                                                                       str(f.get("scope"))))]
-    lines += ["", "Dismiss a finding: add `<fingerprint>,dismissed,<note>` to the review file (REVIEW_DECISIONS_PATH)."]
-    failures = by_severity.get("failure", 0)
-    subject = (f"[transparency reports] {len(findings)} new finding(s)"
-               + (f", {failures} failure(s)" if failures else ""))
-    return Digest(run_id, subject, "\n".join(lines), [alert_from_finding(f) for f in findings])
+        by_agency[_agency_name(finding)][finding["severity"]] += 1
+    counts = DigestCounts(len(findings), Counter(f["severity"] for f in findings),
+                          Counter(f["check_code"] for f in findings), dict(by_agency))
+    text = "\n".join(digest_lines(run_id, counts, sorted(findings, key=_digest_order)))
+    return Digest(run_id, _subject(counts), text, [alert_from_finding(f) for f in findings])
+
+
+def streamed_digest(run_id: str, counts: DigestCounts,
+                    findings_in_digest_order: Callable[[], Iterable[dict[str, Any]]],
+                    findings_in_alert_order: Callable[[], Iterable[dict[str, Any]]]) -> StreamedDigest | None:
+    """The same digest as `build_digest`, for findings read from the database on demand (pipeline/findings.py):
+    `counts` aggregated there, the findings read again for each sink, in the digest's order for its text and
+    in the alerts file's order for its alerts. None when there is nothing new."""
+    if not counts.total:
+        return None
+    return StreamedDigest(run_id, _subject(counts), counts,
+                          lines=lambda: digest_lines(run_id, counts, findings_in_digest_order()),
+                          alerts=lambda: (alert_from_finding(f) for f in findings_in_alert_order()))
 
 
 def technical_digest(run_id: str, dag_id: str, task_id: str, error: str, log_url: str | None = None) -> Digest:
@@ -124,26 +158,44 @@ def _part_label(part: int, parts: int) -> str:
     return f"(part {part}/{parts})\n"
 
 
-def message_parts(digest: Digest, cost: Cost, limit: int, max_parts: int, full_digest_at: str) -> list[str]:
+def message_parts(digest: AnyDigest, cost: Cost, limit: int, max_parts: int, full_digest_at: str) -> list[str]:
     """The digest's text as messages of at most `limit` each: the whole text when it fits; else split at line
     ends into at most `max_parts` messages, each headed "(part i/n)"; else one summary (counts by severity,
-    check and agency) that says where the full digest is."""
-    if cost(digest.text) <= limit:
-        return [digest.text]
-    chunks = _split_lines(digest.text, cost, limit - cost(_part_label(max_parts, max_parts)), most=max_parts + 1)
+    check and agency) that says where the full digest is.
+
+    The lines are read one by one and no further than needed: a digest of a hundred thousand findings is read up
+    to `max_parts` + 1 parts' worth (proof that it does not fit), never whole."""
+    return fit_message(digest, cost, limit, max_parts, full_digest_at)[0]
+
+
+def fit_message(digest: AnyDigest, cost: Cost, limit: int, max_parts: int,
+                full_digest_at: str) -> tuple[list[str], bool]:
+    """`message_parts`, and whether they are the summary (the digest did not fit in `max_parts`)."""
+    lines = digest.lines()
+    head: list[str] = []
+    used, newline = 0, cost("\n")
+    for line in lines:
+        used += (newline if head else 0) + cost(line)
+        head.append(line)
+        if used > limit:
+            break
+    else:
+        return ["\n".join(head)], False
+    chunks = _split_lines(chain(head, lines), cost, limit - cost(_part_label(max_parts, max_parts)),
+                          most=max_parts + 1)
     if len(chunks) <= max_parts:
-        return [_part_label(i, len(chunks)) + chunk for i, chunk in enumerate(chunks, start=1)]
-    return [digest_summary(digest, cost, limit, full_digest_at)]
+        return [_part_label(i, len(chunks)) + chunk for i, chunk in enumerate(chunks, start=1)], False
+    return [digest_summary(digest, cost, limit, full_digest_at)], True
 
 
-def _split_lines(text: str, cost: Cost, limit: int, most: int | None = None) -> list[str]:
+def _split_lines(lines: Iterable[str], cost: Cost, limit: int, most: int | None = None) -> list[str]:
     """Whole lines per chunk where they fit; a line longer than `limit` is cut between characters. With `most`,
     stops at that many chunks (a digest of thousands of findings is not split to the end to be summarised)."""
     chunks: list[str] = []
     current: list[str] = []
     used = 0
     newline = cost("\n")
-    for line in text.split("\n"):
+    for line in lines:
         for piece in _cut(line, cost, limit):
             size = cost(piece)
             if current and used + newline + size > limit:
@@ -172,22 +224,19 @@ def _cut(line: str, cost: Cost, limit: int) -> list[str]:
     return pieces
 
 
-def digest_summary(digest: Digest, cost: Cost, limit: int, full_digest_at: str) -> str:
+def digest_summary(digest: AnyDigest, cost: Cost, limit: int, full_digest_at: str) -> str:
     """A digest too long for a channel, told in one message within `limit`: the counts, the agencies with the most
     findings, and where the full digest is (the quality report)."""
-    if not digest.alerts:  # a technical alert: its start and its last line (the log's address), cut between
+    if not digest.alert_count:  # a technical alert: its start and its last line (the log's address), cut between
         *body, last = digest.text.split("\n")
         tail = f"\n… (cut to fit this channel: the whole text is in the digests folder of the pipeline's host)\n{last}"
         if not body or cost(tail) > limit // 2:
             body, tail = [digest.text], "\n… (cut to fit this channel)"
         return _cut("\n".join(body), cost, max(0, limit - cost(tail)))[0] + tail
     pointer = f"The full digest is too long for this channel; read it in the quality report: {full_digest_at}"
-    by_agency: dict[str, Counter] = defaultdict(Counter)
-    for alert in digest.alerts:
-        by_agency[alert.agency or "(agency not read)"][alert.severity or "?"] += 1
-    lines = [*_headline(digest.run_id, len(digest.alerts), len(by_agency),
-                        Counter(a.severity or "?" for a in digest.alerts),
-                        Counter(a.check_code or "?" for a in digest.alerts)),
+    counts = digest.counts
+    by_agency = counts.by_agency
+    lines = [*_headline(digest.run_id, counts.total, len(by_agency), counts.by_severity, counts.by_check),
              "", pointer, "", "Findings by agency:"]
     ranked = sorted(by_agency.items(), key=lambda item: (-sum(item[1].values()), item[0]))
     agency_lines = [f"- {agency}: {sum(counts.values())} ("

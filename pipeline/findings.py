@@ -26,10 +26,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+from .messages import DigestCounts
 
 log = logging.getLogger(__name__)
 
@@ -366,12 +369,46 @@ def _has_fct_findings(con) -> bool:
                             "and table_name = 'fct_findings' and table_catalog = current_database()").fetchone()[0])
 
 
+# the alerts file's order, and the digest text's (pipeline/digest.py `digest_lines`: by agency name, year, check,
+# scope as Python sorts them; DuckDB compares text by code point, as Python does); the fingerprint breaks ties
+ALERT_ORDER = "agency nulls last, year, check_code, scope, fingerprint"
+AGENCY_NAME_SQL = "coalesce(nullif(agency, ''), '(agency not read)')"
+DIGEST_ORDER = f"{AGENCY_NAME_SQL}, coalesce(year, 0), check_code, coalesce(scope, 'None'), {ALERT_ORDER}"
+FETCH_BATCH_ROWS = 2000
+
+
 def findings_to_alert(con) -> list[dict[str, Any]]:
     """Open findings nobody was told about since they (re)opened, and nobody dismissed."""
-    cursor = con.execute(f"select * from fct_findings where needs_alert "
-                         f"order by agency nulls last, year, check_code, scope")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return list(iter_findings_to_alert(con))
+
+
+def iter_findings_to_alert(con, order_by: str = ALERT_ORDER) -> Iterator[dict[str, Any]]:
+    """`findings_to_alert` one at a time, fetched in batches of FETCH_BATCH_ROWS on a cursor of its own (so
+    that several readings may be under way on one connection)."""
+    cursor = con.cursor()
+    try:
+        cursor.execute(f"select * from fct_findings where needs_alert order by {order_by}")
+        names = [d[0] for d in cursor.description]
+        while rows := cursor.fetchmany(FETCH_BATCH_ROWS):
+            for row in rows:
+                yield dict(zip(names, row))
+    finally:
+        cursor.close()
+
+
+def counts_to_alert(con) -> DigestCounts:
+    """The digest's counts of the findings to alert, aggregated in SQL."""
+    by_agency: dict[str, Counter] = {}
+    for agency, severity, count in con.execute(
+            f"select {AGENCY_NAME_SQL}, coalesce(severity, '?'), count(*) from fct_findings where needs_alert "
+            f"group by all").fetchall():
+        by_agency.setdefault(agency, Counter())[severity] = count
+    by_check = Counter(dict(con.execute("select coalesce(check_code, '?'), count(*) from fct_findings "
+                                        "where needs_alert group by all").fetchall()))
+    by_severity: Counter = Counter()
+    for counts in by_agency.values():
+        by_severity.update(counts)
+    return DigestCounts(sum(by_severity.values()), by_severity, by_check, by_agency)
 
 
 def mark_alerted(con, fingerprints: list[str], now: datetime | None = None) -> None:
@@ -381,6 +418,17 @@ def mark_alerted(con, fingerprints: list[str], now: datetime | None = None) -> N
     con.execute("update findings_history set alerted_at = ? where fingerprint in (select unnest(?::varchar[]))",
                 [now, list(fingerprints)])
     _rebuild_fct_findings(con)
+
+
+def mark_findings_to_alert_alerted(con, now: datetime | None = None) -> int:
+    """Mark alerted every finding `findings_to_alert` gives (those a digest just carried), in one UPDATE.
+    Returns how many."""
+    now = now or _now()
+    (marked,) = con.execute("update findings_history set alerted_at = ? where fingerprint in "
+                            "(select fingerprint from fct_findings where needs_alert)", [now]).fetchone()
+    if marked:
+        _rebuild_fct_findings(con)
+    return marked
 
 
 def all_findings(con) -> list[dict[str, Any]]:

@@ -39,12 +39,13 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 from urllib.parse import quote_plus, urlsplit
 
 from .config import Settings, load_settings
-from .digest import message_parts, technical_digest
+from .digest import AnyDigest, fit_message, message_parts, technical_digest
 from .messages import Digest
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 class Sink(Protocol):
     name: str
 
-    def send(self, digest: Digest) -> None: ...
+    def send(self, digest: AnyDigest) -> None: ...
 
 
 def _now_iso() -> str:
@@ -74,28 +75,38 @@ class FileSink:
         self.path = Path(path)
         self.digest_dir = Path(digest_dir) if digest_dir is not None else None
 
-    def send(self, digest: Digest) -> None:
+    def send(self, digest: AnyDigest) -> None:
+        """Written as the alerts come (a streamed digest's, in batches from the findings database), never
+        gathered first."""
         sent_at = _now_iso()
         if self.digest_dir is not None:
             self._write_copy(digest, sent_at)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if digest.alerts:
-            lines = [{**a.to_dict(), "run_id": digest.run_id, "sent_at": sent_at} for a in digest.alerts]
-        else:
-            lines = [{"kind": digest.kind, "run_id": digest.run_id, "subject": digest.subject,
-                      "message": digest.text, "sent_at": sent_at}]
         with self.path.open("a", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+            if not digest.alert_count:
+                fh.write(_json_line({"kind": digest.kind, "run_id": digest.run_id, "subject": digest.subject,
+                                     "message": digest.text, "sent_at": sent_at}))
+            fh.writelines(_json_line({**a.to_dict(), "run_id": digest.run_id, "sent_at": sent_at})
+                          for a in digest.iter_alerts())
 
-    def _write_copy(self, digest: Digest, sent_at: str) -> None:
+    def _write_copy(self, digest: AnyDigest, sent_at: str) -> None:
         self.digest_dir.mkdir(parents=True, exist_ok=True)
         stem = f"{digest.kind}-{_safe_name(digest.run_id)}"
-        (self.digest_dir / f"{stem}.txt").write_text(digest.text + "\n", encoding="utf-8")
-        record = {"run_id": digest.run_id, "kind": digest.kind, "subject": digest.subject, "sent_at": sent_at,
-                  "fingerprints": [a.fingerprint or a.alert_id for a in digest.alerts], "text_file": f"{stem}.txt"}
+        with (self.digest_dir / f"{stem}.txt").open("w", encoding="utf-8") as fh:
+            fh.writelines(line + "\n" for line in digest.lines())
+        # the record {run_id, kind, subject, sent_at, fingerprints, text_file} as json.dumps writes it, the
+        # fingerprints written one by one
+        head = json.dumps({"run_id": digest.run_id, "kind": digest.kind, "subject": digest.subject,
+                           "sent_at": sent_at}, ensure_ascii=False)[:-1]
+        fingerprints = (json.dumps(a.fingerprint or a.alert_id, ensure_ascii=False) for a in digest.iter_alerts())
         with (self.digest_dir / "digests.jsonl").open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.write(head + ', "fingerprints": [')
+            fh.writelines(chain([next(fingerprints, "")], (", " + fp for fp in fingerprints)))
+            fh.write('], "text_file": ' + json.dumps(f"{stem}.txt", ensure_ascii=False) + "}\n")
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False) + "\n"
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
@@ -124,8 +135,12 @@ def _json_bytes(text: str) -> int:
     return len(json.dumps(text, ensure_ascii=False).encode("utf-8")) - 2
 
 
-def _digest_key(digest: Digest) -> str:
-    return hashlib.sha256(f"{digest.run_id}\0{digest.kind}\0{digest.text}".encode("utf-8")).hexdigest()
+def _digest_key(digest: AnyDigest) -> str:
+    """sha256 of run, kind and text, the text hashed line by line."""
+    key = hashlib.sha256(f"{digest.run_id}\0{digest.kind}\0".encode("utf-8"))
+    for number, line in enumerate(digest.lines()):
+        key.update((f"\n{line}" if number else line).encode("utf-8"))
+    return key.hexdigest()
 
 
 class ChatSink:
@@ -149,24 +164,30 @@ class ChatSink:
     def safe_url(self) -> str:
         return _safe_url(self.url)
 
-    def payload(self, digest: Digest, text: str, part: int, parts: int) -> dict[str, Any]:
+    def payload(self, digest: AnyDigest, text: str, part: int, parts: int) -> dict[str, Any]:
         raise NotImplementedError
 
-    def text_limit(self, digest: Digest) -> int:
+    def text_limit(self, digest: AnyDigest) -> int:
         """What is left of `limit` for the text: all of it, or (`cost` measuring JSON bytes) what the rest of the
         body leaves."""
         if self.cost is not _json_bytes:
             return self.limit
         return self.limit - len(json.dumps(self.envelope(digest), ensure_ascii=False).encode("utf-8"))
 
-    def envelope(self, digest: Digest) -> dict[str, Any]:
+    def envelope(self, digest: AnyDigest) -> dict[str, Any]:
         """The body around an empty text, at its largest."""
         return self.payload(digest, "", 0, 1)
 
-    def texts(self, digest: Digest) -> list[str]:
+    def texts(self, digest: AnyDigest) -> list[str]:
         return message_parts(digest, self.cost, self.text_limit(digest), self.max_parts, self.full_digest_at)
 
-    def send(self, digest: Digest) -> None:
+    def summary_if_too_long(self, digest: AnyDigest) -> str | None:
+        """The one summary this channel gets of a digest too long for its parts; None when it gets the digest."""
+        texts, summarised = fit_message(digest, self.cost, self.text_limit(digest), self.max_parts,
+                                        self.full_digest_at)
+        return texts[0] if summarised else None
+
+    def send(self, digest: AnyDigest) -> None:
         texts = self.texts(digest)
         key = _digest_key(digest)
         for part in range(self._parts_sent.get(key, 0), len(texts)):
@@ -174,10 +195,10 @@ class ChatSink:
             self._parts_sent[key] = part + 1
         self._parts_sent.pop(key, None)
 
-    def parts_delivered(self, digest: Digest) -> int:
+    def parts_delivered(self, digest: AnyDigest) -> int:
         return self._parts_sent.get(_digest_key(digest), 0)
 
-    def resume(self, digest: Digest, parts_delivered: int) -> None:
+    def resume(self, digest: AnyDigest, parts_delivered: int) -> None:
         """Parts of `digest` an earlier run delivered: not sent again."""
         if parts_delivered:
             self._parts_sent[_digest_key(digest)] = parts_delivered
@@ -211,17 +232,27 @@ class ChatSink:
 class WebhookSink(ChatSink):
     """A Slack-compatible incoming webhook: POST {"text": ..., "kind": ..., "alerts": [...]} as JSON. Slack
     truncates a text past 40,000 characters: a longer digest goes in parts, each with the alerts whose lines it
-    holds (and "part", "parts" fields)."""
+    holds (and "part", "parts" fields); a summary carries none (they are in the alerts file and the quality
+    report)."""
 
     name = "webhook"
     limit = 40_000  # characters of "text"
 
-    def payload(self, digest: Digest, text: str, part: int, parts: int) -> dict[str, Any]:
+    def payload(self, digest: AnyDigest, text: str, part: int, parts: int) -> dict[str, Any]:
         if parts == 1:
-            return {"text": text, "kind": digest.kind, "alerts": [a.to_dict() for a in digest.alerts]}
+            return {"text": text, "kind": digest.kind, "alerts": _alerts_in(digest, text)}
         texts = self.texts(digest)
-        alerts = [a.to_dict() for a in digest.alerts if _part_of(a, texts) == part]
+        alerts = [a.to_dict() for a in digest.iter_alerts() if _part_of(a, texts) == part]
         return {"text": text, "kind": digest.kind, "alerts": alerts, "part": part + 1, "parts": parts}
+
+
+def _alerts_in(digest: AnyDigest, text: str) -> list[dict[str, Any]]:
+    """The alerts whose line `text` holds: all of a digest sent whole, none of a summary (which lists no
+    finding, so its alerts are not even read)."""
+    if "fingerprint " not in text:
+        return []
+    text += "\n"
+    return [a.to_dict() for a in digest.iter_alerts() if f"fingerprint {a.fingerprint or a.alert_id}\n" in text]
 
 
 def _part_of(alert: Any, texts: list[str]) -> int:
@@ -265,7 +296,7 @@ class DingTalkSink(_RobotSink):
         sign = dingtalk_sign(timestamp, self.secret)
         return f"{self.url}{'&' if urlsplit(self.url).query else '?'}timestamp={timestamp}&sign={quote_plus(sign)}"
 
-    def payload(self, digest: Digest, text: str, part: int, parts: int) -> dict[str, Any]:
+    def payload(self, digest: AnyDigest, text: str, part: int, parts: int) -> dict[str, Any]:
         return {"msgtype": "text", "text": {"content": text}}
 
 
@@ -281,7 +312,7 @@ class WeComSink(_RobotSink):
     limit = 4096
     cost = staticmethod(_utf8_bytes)
 
-    def payload(self, digest: Digest, text: str, part: int, parts: int) -> dict[str, Any]:
+    def payload(self, digest: AnyDigest, text: str, part: int, parts: int) -> dict[str, Any]:
         return {"msgtype": "markdown", "markdown": {"content": text}}
 
 
@@ -298,13 +329,13 @@ class FeishuSink(_RobotSink):
         super().__init__(url, **kwargs)
         self.secret = secret
 
-    def envelope(self, digest: Digest) -> dict[str, Any]:
+    def envelope(self, digest: AnyDigest) -> dict[str, Any]:
         envelope = super().envelope(digest)
         if self.secret:  # what post() adds: a 10-digit timestamp, a base64 SHA-256
             envelope.update(timestamp="9" * 10, sign="=" * 44)
         return envelope
 
-    def payload(self, digest: Digest, text: str, part: int, parts: int) -> dict[str, Any]:
+    def payload(self, digest: AnyDigest, text: str, part: int, parts: int) -> dict[str, Any]:
         return {"msg_type": "text", "content": {"text": text}}
 
     def post(self, payload: dict[str, Any]) -> None:
@@ -320,31 +351,43 @@ def feishu_sign(timestamp: str, secret: str) -> str:
 
 
 class SmtpSink:
-    """One mail per digest. TLS, implicit (`use_ssl`, SMTPS) or by STARTTLS, verifies the server's certificate
-    and name against the system's CAs or `ca_file`; a login (`user`) is only sent over TLS."""
+    """One mail per digest: its whole text, or, for a digest over `limit` UTF-8 bytes, the summary a chat channel
+    gets (digest.py `digest_summary`). TLS, implicit (`use_ssl`, SMTPS) or by STARTTLS, verifies the server's
+    certificate and name against the system's CAs or `ca_file`; a login (`user`) is only sent over TLS."""
 
     name = "smtp"
+    # Postfix refuses a mail over 10,240,000 bytes by default (message_size_limit); base64 makes the text 4/3
+    # longer, so 7 MB of UTF-8 text is about 9.5 MB of mail
+    limit = 7_000_000
 
     def __init__(self, host: str, port: int, sender: str, recipients: Iterable[str], starttls: bool = False,
                  timeout: float = 10.0, use_ssl: bool = False, user: str = "", password: str = "",
-                 ca_file: str = ""):
+                 ca_file: str = "", full_digest_at: str = "the quality report"):
         self.host, self.port, self.sender = host, port, sender
         self.recipients = list(recipients)
         self.starttls, self.use_ssl = starttls, use_ssl
         self.user, self.password = user, password
         self.ca_file = ca_file
         self.timeout = timeout
+        self.full_digest_at = full_digest_at
+
+    def fit(self, digest: AnyDigest) -> tuple[list[str], bool]:
+        return fit_message(digest, _utf8_bytes, self.limit, 1, self.full_digest_at)
+
+    def summary_if_too_long(self, digest: AnyDigest) -> str | None:
+        texts, summarised = self.fit(digest)
+        return texts[0] if summarised else None
 
     def _tls_context(self) -> ssl.SSLContext:
         # smtplib's own default context verifies nothing; this one checks the chain and the host name
         return ssl.create_default_context(cafile=self.ca_file or None)
 
-    def send(self, digest: Digest) -> None:
+    def send(self, digest: AnyDigest) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = ", ".join(self.recipients)
         message["Subject"] = digest.subject
-        message.set_content(digest.text)
+        message.set_content(self.fit(digest)[0][0])
         if self.use_ssl:
             connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._tls_context())
         else:
@@ -374,7 +417,8 @@ def sinks_from_settings(settings: Settings) -> list[Sink]:
     if settings.smtp_host and settings.smtp_to:
         sinks.append(SmtpSink(settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_to,
                               settings.smtp_starttls, use_ssl=settings.smtp_ssl, user=settings.smtp_user,
-                              password=settings.smtp_password, ca_file=settings.smtp_ca_file))
+                              password=settings.smtp_password, ca_file=settings.smtp_ca_file,
+                              full_digest_at=chat["full_digest_at"]))
     return sinks
 
 
@@ -393,7 +437,7 @@ def with_retries(action: Callable[[], None], attempts: int, delay: float, what: 
     return error
 
 
-def deliver(digest: Digest | None, sinks: list[Sink], undelivered: str | Path, attempts: int = 3,
+def deliver(digest: AnyDigest | None, sinks: list[Sink], undelivered: str | Path, attempts: int = 3,
             retry_delay: float = 1.0) -> dict[str, Any]:
     """Send what earlier runs could not deliver, then `digest` (if any) to every sink, each with retries.
 
@@ -478,8 +522,13 @@ def retry_undelivered(sinks: list[Sink], path: Path, attempts: int = 3, retry_de
             "still_undelivered": sum(Digest.from_dict(entry).size for entry in remaining)}
 
 
-def _keep_undelivered(path: Path, sink: Sink, error: Exception, digest: Digest) -> None:
-    entry = {"sink": sink.name, "error": str(error), "failed_at": _now_iso(), **digest.to_dict()}
+def _keep_undelivered(path: Path, sink: Sink, error: Exception, digest: AnyDigest) -> None:
+    """A digest the sink would only get as a summary is kept as that summary (without alerts): what the next run
+    sends it again, and small however many findings the digest has."""
+    summary = getattr(sink, "summary_if_too_long", lambda digest: None)(digest)
+    kept = (Digest(digest.run_id, digest.subject, summary, kind=digest.kind).to_dict() if summary is not None
+            else digest.to_dict())
+    entry = {"sink": sink.name, "error": str(error), "failed_at": _now_iso(), **kept}
     if isinstance(sink, ChatSink) and sink.parts_delivered(digest):
         entry["parts_delivered"] = sink.parts_delivered(digest)  # of a digest sent in parts: those not to repeat
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -487,7 +536,7 @@ def _keep_undelivered(path: Path, sink: Sink, error: Exception, digest: Digest) 
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
-def deliver_from_settings(digest: Digest | None, settings: Settings, sinks: list[Sink] | None = None) -> dict[str, Any]:
+def deliver_from_settings(digest: AnyDigest | None, settings: Settings, sinks: list[Sink] | None = None) -> dict[str, Any]:
     return deliver(digest, sinks if sinks is not None else sinks_from_settings(settings), settings.undelivered_path,
                    settings.notify_retries, settings.notify_retry_delay_seconds)
 

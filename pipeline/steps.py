@@ -32,7 +32,7 @@ from extract import ExtractOptions, extract_bytes
 
 from . import corrections, findings, publish, storage
 from .config import Settings, load_settings
-from .digest import build_digest
+from .digest import streamed_digest
 from .inbox import InboxItem, discover_inbox, read_item, write_skipped
 from .landing import ExtractedDocument, load_stored_results
 from .notify import deliver_from_settings
@@ -536,21 +536,26 @@ def notify_maintainers(recorded: dict[str, Any] | None = None, settings: Setting
     """Send ONE digest of the new or reopened findings nobody dismissed through every sink (alerts file,
     webhook, SMTP); nothing new, no digest.
 
+    Memory does not grow with the findings: the digest's counts are aggregated in SQL, and its lines and alerts
+    are read from the findings database in batches for each sink (pipeline/digest.py `streamed_digest`).
     Delivery is pipeline/notify.py's: digests a sink could not take earlier are sent again first."""
     settings = settings or load_settings()
     run_name = _run_name(recorded)
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
-        to_alert = findings.findings_to_alert(con)
-        digest = build_digest(to_alert, run_name)
+        digest = streamed_digest(
+            run_name, findings.counts_to_alert(con),
+            findings_in_digest_order=lambda: findings.iter_findings_to_alert(con, findings.DIGEST_ORDER),
+            findings_in_alert_order=lambda: findings.iter_findings_to_alert(con))
         delivery = deliver_from_settings(digest, settings)
-        # the file sink is the record: once it holds the digest the findings were alerted; a failed
+        # the file sink is the record: once it holds the digest the findings were alerted (the findings to
+        # alert are still those it wrote: nothing else changes the findings database meanwhile); a failed
         # webhook/SMTP delivery stays in the undelivered file and in this step's outcome
         if digest is not None and "file" in delivery["delivered"]:
-            findings.mark_alerted(con, [f["fingerprint"] for f in to_alert])
+            findings.mark_findings_to_alert_alerted(con)
     if delivery["failed"]:
         log.error("findings digest not delivered to %s (kept in %s)", sorted(delivery["failed"]),
                   settings.undelivered_path)
-    outcome = {"run_name": run_name, "alerted": len(to_alert) if digest else 0, **delivery}
+    outcome = {"run_name": run_name, "alerted": digest.alert_count if digest else 0, **delivery}
     log.info("alerts: %s", outcome)
     return outcome
 
