@@ -131,15 +131,18 @@ def build_digest(findings: list[dict[str, Any]], run_id: str) -> Digest | None:
 
 def streamed_digest(run_id: str, counts: DigestCounts,
                     findings_in_digest_order: Callable[[], Iterable[dict[str, Any]]],
-                    findings_in_alert_order: Callable[[], Iterable[dict[str, Any]]]) -> StreamedDigest | None:
+                    findings_in_alert_order: Callable[[], Iterable[dict[str, Any]]],
+                    fingerprints: Callable[[], Iterable[str]] | None = None) -> StreamedDigest | None:
     """The same digest as `build_digest`, for findings read from the database on demand (pipeline/findings.py):
     `counts` aggregated there, the findings read again for each sink, in the digest's order for its text and
-    in the alerts file's order for its alerts. None when there is nothing new."""
+    in the alerts file's order for its alerts (`fingerprints`, when given, reads theirs alone in that order).
+    None when there is nothing new."""
     if not counts.total:
         return None
     return StreamedDigest(run_id, _subject(counts), counts,
                           lines=lambda: digest_lines(run_id, counts, findings_in_digest_order()),
-                          alerts=lambda: (alert_from_finding(f) for f in findings_in_alert_order()))
+                          alerts=lambda: (alert_from_finding(f) for f in findings_in_alert_order()),
+                          fingerprints=fingerprints or (lambda: (f["fingerprint"] for f in findings_in_alert_order())))
 
 
 def technical_digest(run_id: str, dag_id: str, task_id: str, error: str, log_url: str | None = None) -> Digest:

@@ -396,6 +396,17 @@ def iter_findings_to_alert(con, order_by: str = ALERT_ORDER) -> Iterator[dict[st
         cursor.close()
 
 
+def iter_fingerprints_to_alert(con) -> Iterator[str]:
+    """The fingerprints of `findings_to_alert`, in its order, in batches."""
+    cursor = con.cursor()
+    try:
+        cursor.execute(f"select fingerprint from fct_findings where needs_alert order by {ALERT_ORDER}")
+        while rows := cursor.fetchmany(FETCH_BATCH_ROWS):
+            yield from (row[0] for row in rows)
+    finally:
+        cursor.close()
+
+
 def counts_to_alert(con) -> DigestCounts:
     """The digest's counts of the findings to alert, aggregated in SQL."""
     by_agency: dict[str, Counter] = {}

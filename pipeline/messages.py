@@ -2,13 +2,13 @@
 
 A `StreamedDigest` is the same message read from the findings database on demand (its lines and alerts are
 produced again for each sink, in batches) so that a run with a hundred thousand findings does not hold them all
-in memory; the sinks read either kind through `lines()`, `iter_alerts()`, `alert_count` and `counts`.
+in memory; the sinks read either kind through `lines()`, `iter_alerts()`, `fingerprints()`, `alert_count` and `counts`.
 pipeline/digest.py writes them, pipeline/notify.py delivers them; both import these types from here.
 """
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 
@@ -41,7 +41,9 @@ class Alert:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # what dataclasses.asdict gives (every field is a scalar), without its deep copies: a first run writes
+        # a hundred thousand of these
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,9 @@ class Digest:
     def iter_alerts(self) -> Iterator[Alert]:
         return iter(self.alerts)
 
+    def fingerprints(self) -> Iterator[str]:
+        return (a.fingerprint or a.alert_id for a in self.alerts)
+
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "kind": self.kind, "subject": self.subject, "text": self.text,
                 "alerts": [a.to_dict() for a in self.alerts]}
@@ -112,9 +117,9 @@ class StreamedDigest:
     kind = "findings"
 
     def __init__(self, run_id: str, subject: str, counts: DigestCounts, lines: Callable[[], Iterator[str]],
-                 alerts: Callable[[], Iterator[Alert]]):
+                 alerts: Callable[[], Iterator[Alert]], fingerprints: Callable[[], Iterator[str]]):
         self.run_id, self.subject, self.counts = run_id, subject, counts
-        self._lines, self._alerts = lines, alerts
+        self._lines, self._alerts, self._fingerprints = lines, alerts, fingerprints
 
     @property
     def alert_count(self) -> int:
@@ -129,6 +134,10 @@ class StreamedDigest:
 
     def iter_alerts(self) -> Iterator[Alert]:
         return self._alerts()
+
+    def fingerprints(self) -> Iterator[str]:
+        """The alerts' fingerprints, in their order, without making the alerts."""
+        return self._fingerprints()
 
     @property
     def text(self) -> str:

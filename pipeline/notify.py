@@ -98,7 +98,7 @@ class FileSink:
         # fingerprints written one by one
         head = json.dumps({"run_id": digest.run_id, "kind": digest.kind, "subject": digest.subject,
                            "sent_at": sent_at}, ensure_ascii=False)[:-1]
-        fingerprints = (json.dumps(a.fingerprint or a.alert_id, ensure_ascii=False) for a in digest.iter_alerts())
+        fingerprints = (json.dumps(fingerprint, ensure_ascii=False) for fingerprint in digest.fingerprints())
         with (self.digest_dir / "digests.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(head + ', "fingerprints": [')
             fh.writelines(chain([next(fingerprints, "")], (", " + fp for fp in fingerprints)))

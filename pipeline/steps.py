@@ -545,7 +545,8 @@ def notify_maintainers(recorded: dict[str, Any] | None = None, settings: Setting
         digest = streamed_digest(
             run_name, findings.counts_to_alert(con),
             findings_in_digest_order=lambda: findings.iter_findings_to_alert(con, findings.DIGEST_ORDER),
-            findings_in_alert_order=lambda: findings.iter_findings_to_alert(con))
+            findings_in_alert_order=lambda: findings.iter_findings_to_alert(con),
+            fingerprints=lambda: findings.iter_fingerprints_to_alert(con))
         delivery = deliver_from_settings(digest, settings)
         # the file sink is the record: once it holds the digest the findings were alerted (the findings to
         # alert are still those it wrote: nothing else changes the findings database meanwhile); a failed
