@@ -2,6 +2,8 @@
 dismissed), grouped by agency, with counts by check and severity, each check explained by the catalogue
 (extract/check_catalogue.py); the technical alert of a failed task; and a digest fitted to a chat channel's size
 limit (`message_parts`: in parts, or one summary pointing to the quality report).
+`build_digest` makes it from findings in memory; `streamed_digest`, the same text and alerts, from findings read
+on demand (the run's step, pipeline/steps.py `notify_maintainers`), with the counts aggregated in SQL.
 Delivery (sinks, retries, undelivered messages) is pipeline/notify.py's.
 """
 from __future__ import annotations

@@ -11,14 +11,18 @@ the same sinks:
   wecom    `WECOM_WEBHOOK_URL`: a WeCom group robot, markdown;
   feishu   `FEISHU_WEBHOOK_URL` (+ `FEISHU_SECRET`): a Feishu custom bot, signed requests;
   smtp     `SMTP_HOST` + `SMTP_TO`: one mail per digest (SMTP_SSL or SMTP_STARTTLS with certificate checks,
-           SMTP_USER/SMTP_PASSWORD).
+           SMTP_USER/SMTP_PASSWORD); a digest over 7 MB goes as the summary.
 The chat channels limit a message's size (Slack 40,000 characters, DingTalk 20,000 bytes, Feishu a 20 KB body,
 WeCom 4096 bytes): a longer digest goes as up to `NOTIFY_MAX_PARTS` messages, or else as one summary that
-points to the quality report (`QUALITY_REPORT_URL`). A webhook answering 3xx did not take the message: redirects
-are not followed, the delivery failed.
+points to the quality report (`QUALITY_REPORT_URL`; the webhook's summary carries no alerts). A webhook
+answering 3xx did not take the message: redirects are not followed, the delivery failed.
+The sinks read a digest through `lines()`, `iter_alerts()`, `fingerprints()` and `counts`, never gathering
+them: a streamed digest (messages.py `StreamedDigest`) of a hundred thousand findings is written and summarised
+in memory that does not grow with it.
 Each delivery is retried (`NOTIFY_RETRIES`, `NOTIFY_RETRY_DELAY_SECONDS`); a sink that still fails is logged,
-named in the outcome, and the digest it did not take is appended to `<alerts file stem>.undelivered.jsonl`.
-Every later delivery first sends those digests to their sink again and keeps only the ones still undelivered.
+named in the outcome, and the digest it did not take is appended to `<alerts file stem>.undelivered.jsonl` (for
+a sink that would get the summary, that summary alone, without alerts). Every later delivery first sends those
+digests to their sink again and keeps only the ones still undelivered.
 
 A webhook URL usually carries a token: it never appears in errors, logs or the undelivered file (only its
 scheme and host do); nor do the robots' secrets and signatures.
