@@ -32,8 +32,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from .messages import DigestCounts
-
 log = logging.getLogger(__name__)
 
 WAREHOUSE_ALIAS = "warehouse"
@@ -407,8 +405,9 @@ def iter_fingerprints_to_alert(con) -> Iterator[str]:
         cursor.close()
 
 
-def counts_to_alert(con) -> DigestCounts:
-    """The digest's counts of the findings to alert, aggregated in SQL."""
+def counts_to_alert(con) -> tuple[dict[str, Counter], Counter]:
+    """What the digest counts of the findings to alert, aggregated in SQL: by agency name (each by severity), and
+    by check (messages.py `DigestCounts.of_agencies` makes the digest's counts of them)."""
     by_agency: dict[str, Counter] = {}
     for agency, severity, count in con.execute(
             f"select {AGENCY_NAME_SQL}, coalesce(severity, '?'), count(*) from fct_findings where needs_alert "
@@ -416,10 +415,7 @@ def counts_to_alert(con) -> DigestCounts:
         by_agency.setdefault(agency, Counter())[severity] = count
     by_check = Counter(dict(con.execute("select coalesce(check_code, '?'), count(*) from fct_findings "
                                         "where needs_alert group by all").fetchall()))
-    by_severity: Counter = Counter()
-    for counts in by_agency.values():
-        by_severity.update(counts)
-    return DigestCounts(sum(by_severity.values()), by_severity, by_check, by_agency)
+    return by_agency, by_check
 
 
 def mark_alerted(con, fingerprints: list[str], now: datetime | None = None) -> None:

@@ -57,6 +57,13 @@ class DigestCounts:
     by_agency: dict[str, Counter]
 
     @classmethod
+    def of_agencies(cls, by_agency: dict[str, Counter], by_check: Counter) -> DigestCounts:
+        by_severity: Counter = Counter()
+        for counts in by_agency.values():
+            by_severity.update(counts)
+        return cls(sum(by_severity.values()), by_severity, by_check, by_agency)
+
+    @classmethod
     def of_alerts(cls, alerts: list[Alert]) -> DigestCounts:
         by_agency: dict[str, Counter] = {}
         for alert in alerts:

@@ -35,6 +35,7 @@ from .config import Settings, load_settings
 from .digest import streamed_digest
 from .inbox import InboxItem, discover_inbox, read_item, write_skipped
 from .landing import ExtractedDocument, load_stored_results
+from .messages import DigestCounts
 from .notify import deliver_from_settings
 from .quality_report import write_quality_report
 
@@ -551,7 +552,7 @@ def notify_maintainers(recorded: dict[str, Any] | None = None, settings: Setting
     run_name = _run_name(recorded)
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
         digest = streamed_digest(
-            run_name, findings.counts_to_alert(con),
+            run_name, DigestCounts.of_agencies(*findings.counts_to_alert(con)),
             findings_in_digest_order=lambda: findings.iter_findings_to_alert(con, findings.DIGEST_ORDER),
             findings_in_alert_order=lambda: findings.iter_findings_to_alert(con),
             fingerprints=lambda: findings.iter_fingerprints_to_alert(con))

@@ -12,7 +12,8 @@ import pytest
 
 from pipeline import findings, steps
 from pipeline.config import load_settings
-from pipeline.digest import alert_from_finding, build_digest, message_parts, streamed_digest
+from pipeline.digest import build_digest, message_parts, streamed_digest
+from pipeline.messages import DigestCounts
 from pipeline.notify import deliver_from_settings
 from tests.support.receivers import RobotReceiver, WebhookReceiver, free_port
 
@@ -116,7 +117,7 @@ def test_deciding_fits_or_summary_reads_the_lines_no_further_than_max_parts_plus
                 read.append(finding["fingerprint"])
                 yield finding
 
-        digest = streamed_digest("run-big", findings.counts_to_alert(con),
+        digest = streamed_digest("run-big", DigestCounts.of_agencies(*findings.counts_to_alert(con)),
                                  lambda: counted(findings.DIGEST_ORDER), lambda: counted(findings.ALERT_ORDER))
         whole = build_digest(findings.findings_to_alert(con), "run-big")
         assert digest.text == whole.text and digest.subject == whole.subject
