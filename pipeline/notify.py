@@ -43,7 +43,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from email.message import EmailMessage
-from itertools import chain
+from itertools import chain, islice, zip_longest
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 from urllib.parse import quote_plus, urlsplit
@@ -251,12 +251,11 @@ class WebhookSink(ChatSink):
 
 
 def _alerts_in(digest: AnyDigest, text: str) -> list[dict[str, Any]]:
-    """The alerts whose line `text` holds: all of a digest sent whole, none of a summary (which lists no
-    finding, so its alerts are not even read)."""
-    if "fingerprint " not in text:
-        return []
-    text += "\n"
-    return [a.to_dict() for a in digest.iter_alerts() if f"fingerprint {a.fingerprint or a.alert_id}\n" in text]
+    """All the alerts of a digest sent whole; none with its summary (which lists no finding), so that the alerts
+    of a digest too long for the channel are not even read."""
+    whole = text.split("\n")
+    sent_whole = all(ours == theirs for ours, theirs in zip_longest(whole, islice(digest.lines(), len(whole) + 1)))
+    return [a.to_dict() for a in digest.iter_alerts()] if sent_whole else []
 
 
 def _part_of(alert: Any, texts: list[str]) -> int:
