@@ -539,7 +539,8 @@ def _keep_undelivered(path: Path, sink: Sink, error: Exception, digest: AnyDiges
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
-def deliver_from_settings(digest: AnyDigest | None, settings: Settings, sinks: list[Sink] | None = None) -> dict[str, Any]:
+def deliver_from_settings(digest: AnyDigest | None, settings: Settings,
+                          sinks: list[Sink] | None = None) -> dict[str, Any]:
     return deliver(digest, sinks if sinks is not None else sinks_from_settings(settings), settings.undelivered_path,
                    settings.notify_retries, settings.notify_retry_delay_seconds)
 

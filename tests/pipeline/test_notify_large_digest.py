@@ -1,9 +1,11 @@
 """A first run with thousands of findings: notify_maintainers streams the digest from the findings database. The
 chat channels get the summary with the true totals (read no further than proves the digest too long), the
 alerts file gets every alert, every finding is marked alerted, and the text and alerts are those the in-memory
-digest (pipeline/digest.py `build_digest`) gives for the same findings. Real receivers on 127.0.0.1."""
+digest (pipeline/digest.py `build_digest`) gives for the same findings; a mail holds the whole digest up to
+its limit, the summary beyond. Real receivers on 127.0.0.1."""
 from __future__ import annotations
 
+import email
 import json
 from contextlib import closing
 
@@ -14,13 +16,13 @@ from pipeline import findings, steps
 from pipeline.config import load_settings
 from pipeline.digest import build_digest, message_parts, streamed_digest
 from pipeline.messages import DigestCounts
-from pipeline.notify import deliver_from_settings
-from tests.support.receivers import RobotReceiver, WebhookReceiver, free_port
+from pipeline.notify import SmtpSink, deliver, deliver_from_settings
+from tests.support.receivers import RobotReceiver, SmtpInbox, WebhookReceiver, free_port
 
 pytestmark = pytest.mark.integration
 
 AGENCIES = 150
-PER_AGENCY = 20  # 3,000 findings: a digest of about 600 KB, far over 2 parts of Slack's 40,000 characters
+PER_AGENCY = 20  # 3,000 findings: a digest of about 400,000 characters, far over 2 parts of 40,000
 CHECKS = ("identity_1", "identity_2", "identity_3", "identity_4")
 REPORT_URL = "https://reports.example.org/quality/index.html"
 
@@ -128,7 +130,8 @@ def test_deciding_fits_or_summary_reads_the_lines_no_further_than_max_parts_plus
     assert summary.startswith(whole.text.splitlines()[0])
     # read: the lines of max_parts + 1 = 3 parts of at most 40,000 characters (and the one that did not fit), of
     # the digest's 3,002
-    assert whole.text[:2 * 40_000].count("fingerprint ") < len(read) <= whole.text[:3 * 40_000].count("fingerprint ") + 2
+    lines_in = {parts: whole.text[:parts * 40_000].count("fingerprint ") for parts in (2, 3)}
+    assert lines_in[2] < len(read) <= lines_in[3] + 2
     assert len(read) < 3002 / 2
 
 
@@ -152,3 +155,25 @@ def test_a_summary_a_channel_missed_is_kept_as_that_summary_and_sent_by_the_next
         receiver.close()
     assert up["redelivered"] == {"webhook": 1} and not settings.undelivered_path.exists()
     assert [body["text"] for body in receiver.bodies] == [kept["text"]]
+
+
+def test_a_mail_holds_the_whole_digest_up_to_its_limit_and_the_summary_beyond(settings, tmp_path):
+    with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path)) as con:
+        digest = streamed_digest("run-big", DigestCounts.of_agencies(*findings.counts_to_alert(con)),
+                                 lambda: findings.iter_findings_to_alert(con, findings.DIGEST_ORDER),
+                                 lambda: findings.iter_findings_to_alert(con))
+        whole = digest.text
+        with SmtpInbox() as inbox:
+            roomy = SmtpSink(inbox.host, inbox.port, "pipeline@example.org", ["a@example.org"],
+                             full_digest_at=REPORT_URL)
+            tight = SmtpSink(inbox.host, inbox.port, "pipeline@example.org", ["a@example.org"],
+                             full_digest_at=REPORT_URL)
+            tight.limit = len(whole.encode("utf-8")) - 1
+            outcome = deliver(digest, [roomy, tight], tmp_path / "undelivered.jsonl", attempts=1)
+
+    assert outcome["delivered"] == ["smtp", "smtp"]
+    bodies = [email.message_from_string(m.as_string()).get_payload(decode=True).decode("utf-8").replace("\r\n", "\n")
+              for m in inbox.messages]
+    assert bodies[0].strip() == whole and len(whole) > 300_000
+    assert bodies[1].splitlines()[0] == whole.splitlines()[0]
+    assert f"read it in the quality report: {REPORT_URL}" in bodies[1] and "fingerprint " not in bodies[1]
