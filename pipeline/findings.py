@@ -355,13 +355,13 @@ def published_state(con) -> str:
     """A digest of fct_findings as the quality report and the BI snapshot show it (statuses, numbers, sources,
     decisions, alerted_at), last_seen aside: it moves on every run, and alone it is no reason to publish again."""
     ensure_schema(con)
-    if not _has_fct_findings(con):
+    if not has_fct_findings(con):
         return "no fct_findings"
     return con.execute("select sha256(coalesce(string_agg(finding::varchar, '|' order by fingerprint), '')) "
                        "from (select * exclude (last_seen) from fct_findings) as finding").fetchone()[0]
 
 
-def _has_fct_findings(con) -> bool:
+def has_fct_findings(con) -> bool:
     return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'main' "
                             "and table_name = 'fct_findings' and table_catalog = current_database()").fetchone()[0])
 
@@ -385,7 +385,7 @@ def mark_alerted(con, fingerprints: list[str], now: datetime | None = None) -> N
 
 def all_findings(con) -> list[dict[str, Any]]:
     ensure_schema(con)
-    if not _has_fct_findings(con):
+    if not has_fct_findings(con):
         return []
     cursor = con.execute(f"select * from fct_findings order by agency nulls last, year, check_code, scope")
     names = [d[0] for d in cursor.description]
