@@ -16,18 +16,24 @@ import os
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from extract.check_catalogue import CHECKS, CHECKS_BY_CODE, CheckSpec
+from extract.check_catalogue import CHECKS, CHECKS_BY_CODE, RESULTS, CheckSpec
 
 from .digest import format_number
-from .findings import CHECK_RESULTS_TABLE, WAREHOUSE_ALIAS, all_findings, has_check_results
-from .report_pictures import (MOST_REVIEW_CROPS, Pictures, cell_crop_html, gather, overview_html, review_crops,
-                              sources_html)
+from .findings import CHECK_RESULTS_TABLE, WAREHOUSE_ALIAS, has_check_results, open_findings
+from .report_pictures import (MOST_REVIEW_CROPS, Pictures, cell_crop_html, gather, overview_html, report_cells,
+                              review_crops, sources_html)
 
 REVIEW_QUEUE_TABLE = f"{WAREHOUSE_ALIAS}.marts.fct_review_queue"
 CORRECTIONS_TABLE = f"{WAREHOUSE_ALIAS}.landing.corrections"
-RESULTS = ("pass", "fail", "incomplete", "not_evaluated")
+# An open finding is a table row of about 600 bytes and a figure of about 300 (measured at 10,000 reports):
+# 2,000 make under 2 MB, which a browser opens at once, and are more than a maintainer works through between
+# two runs; a first run over a large corpus opens far more (183,608 at 10,000 reports, 24,434 of them failures),
+# and those are in fct_findings (see _findings_limit_html).
+MOST_FINDINGS_LISTED = 2000
+
+Grid = dict[tuple[str, int | None], dict[str, dict[str, Any]]]
 
 
 def _families(checks: tuple[CheckSpec, ...]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -82,27 +88,30 @@ def _description(check_code: str) -> str:
     return check.description if check else ""
 
 
-def _check_results(con) -> list[dict[str, Any]]:
-    if not has_check_results(con):
-        return []
-    cursor = con.execute("select agency, year, document_hash, check_family, check_code, result, detail "
-                         f"from {CHECK_RESULTS_TABLE} where is_representative")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-def family_cells(results: list[dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, dict[str, Any]]]:
+def family_cells(con) -> Grid:
     """(agency, year) -> family -> {"pass": n, "fail": n, "incomplete": n, "not_evaluated": n, "reasons": [...]}
-    (reasons: why the not_evaluated rows were not evaluated)."""
-    grid: dict[tuple[str, int | None], dict[str, dict[str, Any]]] = defaultdict(
-        lambda: defaultdict(lambda: {**dict.fromkeys(RESULTS, 0), "reasons": []}))
-    for row in results:
-        who = row["agency"] or f"(document {row['document_hash'][:12]})"
-        counts = grid[(who, row["year"])][row["check_family"]]
-        counts[row["result"]] += 1
-        if row["result"] == "not_evaluated" and row.get("detail") and row["detail"] not in counts["reasons"]:
-            counts["reasons"].append(row["detail"])
-    return grid
+    over the representative check results (reasons: why the not_evaluated rows were not evaluated, sorted); a
+    report of no agency is "(document <first 12 of its hash>)". Counted by DuckDB: one row per report and family
+    reaches Python, whatever the number of check results."""
+    if not has_check_results(con):
+        return {}
+    counts = ", ".join(f"count(*) filter (where result = '{result}')" for result in RESULTS)
+    rows = con.execute(f"""
+        select coalesce(agency, '(document ' || left(document_hash, 12) || ')') as who, year, check_family,
+               {counts},
+               list_sort(list(distinct detail) filter (where result = 'not_evaluated' and detail <> ''))
+        from {CHECK_RESULTS_TABLE}
+        where is_representative
+        group by all""").fetchall()
+    grid: Grid = defaultdict(dict)
+    for who, year, family, *numbers, reasons in rows:
+        grid[(who, year)][family] = {**dict(zip(RESULTS, numbers)), "reasons": reasons or []}
+    return dict(grid)
+
+
+def result_totals(grid: Grid) -> dict[str, int]:
+    return {result: sum(counts[result] for families in grid.values() for counts in families.values())
+            for result in RESULTS}
 
 
 def _cell_html(counts: dict[str, Any] | None, anchor: str | None) -> str:
@@ -187,22 +196,55 @@ def _correction_problems_html(problems: list[dict[str, Any]]) -> list[str]:
     return parts
 
 
-def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str, Any]],
-                          generated_at: datetime | None = None, data_docs_index: Path | None = None,
-                          dbt_docs_link: str | None = None, pictures: Pictures | None = None,
-                          queue: list[dict[str, Any]] | None = None,
-                          problems: list[dict[str, Any]] | None = None) -> str:
+def _findings_limit_html(listed: int, open_total: int) -> list[str]:
+    if listed >= open_total:
+        return []
+    return [f'<p id="findings-limit" class="note">{listed} of {open_total} open findings are listed here (at most '
+            f"{MOST_FINDINGS_LISTED}): the failures before the warnings, each by agency, year, check and scope, "
+            "and shown in that order. Every open finding is in <code>fct_findings</code> (status "
+            "<code>open</code>) of the findings database (FINDINGS_DB_PATH, default var/findings.duckdb) and of "
+            "the BI snapshot published at the end of the run (<code>findings.fct_findings</code> in its catalog, "
+            "the file fct_findings.parquet under PUBLISH_PATH, default var/publish/fct_findings.parquet).</p>"]
+
+
+def _finding_row_html(f: dict[str, Any], pictures: Pictures | None) -> str:
+    dismissed = f.get("decision") == "dismissed"
+    source = f"{f.get('original_name') or ''} {f.get('object_key') or ''}".strip()
+    if f.get("page") is not None:
+        source += f", page {f['page']}"
+    if f.get("line") is not None:
+        source += f", line {f['line']}"
+    source_html = _e(source) + (f' <a href="#source-{_e(f["fingerprint"])}">(in the source)</a>'
+                                if pictures and pictures.sources.get(f["fingerprint"], (None,))[0] else "")
+    decision = f.get("decision") or "—"
+    if f.get("decision_note"):
+        decision += f": {f['decision_note']}"
+    return (f'<tr id="finding-{_e(f["fingerprint"])}" class="{"dismissed" if dismissed else ""}">'
+            f'<td><code>{_e(f["fingerprint"])}</code></td><td>{_e(f["agency"])}</td><td>{_e(f["year"])}</td>'
+            f'<td title="{_e(_description(f["check_code"]))}">{_e(f["check_code"])}</td>'
+            f'<td>{_e(f["scope_kind"])} {_e(f["scope"])}</td><td>{_e(f["severity"])}</td><td>{_e(f["result"])}</td>'
+            f'<td>{_e(format_number(f["lhs"]))}</td><td>{_e(format_number(f["rhs"]))}</td><td>{_e(f["detail"])}</td>'
+            f'<td>{source_html}</td><td>{_e(f["first_seen"])}</td><td>{_e(f["last_seen"])}</td>'
+            f'<td>{_e(decision)}</td></tr>')
+
+
+def report_parts(grid: Grid, listed: list[dict[str, Any]], open_total: int | None = None,
+                 generated_at: datetime | None = None, data_docs_index: Path | None = None,
+                 dbt_docs_link: str | None = None, pictures: Pictures | None = None,
+                 queue: list[dict[str, Any]] | None = None,
+                 problems: list[dict[str, Any]] | None = None) -> Iterator[str]:
+    """The report's HTML, piece by piece (joined by newlines): `grid` from family_cells, `listed` the open
+    findings shown (open_findings), `open_total` how many are open (default: as many as are listed)."""
     generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
-    grid = family_cells(results)
-    open_findings = [f for f in findings if f["status"] == "open"]
+    open_total = len(listed) if open_total is None else open_total
     first_finding: dict[tuple[str, int | None, str], str] = {}
-    for finding in open_findings:
+    for finding in listed:  # only listed findings are linked to: no link leads nowhere
         key = (finding["agency"] or f"(document {finding['document_hash'][:12]})", finding["year"],
                finding["check_family"])
         first_finding.setdefault(key, f"finding-{finding['fingerprint']}")
-    totals = {r: sum(1 for row in results if row["result"] == r) for r in RESULTS}
+    totals = result_totals(grid)
     queue = queue or []
-    parts = [
+    yield from [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         "<title>Quality report: government information disclosure annual reports</title>",
@@ -210,90 +252,81 @@ def render_quality_report(results: list[dict[str, Any]], findings: list[dict[str
         "<h1>Quality report: government information disclosure annual reports</h1>",
         f'<p id="summary">Generated {_e(generated_at.isoformat())}. {len(grid)} report(s); check evaluations: '
         f'{totals["pass"]} pass, {totals["fail"]} fail, {totals["incomplete"]} incomplete, '
-        f'{totals["not_evaluated"]} not evaluated. {len(open_findings)} open finding(s). '
+        f'{totals["not_evaluated"]} not evaluated. {open_total} open finding(s). '
         f'<a href="#review-queue">{len(queue)} value(s) to review</a>.</p>',
     ]
     if data_docs_index is not None:
-        parts.append(f'<p>Great Expectations Data Docs: <a href="{_e(data_docs_index.resolve().as_uri())}">'
-                     f'{_e(data_docs_index)}</a></p>')
+        yield (f'<p>Great Expectations Data Docs: <a href="{_e(data_docs_index.resolve().as_uri())}">'
+               f'{_e(data_docs_index)}</a></p>')
     if dbt_docs_link is not None:
-        parts.append(f'<p>The marts, their columns and lineage (dbt docs): <a href="{_e(dbt_docs_link)}">'
-                     f'{_e(dbt_docs_link)}</a></p>')
-    parts.append(overview_html(pictures or Pictures()))
-    parts += ['<h2>Reports × checks</h2>', '<table id="grid"><thead><tr><th>Agency</th><th>Year</th>']
-    parts += [f'<th title="{_e(", ".join(codes))}">{_e(title)}</th>' for _, title, codes in FAMILIES]
-    parts.append("</tr></thead><tbody>")
+        yield (f'<p>The marts, their columns and lineage (dbt docs): <a href="{_e(dbt_docs_link)}">'
+               f'{_e(dbt_docs_link)}</a></p>')
+    yield overview_html(pictures or Pictures())
+    yield from ['<h2>Reports × checks</h2>', '<table id="grid"><thead><tr><th>Agency</th><th>Year</th>']
+    yield from [f'<th title="{_e(", ".join(codes))}">{_e(title)}</th>' for _, title, codes in FAMILIES]
+    yield "</tr></thead><tbody>"
     for (agency, year) in sorted(grid, key=lambda k: (k[0], k[1] or 0)):
         families = grid[(agency, year)]
-        parts.append(f'<tr data-agency="{_e(agency)}" data-year="{_e(year)}"><td>{_e(agency)}</td><td>{_e(year)}</td>')
+        yield f'<tr data-agency="{_e(agency)}" data-year="{_e(year)}"><td>{_e(agency)}</td><td>{_e(year)}</td>'
         for family, _, _ in FAMILIES:
-            parts.append(_cell_html(families.get(family), first_finding.get((agency, year, family))))
-        parts.append("</tr>")
-    parts += ["</tbody></table>", "<h2>Open findings</h2>",
-              '<table id="findings"><thead><tr><th>Fingerprint</th><th>Agency</th><th>Year</th><th>Check</th>'
-              "<th>Row / column</th><th>Severity</th><th>Result</th><th>lhs</th><th>rhs</th><th>Detail</th>"
-              "<th>Source</th><th>First seen</th><th>Last seen</th><th>Decision</th></tr></thead><tbody>"]
-    for f in open_findings:
-        dismissed = f.get("decision") == "dismissed"
-        source = f"{f.get('original_name') or ''} {f.get('object_key') or ''}".strip()
-        if f.get("page") is not None:
-            source += f", page {f['page']}"
-        if f.get("line") is not None:
-            source += f", line {f['line']}"
-        source_html = _e(source) + (f' <a href="#source-{_e(f["fingerprint"])}">(in the source)</a>'
-                                    if pictures and pictures.sources.get(f["fingerprint"], (None,))[0] else "")
-        decision = f.get("decision") or "—"
-        if f.get("decision_note"):
-            decision += f": {f['decision_note']}"
-        parts.append(
-            f'<tr id="finding-{_e(f["fingerprint"])}" class="{"dismissed" if dismissed else ""}">'
-            f'<td><code>{_e(f["fingerprint"])}</code></td><td>{_e(f["agency"])}</td><td>{_e(f["year"])}</td>'
-            f'<td title="{_e(_description(f["check_code"]))}">{_e(f["check_code"])}</td>'
-            f'<td>{_e(f["scope_kind"])} {_e(f["scope"])}</td><td>{_e(f["severity"])}</td><td>{_e(f["result"])}</td>'
-            f'<td>{_e(format_number(f["lhs"]))}</td><td>{_e(format_number(f["rhs"]))}</td><td>{_e(f["detail"])}</td>'
-            f'<td>{source_html}</td><td>{_e(f["first_seen"])}</td><td>{_e(f["last_seen"])}</td>'
-            f'<td>{_e(decision)}</td></tr>')
-    parts += ["</tbody></table>", sources_html(pictures or Pictures(), open_findings)]
-    parts += _review_queue_html(queue, (pictures or Pictures()).cell_crops)
-    parts += _correction_problems_html(problems or [])
-    parts += ["<h2>Checks</h2>",
-              '<table id="checks"><thead><tr><th>Check</th><th>Severity</th><th>What it verifies</th>'
-              "<th>Formula</th><th>What to do with a finding</th></tr></thead><tbody>"]
-    parts += [f"<tr><td><code>{_e(c.code)}</code></td><td>{_e(c.severity)}</td><td>{_e(c.description)}</td>"
-              f"<td>{_e(c.formula)}</td><td>{_e(c.maintainer_action)}</td></tr>" for c in CHECKS]
-    parts += ["</tbody></table></body></html>"]
-    return "\n".join(parts)
+            yield _cell_html(families.get(family), first_finding.get((agency, year, family)))
+        yield "</tr>"
+    yield from ["</tbody></table>", "<h2>Open findings</h2>", *_findings_limit_html(len(listed), open_total),
+                '<table id="findings"><thead><tr><th>Fingerprint</th><th>Agency</th><th>Year</th><th>Check</th>'
+                "<th>Row / column</th><th>Severity</th><th>Result</th><th>lhs</th><th>rhs</th><th>Detail</th>"
+                "<th>Source</th><th>First seen</th><th>Last seen</th><th>Decision</th></tr></thead><tbody>"]
+    for finding in listed:
+        yield _finding_row_html(finding, pictures)
+    yield from ["</tbody></table>", sources_html(pictures or Pictures(), listed)]
+    yield from _review_queue_html(queue, (pictures or Pictures()).cell_crops)
+    yield from _correction_problems_html(problems or [])
+    yield from ["<h2>Checks</h2>",
+                '<table id="checks"><thead><tr><th>Check</th><th>Severity</th><th>What it verifies</th>'
+                "<th>Formula</th><th>What to do with a finding</th></tr></thead><tbody>"]
+    yield from [f"<tr><td><code>{_e(c.code)}</code></td><td>{_e(c.severity)}</td><td>{_e(c.description)}</td>"
+                f"<td>{_e(c.formula)}</td><td>{_e(c.maintainer_action)}</td></tr>" for c in CHECKS]
+    yield "</tbody></table></body></html>"
+
+
+def render_quality_report(grid: Grid, listed: list[dict[str, Any]], open_total: int | None = None,
+                          **options: Any) -> str:
+    """The whole report as one string (report_parts' arguments); write_quality_report streams it instead."""
+    return "\n".join(report_parts(grid, listed, open_total, **options))
 
 
 def write_quality_report(con, path: str | Path, data_docs_index: Path | None = None,
                          dbt_docs_index: Path | None = None,
                          read_raw: Callable[[str], bytes] | None = None) -> Path:
-    """Render the report from `con` (the findings file with the warehouse attached) and write it to `path`.
-    `read_raw(object_key)` returns a raw document's bytes, for the pictures of the findings in their sources."""
+    """Render the report from `con` (the findings file with the warehouse attached) and write it to `path`,
+    piece by piece into `<path>.partial`, then renamed over `path`. `read_raw(object_key)` returns a raw
+    document's bytes, for the pictures of the findings in their sources."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    results, findings = _check_results(con), all_findings(con)
-    open_findings = [f for f in findings if f["status"] == "open"]
-    pictures = gather(con, results, open_findings, _first_findings_by_report(open_findings), read_raw)
+    grid = family_cells(con)
+    listed, open_total = open_findings(con, MOST_FINDINGS_LISTED)
+    pictures = gather(con, report_cells(grid), listed, _first_findings_by_report(listed), read_raw)
     queue = review_queue(con)
     pictures.cell_crops = review_crops(con, queue, read_raw)
     dbt_docs_link = None
     if dbt_docs_index is not None and dbt_docs_index.is_file():
         dbt_docs_link = Path(os.path.relpath(dbt_docs_index, path.parent)).as_posix()
-    document = render_quality_report(results, findings,
-                                     data_docs_index=data_docs_index if data_docs_index and
-                                     data_docs_index.is_file() else None,
-                                     dbt_docs_link=dbt_docs_link, pictures=pictures,
-                                     queue=queue, problems=correction_problems(con))
+    parts = report_parts(grid, listed, open_total,
+                         data_docs_index=data_docs_index if data_docs_index and data_docs_index.is_file() else None,
+                         dbt_docs_link=dbt_docs_link, pictures=pictures, queue=queue,
+                         problems=correction_problems(con))
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(document, encoding="utf-8")
+    with partial.open("w", encoding="utf-8") as out:
+        out.write(next(parts))
+        for part in parts:
+            out.write("\n")
+            out.write(part)
     os.replace(partial, path)
     return path
 
 
-def _first_findings_by_report(open_findings: list[dict[str, Any]]) -> dict[tuple[str, int | None], str]:
+def _first_findings_by_report(listed: list[dict[str, Any]]) -> dict[tuple[str, int | None], str]:
     first: dict[tuple[str, int | None], str] = {}
-    for finding in open_findings:
+    for finding in listed:
         first.setdefault((finding["agency"] or f"(document {finding['document_hash'][:12]})", finding["year"]),
                          f"finding-{finding['fingerprint']}")
     return first
