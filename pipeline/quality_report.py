@@ -1,19 +1,27 @@
 """A static HTML quality report a maintainer opens in a browser: pictures (agencies × years of check results,
-applications over the years, each finding in its source document: pipeline/report_pictures.py), agencies ×
-years, pass / fail / incomplete per check family, every open finding (linked from its cell) with its numbers,
-source and decision, the review queue (every cell of a representative report the parser could not settle, with
-the readings it saw, where it is, for a PDF or an image (an OCR reading) a crop of the cell, and a ready-to-paste
+applications over the years, each listed finding in its source document: pipeline/report_pictures.py), agencies ×
+years, pass / fail / incomplete per check family, the open findings (linked from their cells) with their numbers,
+source and decision, the review queue (cells of representative reports the parser could not settle, with the
+readings it saw, where they are, for a PDF or an image (an OCR reading) a crop of the cell, and a ready-to-paste
 line for the corrections file) and the lines of that file that could not be applied.
 
-One self-contained file (inline CSS, SVG and PNG, no script, nothing loaded from the network), written atomically;
-rebuilt at the end of every run from marts.fct_check_results, marts.fct_review_queue, landing.corrections,
-findings.fct_findings and the raw documents.
+What grows with the corpus is counted, not listed: the grid and the totals are counted by DuckDB (one row per
+report and check family reaches Python), every report has its row in the grid and its square in the heatmap, and
+the summary gives the true numbers of open findings and of values to review. Listed are at most
+MOST_FINDINGS_LISTED open findings (failures first) and the first MOST_REVIEW_VALUES_LISTED values of the review
+queue; when there are more, the report says how many of how many and where all of them are (fct_findings,
+marts.fct_review_queue, in their databases and in the BI snapshot).
+
+One self-contained file (inline CSS, SVG and PNG, no script, nothing loaded from the network), written piece by
+piece to `<path>.partial` and renamed over the last one; rebuilt at the end of every run from
+marts.fct_check_results, marts.fct_review_queue, landing.corrections, findings.fct_findings and the raw documents.
 """
 from __future__ import annotations
 
 import html
 import os
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -32,6 +40,10 @@ CORRECTIONS_TABLE = f"{WAREHOUSE_ALIAS}.landing.corrections"
 # two runs; a first run over a large corpus opens far more (183,608 at 10,000 reports, 24,434 of them failures),
 # and those are in fct_findings (see _findings_limit_html).
 MOST_FINDINGS_LISTED = 2000
+# A value of the review queue is a table row of about 500 bytes: the first 2,000 make 1 MB. A maintainer reads
+# them on the page and corrects them a few at a time; the next run lists the next ones. (The first run over
+# 10,000 generated reports queued 73,923 values: 38 MB of HTML.)
+MOST_REVIEW_VALUES_LISTED = 2000
 
 Grid = dict[tuple[str, int | None], dict[str, dict[str, Any]]]
 
@@ -95,17 +107,19 @@ def family_cells(con) -> Grid:
     reaches Python, whatever the number of check results."""
     if not has_check_results(con):
         return {}
+    who = "coalesce(agency, '(document ' || left(document_hash, 12) || ')')"
     counts = ", ".join(f"count(*) filter (where result = '{result}')" for result in RESULTS)
-    rows = con.execute(f"""
-        select coalesce(agency, '(document ' || left(document_hash, 12) || ')') as who, year, check_family,
-               {counts},
-               list_sort(list(distinct detail) filter (where result = 'not_evaluated' and detail <> ''))
-        from {CHECK_RESULTS_TABLE}
-        where is_representative
-        group by all""").fetchall()
     grid: Grid = defaultdict(dict)
-    for who, year, family, *numbers, reasons in rows:
-        grid[(who, year)][family] = {**dict(zip(RESULTS, numbers)), "reasons": reasons or []}
+    for agency, year, family, *numbers in con.execute(f"""
+            select {who}, year, check_family, {counts}
+            from {CHECK_RESULTS_TABLE} where is_representative group by all""").fetchall():
+        grid[(agency, year)][family] = {**dict(zip(RESULTS, numbers)), "reasons": []}
+    # apart: a distinct list in the query above takes DuckDB 80 MB more at 10,000 reports
+    for agency, year, family, reasons in con.execute(f"""
+            select {who}, year, check_family, list_sort(list(distinct detail))
+            from {CHECK_RESULTS_TABLE} where is_representative and result = 'not_evaluated' and detail <> ''
+            group by all""").fetchall():
+        grid[(agency, year)][family]["reasons"] = reasons
     return dict(grid)
 
 
@@ -129,14 +143,24 @@ def _cell_html(counts: dict[str, Any] | None, anchor: str | None) -> str:
     return f'<td class="{state}" data-state="{state}">{text}</td>'
 
 
-def review_queue(con) -> list[dict[str, Any]]:
-    """marts.fct_review_queue: the cells of representative reports still waiting for a maintainer's reading."""
+@dataclass
+class ReviewQueue:
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the values listed, the first of the queue
+    total: int = 0  # values in the queue
+    documents: int = 0  # reports they are in
+
+
+def review_queue(con, most: int = MOST_REVIEW_VALUES_LISTED) -> ReviewQueue:
+    """marts.fct_review_queue: the cells of representative reports still waiting for a maintainer's reading,
+    the first `most` of them by agency, year, document, table and cell, and how many there are."""
     if not _has_warehouse_table(con, "marts", "fct_review_queue"):
-        return []
+        return ReviewQueue()
+    total, documents = con.execute(f"select count(*), count(distinct document_hash) "
+                                   f"from {REVIEW_QUEUE_TABLE}").fetchone()
     cursor = con.execute(f"select * from {REVIEW_QUEUE_TABLE} order by agency, year, document_hash, table_no, "
-                         "cell_key")
+                         "cell_key, cell_id limit ?", [most])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return ReviewQueue([dict(zip(names, row)) for row in cursor.fetchall()], total, documents)
 
 
 def correction_problems(con) -> list[dict[str, Any]]:
@@ -155,20 +179,20 @@ def _has_warehouse_table(con, schema: str, table: str) -> bool:
         "and table_name = ?", [WAREHOUSE_ALIAS, schema, table]).fetchone()[0])
 
 
-def _review_queue_html(queue: list[dict[str, Any]], crops: dict[str, Any] | None = None) -> list[str]:
+def _review_queue_html(queue: ReviewQueue, crops: dict[str, Any] | None = None) -> list[str]:
     crops = crops or {}
-    documents = {row["document_hash"] for row in queue}
     parts = ['<h2 id="review-queue">Review queue</h2>',
-             f"<p>{len(queue)} value(s) in {len(documents)} representative report(s) are provisional readings the "
+             f"<p>{queue.total} value(s) in {queue.documents} representative report(s) are provisional readings the "
              "parser could not settle (value_status <code>uncertain</code> in the fact marts: not to be quoted). "
              "Read each on the page, then paste its line into the corrections file (REVIEW_CORRECTIONS_PATH, "
              "default reviews/corrections.csv) with the number printed in place of <code>?</code> (empty for a "
              "blank cell) and your name and the date in the last two columns; the next run applies it. A cell "
              f"read from a PDF page or an image shows its crop under its place (the first {MOST_REVIEW_CROPS}).</p>",
+             *_review_limit_html(queue),
              '<table id="review-queue-cells"><thead><tr><th>Agency</th><th>Year</th><th>Document</th><th>Cell</th>'
              "<th>Shown meanwhile</th><th>Candidate readings</th><th>Why</th><th>Where</th>"
              "<th>Corrections line</th></tr></thead><tbody>"]
-    for row in queue:
+    for row in queue.rows:
         document = f"{row.get('original_name') or ''} ({row.get('format') or '?'}) {row['document_hash'][:12]}"
         crop = crops.get(row["cell_id"])
         where = _e(row["location"]) + (cell_crop_html(crop, f"{row['cell_key']}, {row['location']}") if crop else "")
@@ -180,6 +204,17 @@ def _review_queue_html(queue: list[dict[str, Any]], crops: dict[str, Any] | None
             f'<td><pre>{_e(row["correction_line"])}</pre></td></tr>')
     parts.append("</tbody></table>")
     return parts
+
+
+def _review_limit_html(queue: ReviewQueue) -> list[str]:
+    if len(queue.rows) >= queue.total:
+        return []
+    return [f'<p id="review-queue-limit" class="note">The first {len(queue.rows)} of these {queue.total} values are '
+            f"listed here (at most {MOST_REVIEW_VALUES_LISTED}), by agency, year, document, table and cell; those "
+            "corrected leave the queue on the next run and the next ones take their place. Every value is in "
+            "<code>marts.fct_review_queue</code> of the warehouse (WAREHOUSE_PATH) and of the BI snapshot "
+            "published at the end of the run (the file fct_review_queue.parquet under PUBLISH_PATH, default "
+            "var/publish/fct_review_queue.parquet), its corrections line included.</p>"]
 
 
 def _correction_problems_html(problems: list[dict[str, Any]]) -> list[str]:
@@ -200,8 +235,9 @@ def _findings_limit_html(listed: int, open_total: int) -> list[str]:
     if listed >= open_total:
         return []
     return [f'<p id="findings-limit" class="note">{listed} of {open_total} open findings are listed here (at most '
-            f"{MOST_FINDINGS_LISTED}): the failures before the warnings, each by agency, year, check and scope, "
-            "and shown in that order. Every open finding is in <code>fct_findings</code> (status "
+            f"{MOST_FINDINGS_LISTED}): the failures first, then the warnings, each by agency, year, check and "
+            "scope; the table shows them by agency, year, check and scope, and the grid and pictures above link "
+            "to these only. Every open finding is in <code>fct_findings</code> (status "
             "<code>open</code>) of the findings database (FINDINGS_DB_PATH, default var/findings.duckdb) and of "
             "the BI snapshot published at the end of the run (<code>findings.fct_findings</code> in its catalog, "
             "the file fct_findings.parquet under PUBLISH_PATH, default var/publish/fct_findings.parquet).</p>"]
@@ -231,7 +267,7 @@ def _finding_row_html(f: dict[str, Any], pictures: Pictures | None) -> str:
 def report_parts(grid: Grid, listed: list[dict[str, Any]], open_total: int | None = None,
                  generated_at: datetime | None = None, data_docs_index: Path | None = None,
                  dbt_docs_link: str | None = None, pictures: Pictures | None = None,
-                 queue: list[dict[str, Any]] | None = None,
+                 queue: ReviewQueue | None = None,
                  problems: list[dict[str, Any]] | None = None) -> Iterator[str]:
     """The report's HTML, piece by piece (joined by newlines): `grid` from family_cells, `listed` the open
     findings shown (open_findings), `open_total` how many are open (default: as many as are listed)."""
@@ -243,7 +279,7 @@ def report_parts(grid: Grid, listed: list[dict[str, Any]], open_total: int | Non
                finding["check_family"])
         first_finding.setdefault(key, f"finding-{finding['fingerprint']}")
     totals = result_totals(grid)
-    queue = queue or []
+    queue = queue or ReviewQueue()
     yield from [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -253,7 +289,7 @@ def report_parts(grid: Grid, listed: list[dict[str, Any]], open_total: int | Non
         f'<p id="summary">Generated {_e(generated_at.isoformat())}. {len(grid)} report(s); check evaluations: '
         f'{totals["pass"]} pass, {totals["fail"]} fail, {totals["incomplete"]} incomplete, '
         f'{totals["not_evaluated"]} not evaluated. {open_total} open finding(s). '
-        f'<a href="#review-queue">{len(queue)} value(s) to review</a>.</p>',
+        f'<a href="#review-queue">{queue.total} value(s) to review</a>.</p>',
     ]
     if data_docs_index is not None:
         yield (f'<p>Great Expectations Data Docs: <a href="{_e(data_docs_index.resolve().as_uri())}">'
@@ -306,7 +342,7 @@ def write_quality_report(con, path: str | Path, data_docs_index: Path | None = N
     listed, open_total = open_findings(con, MOST_FINDINGS_LISTED)
     pictures = gather(con, report_cells(grid), listed, _first_findings_by_report(listed), read_raw)
     queue = review_queue(con)
-    pictures.cell_crops = review_crops(con, queue, read_raw)
+    pictures.cell_crops = review_crops(con, queue.rows, read_raw)
     dbt_docs_link = None
     if dbt_docs_index is not None and dbt_docs_index.is_file():
         dbt_docs_link = Path(os.path.relpath(dbt_docs_index, path.parent)).as_posix()
