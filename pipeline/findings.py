@@ -383,6 +383,16 @@ def mark_alerted(con, fingerprints: list[str], now: datetime | None = None) -> N
     _rebuild_fct_findings(con)
 
 
+def all_findings(con) -> list[dict[str, Any]]:
+    """Every finding, open or not (the quality report takes open_findings: a bounded number of open ones)."""
+    ensure_schema(con)
+    if not _has_fct_findings(con):
+        return []
+    cursor = con.execute(f"select * from fct_findings order by agency nulls last, year, check_code, scope")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
 FINDINGS_ORDER = "agency nulls last, year, check_code, scope, fingerprint"
 
 

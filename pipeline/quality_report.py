@@ -150,7 +150,7 @@ class ReviewQueue:
     documents: int = 0  # reports they are in
 
 
-def review_queue(con, most: int = MOST_REVIEW_VALUES_LISTED) -> ReviewQueue:
+def review_queue(con, most: int) -> ReviewQueue:
     """marts.fct_review_queue: the cells of representative reports still waiting for a maintainer's reading,
     the first `most` of them by agency, year, document, table and cell, and how many there are."""
     if not _has_warehouse_table(con, "marts", "fct_review_queue"):
@@ -341,7 +341,7 @@ def write_quality_report(con, path: str | Path, data_docs_index: Path | None = N
     grid = family_cells(con)
     listed, open_total = open_findings(con, MOST_FINDINGS_LISTED)
     pictures = gather(con, report_cells(grid), listed, _first_findings_by_report(listed), read_raw)
-    queue = review_queue(con)
+    queue = review_queue(con, MOST_REVIEW_VALUES_LISTED)
     pictures.cell_crops = review_crops(con, queue.rows, read_raw)
     dbt_docs_link = None
     if dbt_docs_index is not None and dbt_docs_index.is_file():
