@@ -1,10 +1,11 @@
 """The pictures of the quality report, gathered from the warehouse and the raw documents (drawn by
 pipeline/charts.py and pipeline/source_views.py):
 
-- the check results of every report, agencies × years (from marts.fct_check_results, as the grid below it);
+- the check results of every report, agencies × years (the grid below it, counted in DuckDB, summed per report);
 - applications received / granted / denied per agency over the years (marts.fct_application_outcomes, the
   表三 总计 column; the legend is the printed label of each row, from reference.t3_rows);
-- for each open finding, where it sits in its source document (at most MOST_SOURCE_VIEWS, the rest are listed);
+- for each open finding the report lists, where it sits in its source document (at most MOST_SOURCE_VIEWS, the
+  rest are named);
 - for each cell of the review queue read from a PDF page or an image, a crop of that cell (at most
   MOST_REVIEW_CROPS; the other rows show their location only).
 """
