@@ -324,12 +324,6 @@ def report_parts(grid: Grid, listed: list[dict[str, Any]], open_total: int | Non
     yield "</tbody></table></body></html>"
 
 
-def render_quality_report(grid: Grid, listed: list[dict[str, Any]], open_total: int | None = None,
-                          **options: Any) -> str:
-    """The whole report as one string (report_parts' arguments); write_quality_report streams it instead."""
-    return "\n".join(report_parts(grid, listed, open_total, **options))
-
-
 def write_quality_report(con, path: str | Path, data_docs_index: Path | None = None,
                          dbt_docs_index: Path | None = None,
                          read_raw: Callable[[str], bytes] | None = None) -> Path:
@@ -351,11 +345,15 @@ def write_quality_report(con, path: str | Path, data_docs_index: Path | None = N
                          dbt_docs_link=dbt_docs_link, pictures=pictures, queue=queue,
                          problems=correction_problems(con))
     partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8") as out:
-        out.write(next(parts))
-        for part in parts:
-            out.write("\n")
-            out.write(part)
+    try:
+        with partial.open("w", encoding="utf-8") as out:
+            out.write(next(parts))
+            for part in parts:
+                out.write("\n")
+                out.write(part)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # the last report stays as it was
+        raise
     os.replace(partial, path)
     return path
 
