@@ -19,7 +19,9 @@ sync-venv:
 	  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --user uv || \
 	  { echo "make needs uv: python3 -m pip install --user uv (or see https://docs.astral.sh/uv/)"; exit 1; }
 	@test -x $(PY) || $(UV) venv --quiet --python $(PYTHON_VERSION) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet requirements-dev.lock
+	# --compile-bytecode: where Python may not write .pyc files (PYTHONDONTWRITEBYTECODE, a read-only venv) every
+	# process would compile GX, dbt and Airflow from source again: importing GX took 9 s instead of 3.6 s
+	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --compile-bytecode requirements-dev.lock
 	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps --editable .
 
 system-packages: ## install the Debian/Ubuntu packages the tests use (as root or with sudo), or print the command

@@ -4,7 +4,8 @@ API (what the pipeline's validate_checks step uses)
 ---------------------------------------------------
     from expectations import validate_checks, ChecksValidation
 
-    validation = validate_checks(warehouse_path, data_docs_dir, context_dir=None, run_name=None, known=None)
+    validation = validate_checks(warehouse_path, data_docs_dir, context_dir=None, run_name=None, known=None,
+                                 chunk_rows=DEFAULT_CHUNK_ROWS)
 
 Run it after `dbt build` has built marts.fct_check_results (every evaluation of every check, pass | fail |
 incomplete) in the DuckDB file `warehouse_path`. It (re)creates one suite per check of the catalogue
@@ -12,8 +13,9 @@ incomplete) in the DuckDB file `warehouse_path`. It (re)creates one suite per ch
 similarity_9), their validation definitions and the checkpoint `check_results` (add_or_update: reruns are
 idempotent) in a GX file context `<context_dir>/gx/` (context_dir default: the parent of data_docs_dir;
 validation results are stored in gx/uncommitted/validations), validates every row (given `known`, the new or
-changed ones: see below), builds Data Docs into `data_docs_dir`, and returns a ChecksValidation of the whole
-table:
+changed ones: see below) `chunk_rows` rows at a time (one checkpoint run each, all under `run_name`: the
+memory a validation takes does not grow with the table), builds Data Docs into `data_docs_dir`, and returns a
+ChecksValidation of the whole table:
 
     validation.success                      False exactly when some check has a `fail` row
     validation.counts                       check_code -> CheckCounts(evaluated, failed, incomplete, not_evaluated)
@@ -48,7 +50,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .datasource import WarehouseNotReadyError
+from .datasource import DEFAULT_CHUNK_ROWS, DIGEST_COLUMN, WarehouseNotReadyError
 from .result import CheckCounts, ChecksValidation, ExpectationRunError
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ __all__ = ["validate_checks", "ChecksValidation", "CheckCounts", "WarehouseNotRe
 
 def validate_checks(warehouse_path: str | Path, data_docs_dir: str | Path, *,
                     context_dir: str | Path | None = None, run_name: str | None = None,
-                    known: pd.DataFrame | None = None) -> ChecksValidation:
+                    known: pd.DataFrame | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> ChecksValidation:
     """Validate marts.fct_check_results and build Data Docs; see the module docstring."""
     # pandas and Great Expectations take seconds to import: only a validation pays for them, not the DAG file,
     # which imports the step list (pipeline/steps.py, and through it this package) at parse time.
@@ -71,14 +73,15 @@ def validate_checks(warehouse_path: str | Path, data_docs_dir: str | Path, *,
     run_name = run_name or datetime.now(timezone.utc).strftime("check-results-%Y%m%dT%H%M%SZ")
 
     frame = read_check_results(warehouse_path)
-    digests = verdicts.row_digests(frame)
+    digests = frame[DIGEST_COLUMN]
     changed = frame.loc[verdicts.rows_to_validate(frame, digests, known)]
     unexpected: dict[tuple[str, str], list[str]] = {}
     suites = verdicts.SUITE_NAMES
     if known is None or len(changed):
         from .checkpoint import run_checkpoint
 
-        unexpected, suites = run_checkpoint(changed.reset_index(drop=True), data_docs_dir, context_dir, run_name)
+        unexpected, suites = run_checkpoint(changed.drop(columns=DIGEST_COLUMN).reset_index(drop=True),
+                                            data_docs_dir, context_dir, run_name, chunk_rows=chunk_rows)
     validated = verdicts.new_verdicts(changed, digests, unexpected)
     return verdicts.outcome(frame, verdicts.current_verdicts(frame, digests, known, validated),
                             data_docs_index=data_docs_dir / "index.html", run_name=run_name, suites=suites,

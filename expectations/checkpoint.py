@@ -13,7 +13,8 @@ from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
-from .datasource import ASSET_NAME, DATASOURCE_NAME, INDEX_COLUMN, add_batch_definition, batch_parameters
+from .datasource import (ASSET_NAME, DATASOURCE_NAME, DEFAULT_CHUNK_ROWS, INDEX_COLUMN, UNEXPECTED_ROW_COLUMNS,
+                         add_batch_definition, batch_parameters)
 from .offline_docs import make_offline
 from .result import ExpectationRunError
 from .suites import add_or_update_suites
@@ -21,8 +22,6 @@ from .verdicts import SUITE_NAMES
 
 CHECKPOINT_NAME = "check_results"
 DATA_DOCS_SITE = "check_results"
-# Shown beside each unexpected row in Data Docs, so a maintainer sees which report and where.
-UNEXPECTED_ROW_COLUMNS = [INDEX_COLUMN, "agency", "year", "check_code", "scope_kind", "scope", "object_key"]
 
 for _name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -86,22 +85,32 @@ def remove_stale(context) -> None:
         context.data_sources.delete(stale)
 
 
-def run_checkpoint(frame: pd.DataFrame, data_docs_dir: Path, context_dir: Path,
-                   run_name: str) -> tuple[dict[tuple[str, str], list[str]], tuple[str, ...]]:
-    """Validate the rows of `frame` with every suite, store the results in the context, build their Data Docs
-    page (and make the pages this run built work offline). Returns the check_result_id of every unexpected row
-    per (check_code, kind of expectation) and the suites, in the order they ran."""
+def run_checkpoint(frame: pd.DataFrame, data_docs_dir: Path, context_dir: Path, run_name: str,
+                   chunk_rows: int = DEFAULT_CHUNK_ROWS) -> tuple[dict[tuple[str, str], list[str]], tuple[str, ...]]:
+    """Validate the rows of `frame` with every suite, `chunk_rows` rows per checkpoint run (all named
+    `run_name`), store the results in the context, build their Data Docs pages (and make the pages this run
+    built work offline). Returns the check_result_id of every unexpected row per (check_code, kind of
+    expectation) and the suites, in the order they ran."""
     context = open_context(context_dir, data_docs_dir)
     checkpoint = build_checkpoint(context)
     started = time.time()
-    run = checkpoint.run(batch_parameters=batch_parameters(frame), run_id=RunIdentifier(run_name=run_name))
+    unexpected: dict[tuple[str, str], list[str]] = {}
+    suites: tuple[str, ...] = ()
+    shown = []
+    for first in range(0, max(len(frame), 1), max(1, chunk_rows)):
+        chunk = frame.iloc[first:first + chunk_rows].reset_index(drop=True)
+        run = checkpoint.run(batch_parameters=batch_parameters(chunk), run_id=RunIdentifier(run_name=run_name))
+        chunk_unexpected, suites = unexpected_rows(run)
+        for key, ids in chunk_unexpected.items():
+            unexpected.setdefault(key, []).extend(ids)
+        shown.extend(run.run_results)
+        del run  # its results hold every unexpected row of the chunk
     # One build for the whole run. GX's UpdateDataDocsAction builds the site, index and all, once per
     # validation result: ten times, about 4 s each at any batch size.
     context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=[
-        identifier for result_id, result in run.run_results.items()
-        for identifier in (result_id, ExpectationSuiteIdentifier(name=result.suite_name))])
+        *shown, *(ExpectationSuiteIdentifier(name=name) for name in suites)])
     make_offline(data_docs_dir, since=started - 1)  # the pages this run (re)built load nothing from the network
-    return unexpected_rows(run)
+    return unexpected, suites
 
 
 def unexpected_rows(run) -> tuple[dict[tuple[str, str], list[str]], tuple[str, ...]]:

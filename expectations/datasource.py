@@ -8,7 +8,8 @@ duckdb is added to GX's private `_PERSISTED_CONNECTION_DIALECTS`; that needs a m
 name and a new dependency (duckdb-engine). The pandas path uses public APIs only. Its cost: no custom-SQL
 expectations (UnexpectedRowsExpectation). Nothing needs them: dbt computes every check in SQL
 (marts.fct_check_results: one row per evaluation, its `result` pass | fail | incomplete) and the suites
-validate those rows. The frame is small (about 150 rows per report).
+validate those rows. The frame is narrow (READ_COLUMNS, about 60 rows per report) and a checkpoint sees at
+most `chunk_rows` of them at a time (expectations/checkpoint.py).
 
 tests/warehouse/test_expectations_datasource.py shows this path reporting a known failing row as failed and a
 passing one as passed.
@@ -28,6 +29,20 @@ DATASOURCE_NAME = "warehouse"
 ASSET_NAME = "fct_check_results"
 BATCH_DEFINITION_NAME = "all_check_results"
 INDEX_COLUMN = "check_result_id"
+DIGEST_COLUMN = "row_digest"
+# Shown beside each unexpected row in Data Docs, so a maintainer sees which report and where.
+UNEXPECTED_ROW_COLUMNS = [INDEX_COLUMN, "agency", "year", "check_code", "scope_kind", "scope", "object_key"]
+# What is read of each row: what the suites look at (check_code in their row condition, result), what Data
+# Docs show, and a digest of the whole row (every column, read by DuckDB), which stands for its values. The
+# other columns (detail, formula, description...) stay in the warehouse: at 10,000 reports reading them all
+# made a 2 GiB process.
+READ_COLUMNS = [*UNEXPECTED_ROW_COLUMNS, "result"]
+# Columns whose values repeat from row to row (a report has about 60 check results): read as pandas
+# categoricals, one copy of each value instead of one per row.
+REPEATED_COLUMNS = ["agency", "check_code", "scope_kind", "scope", "object_key", "result"]
+# Rows one checkpoint run validates: GX keeps every unexpected row of a run in memory several times over (its
+# results, their copies, their JSON), so a validation of the whole table runs in parts of this size.
+DEFAULT_CHUNK_ROWS = 50_000
 
 
 class WarehouseNotReadyError(RuntimeError):
@@ -35,8 +50,10 @@ class WarehouseNotReadyError(RuntimeError):
 
 
 def read_check_results(warehouse_path: str | Path) -> pd.DataFrame:
-    """Every row of marts.fct_check_results, in a stable order, read without locking out writers for long."""
-    import duckdb  # the DAG file imports the step list at parse time: duckdb is imported only when used
+    """Every row of marts.fct_check_results (its READ_COLUMNS and DIGEST_COLUMN: an md5 of the row as JSON), in
+    a stable order, read without locking out writers for long."""
+    import duckdb  # the DAG file imports the step list at parse time: duckdb and pandas only when used
+    import pandas as pd
 
     path = Path(warehouse_path)
     if not path.exists():
@@ -44,12 +61,27 @@ def read_check_results(warehouse_path: str | Path) -> pd.DataFrame:
     con = duckdb.connect(str(path), read_only=True)
     try:
         try:
-            return con.execute(f"select * from {CHECK_RESULTS_TABLE} order by {INDEX_COLUMN}").df()
+            categories = {name: [value for (value,) in con.execute(
+                f"select distinct {name} from {CHECK_RESULTS_TABLE} where {name} is not null order by 1").fetchall()]
+                for name in REPEATED_COLUMNS}
         except duckdb.CatalogException as exc:
             raise WarehouseNotReadyError(
                 f"{CHECK_RESULTS_TABLE} is missing from {path}: run `dbt build` first ({exc})") from exc
+        cursor = con.execute(f"select {', '.join(READ_COLUMNS)}, md5(to_json(row_values)) as {DIGEST_COLUMN} "
+                             f"from {CHECK_RESULTS_TABLE} as row_values order by {INDEX_COLUMN}")
+        parts = []
+        while True:  # in parts, so that no more than one part's values are ever Python strings at once
+            part = cursor.fetch_df_chunk(_VECTORS_PER_PART)
+            for name, values in categories.items():
+                part[name] = pd.Categorical(part[name], categories=values)
+            parts.append(part)
+            if part.empty:
+                return pd.concat(parts, ignore_index=True)
     finally:
         con.close()
+
+
+_VECTORS_PER_PART = 16  # DuckDB vectors of 2,048 rows
 
 
 def add_batch_definition(context: AbstractDataContext) -> BatchDefinition:

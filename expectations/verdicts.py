@@ -3,8 +3,8 @@ that are new or changed (pure: pandas in, pandas out; no Great Expectations, no 
 
 A row's verdict is what the checkpoint said about it: `failing` (unexpected for its suite's `fail`
 expectation) and `incomplete` (unexpected for an identity's `incomplete` expectation). It holds for as long as
-the row's values are the same, which `row_digest` stands for: a hash of every column of the row, so a row
-whose result, detail or any shown column changed is validated again. The caller keeps the verdicts of the
+the row's values are the same, which its `row_digest` stands for (datasource.DIGEST_COLUMN: DuckDB's md5 of
+every column of the row), so a row whose result, detail or any shown column changed is validated again. The caller keeps the verdicts of the
 last validation (`VERDICT_COLUMNS`) and passes them back as `known`; they are trusted only while the suites,
 GX and Data Docs are those that produced them (pipeline/steps.py decides that).
 
@@ -20,21 +20,12 @@ import pandas as pd
 
 from extract.check_catalogue import CHECKS, NOT_EVALUATED
 
-from .datasource import INDEX_COLUMN
+from .datasource import DIGEST_COLUMN, INDEX_COLUMN
 from .result import CheckCounts, ChecksValidation
 
 FAIL_KIND, INCOMPLETE_KIND = "fail", "incomplete"  # an expectation's meta "kind": which verdict it gives
-VERDICT_COLUMNS = (INDEX_COLUMN, "row_digest", "failing", "incomplete")
+VERDICT_COLUMNS = (INDEX_COLUMN, DIGEST_COLUMN, "failing", "incomplete")
 SUITE_NAMES = tuple(check.code for check in CHECKS)  # one suite per check, named by its code
-
-
-def row_digests(frame: pd.DataFrame) -> pd.Series:
-    """One hash per row of every column's value as text (so that a column pandas reads as `object` in one run
-    and `str` in the next, or NULL as None or NaN, hashes the same). A column added or removed by dbt changes
-    every digest: every row is validated again."""
-    as_text = frame.reindex(columns=sorted(frame.columns)).astype("string")
-    hashed = pd.util.hash_pandas_object(as_text, index=False)
-    return hashed.map("{:016x}".format).astype("object")
 
 
 def rows_to_validate(frame: pd.DataFrame, digests: pd.Series, known: pd.DataFrame | None) -> pd.Series:
@@ -43,7 +34,7 @@ def rows_to_validate(frame: pd.DataFrame, digests: pd.Series, known: pd.DataFram
     if known is None:
         return pd.Series(True, index=frame.index)
     current = pd.MultiIndex.from_arrays([frame[INDEX_COLUMN], digests])
-    stored = pd.MultiIndex.from_arrays([known[INDEX_COLUMN], known["row_digest"]])
+    stored = pd.MultiIndex.from_arrays([known[INDEX_COLUMN], known[DIGEST_COLUMN]])
     return pd.Series(~current.isin(stored), index=frame.index)
 
 
@@ -53,7 +44,7 @@ def new_verdicts(validated: pd.DataFrame, digests: pd.Series,
     failing = {i for (_, kind), ids in unexpected.items() if kind == FAIL_KIND for i in ids}
     incomplete = {i for (_, kind), ids in unexpected.items() if kind == INCOMPLETE_KIND for i in ids}
     ids = validated[INDEX_COLUMN]
-    return pd.DataFrame({INDEX_COLUMN: ids.to_numpy(), "row_digest": digests.loc[validated.index].to_numpy(),
+    return pd.DataFrame({INDEX_COLUMN: ids.to_numpy(), DIGEST_COLUMN: digests.loc[validated.index].to_numpy(),
                          "failing": ids.isin(failing).to_numpy(), "incomplete": ids.isin(incomplete).to_numpy()})
 
 
@@ -62,9 +53,9 @@ def current_verdicts(frame: pd.DataFrame, digests: pd.Series, known: pd.DataFram
     """One verdict per row of `frame`, in its order: this run's for the rows it validated, the known one for
     the others. Verdicts of rows gone from the table are dropped."""
     parts = [validated] if known is None else [known, validated]
-    merged = pd.concat(parts, ignore_index=True).drop_duplicates([INDEX_COLUMN, "row_digest"], keep="last")
-    keys = pd.DataFrame({INDEX_COLUMN: frame[INDEX_COLUMN].to_numpy(), "row_digest": digests.to_numpy()})
-    current = keys.merge(merged, on=[INDEX_COLUMN, "row_digest"], how="left", validate="many_to_one")
+    merged = pd.concat(parts, ignore_index=True).drop_duplicates([INDEX_COLUMN, DIGEST_COLUMN], keep="last")
+    keys = pd.DataFrame({INDEX_COLUMN: frame[INDEX_COLUMN].to_numpy(), DIGEST_COLUMN: digests.to_numpy()})
+    current = keys.merge(merged, on=[INDEX_COLUMN, DIGEST_COLUMN], how="left", validate="many_to_one")
     missing = current["failing"].isna()
     if missing.any():
         raise ValueError(f"no verdict for {int(missing.sum())} check results, e.g. "

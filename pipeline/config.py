@@ -7,6 +7,7 @@ works from any working directory.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -46,6 +47,14 @@ def _webhook_url(name: str) -> str:
         raise SettingsError(f"{name} must be an http:// or https:// URL with a host "
                             f"(it has scheme {parts.scheme.lower() or 'none'!r}"
                             f"{'' if parts.hostname else ' and no host'})")
+    return value
+
+
+def _memory_size(name: str, default: str) -> str:
+    """A DuckDB memory size such as 512MB or 2GiB, checked here so that a typo fails at once."""
+    value = _env(name, default).replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
+        raise SettingsError(f"{name} must be a size such as 512MB or 2GiB (it is {value!r})")
     return value
 
 
@@ -95,6 +104,7 @@ class Settings:
     quality_report_url: str = ""  # where maintainers open the quality report; the summary of a long digest links it
     notify_max_parts: int = 5
     warehouse_lock_timeout_seconds: float = 60.0
+    warehouse_memory_limit: str = "512MB"  # dbt's DuckDB memory_limit: past it, DuckDB spills to disk
     s3_connect_timeout_seconds: float = 5.0
     s3_read_timeout_seconds: float = 30.0
     s3_max_attempts: int = 4
@@ -196,6 +206,7 @@ def load_settings() -> Settings:
         notify_retries=max(1, int(_env("NOTIFY_RETRIES", "3"))),
         notify_retry_delay_seconds=float(_env("NOTIFY_RETRY_DELAY_SECONDS", "1")),
         warehouse_lock_timeout_seconds=max(0.0, float(_env("WAREHOUSE_LOCK_TIMEOUT_SECONDS", "60"))),
+        warehouse_memory_limit=_memory_size("WAREHOUSE_MEMORY_LIMIT", "512MB"),
         s3_connect_timeout_seconds=float(_env("S3_CONNECT_TIMEOUT_SECONDS", "5")),
         s3_read_timeout_seconds=float(_env("S3_READ_TIMEOUT_SECONDS", "30")),
         s3_max_attempts=max(1, int(_env("S3_MAX_ATTEMPTS", "4"))),

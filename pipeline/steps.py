@@ -215,8 +215,8 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
 
     Work in proportion to change: when neither the landing tables nor the dbt project changed since the last
     successful build of this warehouse (`warehouse_inputs`), dbt is not run: it would build the same marts.
-    When only the landing tables changed, the seeds are not loaded again and the docs are not generated again
-    (both follow from the project alone). The dbt unit tests (fixed inputs, the SQL's logic) never run here:
+    When only the landing tables changed, the seeds are not loaded or tested again and the docs are not
+    generated again (all three follow from the project alone). The dbt unit tests (fixed inputs, the SQL's logic) never run here:
     they test the project's code, which `make test` does; the data tests check this warehouse's rows."""
     settings = settings or load_settings()
     project = settings.dbt_project_dir
@@ -233,19 +233,27 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     settings.log_path.mkdir(parents=True, exist_ok=True)
     log_file = settings.log_path / "dbt.log"
     log_file.write_text("", encoding="utf-8")
-    excluded = ["unit_test", *(["seed"] if same_project else [])]
-    _run_dbt(["build", *(f"--exclude-resource-type={kind}" for kind in excluded)], settings, log_file)
+    _run_dbt(["build", *(DATA_ONLY_BUILD if same_project else ["--exclude-resource-type=unit_test"])],
+             settings, log_file)
     _record_build(settings, inputs, project_files)
     if not (same_project and settings.dbt_docs_path.is_file()):
-        _run_dbt(["docs", "generate", "--static"], settings, log_file)
+        # --no-compile: the build just compiled every node into the manifest the docs are made from
+        _run_dbt(["docs", "generate", "--static", "--no-compile"], settings, log_file)
         _publish_file(settings.var_path / "dbt-target" / "static_index.html", settings.dbt_docs_path)
     return {"status": "ok", "log": str(log_file), "skipped": False, "seeds_loaded": not same_project,
             "dbt_docs": str(settings.dbt_docs_path)}
 
 
+# A build after only the landing tables changed: no seeds loaded, and no test whose every parent is a seed
+# (cautious indirect selection drops exactly those; a test joining a model to a seed still runs): seeds and
+# their tests follow from the project files alone, which the last build loaded and tested.
+DATA_ONLY_BUILD = ["--exclude", "resource_type:seed", "resource_type:unit_test", "--indirect-selection=cautious"]
+
+
 def _run_dbt(arguments: list[str], settings: Settings, log_file: Path) -> None:
     project = settings.dbt_project_dir
-    env = {**os.environ, "WAREHOUSE_PATH": str(settings.warehouse_path)}
+    env = {**os.environ, "WAREHOUSE_PATH": str(settings.warehouse_path),
+           "WAREHOUSE_MEMORY_LIMIT": settings.warehouse_memory_limit}
     # dbt imports any module on sys.path named dbt_*: keep the project root off it
     env.pop("PYTHONPATH", None)
     command = [dbt_executable(), *arguments, "--project-dir", str(project), "--profiles-dir", str(project),

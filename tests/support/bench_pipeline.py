@@ -48,13 +48,17 @@ def _phase_run() -> dict:
 
     logging.basicConfig(level=logging.WARNING)
     settings = load_settings()
-    timings, upstream = {}, None
+    timings, peaks, upstream = {}, {}, None
     started = time.monotonic()
     for step in steps.STEPS:
         step_started = time.monotonic()
         upstream = steps.run_steps([step], upstream, settings)[step.name]
         timings[step.name] = round(time.monotonic() - step_started, 2)
-    return {"seconds": time.monotonic() - started, "steps": timings}
+        # the phase's largest resident set so far, this process's and its subprocesses' (dbt): a step that
+        # raises it is the step that reached it
+        peaks[step.name] = round(max(resource.getrusage(who).ru_maxrss for who in
+                                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024)
+    return {"seconds": time.monotonic() - started, "steps": timings, "peak_rss_mib_after": peaks}
 
 
 def _child(phase: str, inbox: Path, var: Path) -> dict:
@@ -115,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  peak memory (max RSS of any process): {plus_ten['peak_rss_mib']:.0f} MiB")
     for name, outcome in (("first run", first), ("no-change rerun", rerun), ("+10 documents", plus_ten)):
         print(f"  {name} by step (s): " + ", ".join(f"{k} {v}" for k, v in outcome["steps"].items()))
+        print(f"  {name}, largest process so far after each step (MiB): "
+              + ", ".join(f"{k} {v}" for k, v in outcome["peak_rss_mib_after"].items()))
+    print(f"  extraction floor, largest process (MiB): {floor['peak_rss_mib']:.0f}")
     return 0
 
 

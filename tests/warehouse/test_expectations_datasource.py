@@ -3,9 +3,11 @@ really validates: a known failing row is reported failed, a passing one passed, 
 The check results table is written by hand here, independent of dbt."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import duckdb
+import pandas as pd
 import pytest
 
 from expectations import CheckCounts, WarehouseNotReadyError, validate_checks
@@ -135,3 +137,33 @@ def test_what_an_earlier_version_left_in_the_context_is_removed(tmp_path):
     assert [p.stem for p in (stored / "checkpoints").glob("*.json")] == ["check_results"]
     assert list(gx.get_context(mode="file", project_root_dir=str(tmp_path / "gx")).data_sources.all()) == [
         "warehouse"]
+
+
+def test_a_validation_in_parts_gives_the_outcome_of_one_in_a_single_part(hand_made, tmp_path):
+    out, whole = hand_made
+    in_parts = validate_checks(out / "warehouse.duckdb", tmp_path / "data_docs", context_dir=tmp_path / "gx",
+                               run_name="in-parts", chunk_rows=2)
+
+    assert in_parts == dataclasses.replace(whole, run_name="in-parts",
+                                           data_docs_index=tmp_path / "data_docs" / "index.html")
+    pd.testing.assert_frame_equal(in_parts.row_verdicts, whole.row_verdicts)
+    # five rows two at a time: three checkpoint runs, each storing one result per suite
+    stored = list((tmp_path / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(stored) == 3 * len(CHECKS)
+    assert sum(json.loads(p.read_text(encoding="utf-8"))["results"][0]["result"]["element_count"]
+               for p in stored) == len(ROWS)
+
+
+def test_a_row_is_read_with_a_digest_of_every_column_even_those_not_read(tmp_path):
+    path = _warehouse(tmp_path / "warehouse.duckdb", ROWS)
+    before = read_check_results(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("update marts.fct_check_results set lhs = 6.0 where check_result_id = 'c-pass'")
+    after = read_check_results(path)
+
+    assert "lhs" not in after.columns and list(after["check_result_id"]) == sorted(r[0] for r in ROWS)
+    changed = before["row_digest"] != after["row_digest"]
+    assert list(after.loc[changed, "check_result_id"]) == ["c-pass"]
+    assert after["check_code"].dtype == "category"
+    assert list(after["agency"].cat.categories) == ["甲局"]
+    assert list(after["agency"].isna()) == [row[3] is None for row in sorted(ROWS)]

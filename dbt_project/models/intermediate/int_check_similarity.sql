@@ -1,3 +1,7 @@
+-- A table, not a view: several models and data tests read it, and as a view each of them computed it again
+-- (at 10,000 reports its tests alone took seconds each).
+{{ config(materialized='table') }}
+
 -- Check 9 of the spec (similarity_9): a report does not repeat the agency's previous report. lhs the share
 -- of this report's prose (its distinct 4-character shingles) found in the same agency's most recent earlier
 -- report, rhs the threshold 0.5 (evaluators dock points above 50%); fail above it. One row per

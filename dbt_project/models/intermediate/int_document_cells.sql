@@ -1,3 +1,7 @@
+-- A table, not a view: several models and data tests read it, and as a view each of them computed it again
+-- (at 10,000 reports its tests alone took seconds each).
+{{ config(materialized='table') }}
+
 -- Every cell of every landed document with the maintainers' corrections applied (stg_corrections): the value
 -- to quote, the value extraction read, and its status:
 --   printed    read with certainty;

@@ -1,3 +1,7 @@
+-- A table, not a view: several models and data tests read it, and as a view each of them computed it again
+-- (at 10,000 reports its tests alone took seconds each).
+{{ config(materialized='table') }}
+
 -- Identity 5 of the spec: per 表三 column, the applications a report carries over from last year equal
 -- those the same agency's previous-year report carried forward,
 --   carried_over(year) = carried_forward(year - 1),

@@ -1,3 +1,7 @@
+-- A table, not a view: several models and data tests read it, and as a view each of them computed it again
+-- (at 10,000 reports its tests alone took seconds each).
+{{ config(materialized='table') }}
+
 -- Identities 1-4 of the spec, evaluated on every checked document (the representative report of its agency
 -- and year, or a document whose agency or year could not be read), on its cells with the maintainers'
 -- corrections applied, one row per identity and row/column the document printed (the SQL twin of

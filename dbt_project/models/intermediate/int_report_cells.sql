@@ -1,3 +1,7 @@
+-- A table, not a view: several models and data tests read it, and as a view each of them computed it again
+-- (at 10,000 reports its tests alone took seconds each).
+{{ config(materialized='table') }}
+
 -- The cells of the representative report per agency and year (corrections applied), with the report's
 -- attributes: what the fact marts and the checks across years read.
 
