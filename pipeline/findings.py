@@ -400,7 +400,7 @@ def open_findings(con, most: int) -> tuple[list[dict[str, Any]], int]:
     """(at most `most` open findings, how many are open). Those listed are the failures before the warnings,
     then in FINDINGS_ORDER; they come back in FINDINGS_ORDER, so a short list keeps the order of a long one."""
     ensure_schema(con)
-    if not _has_fct_findings(con):
+    if not has_fct_findings(con):
         return [], 0
     total = con.execute("select count(*) from fct_findings where status = 'open'").fetchone()[0]
     cursor = con.execute(f"""
