@@ -356,13 +356,13 @@ def published_state(con) -> str:
     """A digest of fct_findings as the quality report and the BI snapshot show it (statuses, numbers, sources,
     decisions, alerted_at), last_seen aside: it moves on every run, and alone it is no reason to publish again."""
     ensure_schema(con)
-    if not _has_fct_findings(con):
+    if not has_fct_findings(con):
         return "no fct_findings"
     return con.execute("select sha256(coalesce(string_agg(finding::varchar, '|' order by fingerprint), '')) "
                        "from (select * exclude (last_seen) from fct_findings) as finding").fetchone()[0]
 
 
-def _has_fct_findings(con) -> bool:
+def has_fct_findings(con) -> bool:
     return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'main' "
                             "and table_name = 'fct_findings' and table_catalog = current_database()").fetchone()[0])
 
@@ -439,9 +439,30 @@ def mark_findings_to_alert_alerted(con, now: datetime | None = None) -> int:
 
 
 def all_findings(con) -> list[dict[str, Any]]:
+    """Every finding, open or not (the quality report takes open_findings: a bounded number of open ones)."""
     ensure_schema(con)
-    if not _has_fct_findings(con):
+    if not has_fct_findings(con):
         return []
     cursor = con.execute(f"select * from fct_findings order by agency nulls last, year, check_code, scope")
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+FINDINGS_ORDER = "agency nulls last, year, check_code, scope, fingerprint"
+
+
+def open_findings(con, most: int) -> tuple[list[dict[str, Any]], int]:
+    """(at most `most` open findings, how many are open). Those listed are the failures before the warnings,
+    then in FINDINGS_ORDER; they come back in FINDINGS_ORDER, so a short list keeps the order of a long one."""
+    ensure_schema(con)
+    if not has_fct_findings(con):
+        return [], 0
+    total = con.execute("select count(*) from fct_findings where status = 'open'").fetchone()[0]
+    cursor = con.execute(f"""
+        select * from (
+            select * from fct_findings where status = 'open'
+            order by case severity when 'failure' then 0 else 1 end, {FINDINGS_ORDER}
+            limit ?)
+        order by {FINDINGS_ORDER}""", [most])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()], total

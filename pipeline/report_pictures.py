@@ -1,10 +1,11 @@
 """The pictures of the quality report, gathered from the warehouse and the raw documents (drawn by
 pipeline/charts.py and pipeline/source_views.py):
 
-- the check results of every report, agencies × years (from marts.fct_check_results, as the grid below it);
+- the check results of every report, agencies × years (the grid below it, counted in DuckDB, summed per report);
 - applications received / granted / denied per agency over the years (marts.fct_application_outcomes, the
   表三 总计 column; the legend is the printed label of each row, from reference.t3_rows);
-- for each open finding, where it sits in its source document (at most MOST_SOURCE_VIEWS, the rest are listed);
+- for each open finding the report lists, where it sits in its source document (at most MOST_SOURCE_VIEWS, the
+  rest are named);
 - for each cell of the review queue read from a PDF page or an image, a crop of that cell (at most
   MOST_REVIEW_CROPS; the other rows show their location only).
 """
@@ -16,6 +17,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
+
+from extract.check_catalogue import RESULTS
 
 from . import charts
 from .source_views import CELL_CROPPERS, CellCrop, cell_places, source_view
@@ -80,22 +83,23 @@ def application_series(con) -> dict[str, dict[str, dict[int, float | None]]]:
     return by_agency
 
 
-def report_cells(results: list[dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, int]]:
-    cells: dict[tuple[str, int | None], dict[str, int]] = defaultdict(
-        lambda: {"pass": 0, "fail": 0, "incomplete": 0, "not_evaluated": 0})
-    for row in results:
-        who = row["agency"] or f"(document {row['document_hash'][:12]})"
-        cells[(who, row["year"])][row["result"]] += 1
-    return cells
+def report_cells(grid: Mapping[tuple[str, int | None], Mapping[str, Mapping[str, Any]]]
+                 ) -> dict[tuple[str, int | None], dict[str, int]]:
+    """(agency, year) -> result -> count over all check families, from the grid of the quality report
+    (quality_report.family_cells: report -> family -> counts)."""
+    return {report: {result: sum(counts[result] for counts in families.values()) for result in RESULTS}
+            for report, families in grid.items()}
 
 
-def gather(con, results: list[dict[str, Any]], open_findings: list[dict[str, Any]],
+def gather(con, cells: Mapping[tuple[str, int | None], Mapping[str, int]], open_findings: list[dict[str, Any]],
            links: Mapping[tuple[str, int | None], str], read_raw: Callable[[str], bytes] | None) -> Pictures:
+    """The pictures: `cells` as report_cells gives them, `open_findings` those the report lists (the first
+    MOST_SOURCE_VIEWS are drawn in their sources), `links` a report's first listed finding."""
     pictures = Pictures()
-    if results:
-        pictures.heatmap = charts.check_heatmap(report_cells(results), links)
-    labels = series_labels(con) if results else {}
-    for index, (agency, series) in enumerate(sorted(application_series(con).items()) if results else []):
+    if cells:
+        pictures.heatmap = charts.check_heatmap(cells, links)
+    labels = series_labels(con) if cells else {}
+    for index, (agency, series) in enumerate(sorted(application_series(con).items()) if cells else []):
         years = sorted({year for points in series.values() for year in points})
         pictures.applications.append(charts.applications_chart(
             agency, years, [(name, labels[name], series.get(name, {})) for name, _, _ in APPLICATION_SERIES],

@@ -7,8 +7,8 @@ extraction results travel through object storage, never through XCom.
 
 Who does what: dbt computes every check (marts.fct_check_results); Great Expectations validates those results
 and publishes Data Docs (validate_checks); the findings history decides what is new (record_findings); one
-notifier sends one digest (notify_maintainers); the quality report shows it all (publish_quality_report); BI
-tools read the snapshot of the marts published last (publish_snapshot).
+notifier sends one digest (notify_maintainers); the quality report shows the totals and the findings to act on
+first (publish_quality_report); BI tools read the snapshot of the marts published last (publish_snapshot).
 
 The DAG file imports this module when the scheduler parses it: the libraries that take seconds to import
 (great_expectations, duckdb, boto3, the parsers) are imported by the functions that use them, never here.
@@ -572,8 +572,9 @@ def notify_maintainers(recorded: dict[str, Any] | None = None, settings: Setting
 
 def publish_quality_report(notified: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Write the static HTML quality report (`QUALITY_REPORT_PATH`): pictures of the check results and of the
-    applications over the years, agencies × years × check families, and every open finding with its numbers,
-    decision and a picture of where it sits in its source document (read from object storage).
+    applications over the years, agencies × years × check families, and the open findings (at most
+    quality_report.MOST_FINDINGS_LISTED, failures first) with their numbers, decision and a picture of where they
+    sit in their source documents (read from object storage).
 
     Work in proportion to change: when the check results, the findings (last_seen aside), the code and the
     settings are those of the last report written, and that file is still the one written, the report is not

@@ -85,23 +85,33 @@ def review_lines(con) -> list[str]:
 
 
 def findings_lines(settings: Settings) -> list[str]:
-    """Open findings: counts by check, then one line each (at most MOST_FINDINGS_LISTED), dismissed ones apart."""
+    """Open findings: counts by check, then one line each (at most MOST_FINDINGS_LISTED), dismissed ones apart.
+    Counted and chosen in SQL: a first run over 10,000 reports opens some 180,000 findings."""
     if not settings.findings_db_path.exists():
         return ["findings: none recorded yet"]
     with closing(findings.open_findings_db(settings.findings_db_path, None)) as con:
-        recorded = [f for f in findings.all_findings(con) if f["status"] == "open"]
-    dismissed = [f for f in recorded if f.get("decision") == "dismissed"]
-    active = [f for f in recorded if f.get("decision") != "dismissed"]
-    by_check: dict[str, int] = {}
-    for finding in active:
-        by_check[finding["check_code"]] = by_check.get(finding["check_code"], 0) + 1
-    counts = f" ({', '.join(f'{c} {n}' for c, n in sorted(by_check.items()))})" if by_check else ""
-    lines = [f"findings: {len(active)} open{counts}" + (f", {len(dismissed)} dismissed" if dismissed else "")]
-    for finding in active[:MOST_FINDINGS_LISTED]:
+        findings.ensure_schema(con)
+        if not findings.has_fct_findings(con):
+            return ["findings: 0 open"]
+        by_check = dict(con.execute(f"select check_code, count(*) from fct_findings where {_ACTIVE} "
+                                    "group by check_code order by check_code").fetchall())
+        dismissed = con.execute("select count(*) from fct_findings where status = 'open' "
+                                "and decision = 'dismissed'").fetchone()[0]
+        cursor = con.execute(f"select * from fct_findings where {_ACTIVE} "
+                             f"order by agency nulls last, year, check_code, scope limit {MOST_FINDINGS_LISTED}")
+        names = [d[0] for d in cursor.description]
+        listed = [dict(zip(names, row)) for row in cursor.fetchall()]
+    active = sum(by_check.values())
+    counts = f" ({', '.join(f'{c} {n}' for c, n in by_check.items())})" if by_check else ""
+    lines = [f"findings: {active} open{counts}" + (f", {dismissed} dismissed" if dismissed else "")]
+    for finding in listed:
         lines.append(f"  {finding.get('agency') or '?'} " + finding_line(finding, with_status=False)[2:])
-    if len(active) > MOST_FINDINGS_LISTED:
-        lines.append(f"  ... {len(active) - MOST_FINDINGS_LISTED} more in the quality report")
+    if active > MOST_FINDINGS_LISTED:
+        lines.append(f"  ... {active - MOST_FINDINGS_LISTED} more in the quality report")
     return lines
+
+
+_ACTIVE = "status = 'open' and decision is distinct from 'dismissed'"  # open findings nobody dismissed
 
 
 def summary(settings: Settings) -> str:

@@ -354,3 +354,28 @@ def test_the_merge_opens_updates_resolves_and_reopens_by_fingerprint(tmp_path):
     assert (reopened["status"], reopened["opened_at"], reopened["resolved_at"], reopened["times_reopened"],
             reopened["first_seen"], reopened["last_seen"]) == ("open", days[2], None, 1, days[0], days[2])
     assert history[fp[a]]["opened_at"] == days[0] and history[fp[a]]["times_reopened"] == 0
+
+
+def test_the_run_summary_counts_and_lists_open_findings_as_the_findings_table_has_them(env, tmp_path, monkeypatch):
+    from pipeline import summary
+
+    run_findings_steps(env, run_id="run-1")
+    narrative = _the(env, "丙市财政局", "narrative_8", "applications_received")
+    findings.write_decision(tmp_path / "reviews" / "decisions.csv", findings.Decision(
+        narrative["fingerprint"], "dismissed", "the text counts applications by post too", "maintainer-a"))
+    run_findings_steps(env, run_id="run-2")
+    monkeypatch.setattr(summary, "MOST_FINDINGS_LISTED", 3)
+
+    lines = summary.findings_lines(env)
+
+    recorded = [f for f in _findings(env).values() if f["status"] == "open"]
+    active = sorted((f for f in recorded if f["decision"] != "dismissed"),
+                    key=lambda f: (f["agency"] is None, f["agency"] or "", f["year"], f["check_code"], f["scope"]))
+    by_check = {}
+    for finding in active:
+        by_check[finding["check_code"]] = by_check.get(finding["check_code"], 0) + 1
+    assert len(active) > 3 and by_check
+    assert lines[0] == (f"findings: {len(active)} open ("
+                        + ", ".join(f"{c} {n}" for c, n in sorted(by_check.items())) + "), 1 dismissed")
+    assert [line.split()[0] for line in lines[1:4]] == [f["agency"] or "?" for f in active[:3]]
+    assert lines[4:] == [f"  ... {len(active) - 3} more in the quality report"]

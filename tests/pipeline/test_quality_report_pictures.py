@@ -116,7 +116,8 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 def test_the_heatmap_counts_not_evaluated_results_apart_from_the_others():
     from pipeline.report_pictures import report_cells
 
-    results = [{"agency": "甲局", "year": 2023, "document_hash": "d", "result": result}
-               for result in ("pass", "pass", "fail", "not_evaluated")]
+    grid = {("甲局", 2023): {  # quality_report.family_cells: report -> family -> counts
+        "identities": {"pass": 2, "fail": 1, "incomplete": 0, "not_evaluated": 0, "reasons": []},
+        "similarity": {"pass": 0, "fail": 0, "incomplete": 0, "not_evaluated": 1, "reasons": ["no earlier report"]}}}
 
-    assert report_cells(results) == {("甲局", 2023): {"pass": 2, "fail": 1, "incomplete": 0, "not_evaluated": 1}}
+    assert report_cells(grid) == {("甲局", 2023): {"pass": 2, "fail": 1, "incomplete": 0, "not_evaluated": 1}}
