@@ -178,13 +178,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def open_findings_db(findings_path: str | Path, warehouse_path: str | Path | None):
+def open_findings_db(findings_path: str | Path, warehouse_path: str | Path | None, memory_limit: str | None = None):
     """A connection to the findings file with the warehouse attached read-only as `warehouse` (when it
-    exists). Close it with .close()."""
+    exists), DuckDB taking at most `memory_limit` (a DuckDB size; its default is 80% of the machine's memory).
+    Close it with .close()."""
     import duckdb  # not at the top: the DAG file imports the steps, and through them this module, at parse time
 
     Path(findings_path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(findings_path))
+    con = duckdb.connect(str(findings_path), config={"memory_limit": memory_limit} if memory_limit else {})
     if warehouse_path is not None and Path(warehouse_path).exists():
         con.execute(f"attach '{_sql_string(str(warehouse_path))}' as {WAREHOUSE_ALIAS} (read_only)")
     ensure_schema(con)

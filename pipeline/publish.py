@@ -124,17 +124,20 @@ def _export(con, schema: str, table: PublishedTable, directory: Path) -> None:
                 "(format parquet, compression zstd)")
 
 
-def export_tables(warehouse_path: Path, directory: Path, findings_db_path: Path | None) -> list[PublishedTable]:
-    """Write every table of PUBLISHED_SCHEMAS (and the findings' fct_findings) as `<table>.parquet`."""
+def export_tables(warehouse_path: Path, directory: Path, findings_db_path: Path | None,
+                  memory_limit: str | None = None) -> list[PublishedTable]:
+    """Write every table of PUBLISHED_SCHEMAS (and the findings' fct_findings) as `<table>.parquet`, DuckDB
+    taking at most `memory_limit` (a DuckDB size; its own default is 80% of the machine's memory)."""
     import duckdb
 
+    config = {"memory_limit": memory_limit} if memory_limit else {}
     tables: list[PublishedTable] = []
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with duckdb.connect(str(warehouse_path), read_only=True, config=config) as con:
         for table in _published_tables(con, PUBLISHED_SCHEMAS):
             _export(con, table.schema, table, directory)
             tables.append(table)
     if findings_db_path is not None and findings_db_path.exists():
-        with duckdb.connect(str(findings_db_path), read_only=True) as con:
+        with duckdb.connect(str(findings_db_path), read_only=True, config=config) as con:
             for table in _published_tables(con, ("main",), as_schema=FINDINGS_SCHEMA):
                 if table.name == FINDINGS_TABLE:
                     _export(con, "main", table, directory)
@@ -210,9 +213,9 @@ def prune(root: Path, current: Path, kept: int = SNAPSHOTS_KEPT) -> list[Path]:
 
 
 def publish_snapshot(warehouse_path: str | Path, publish_path: str | Path,
-                     findings_db_path: str | Path | None = None) -> Snapshot:
+                     findings_db_path: str | Path | None = None, memory_limit: str | None = None) -> Snapshot:
     """Export the warehouse's marts and reference tables (and the findings) to a new snapshot and publish it
-    at `publish_path` (see the module docstring)."""
+    at `publish_path` (see the module docstring); DuckDB takes at most `memory_limit` meanwhile."""
     warehouse_path, publish_path = Path(warehouse_path), Path(publish_path).absolute()
     if not warehouse_path.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse_path}: nothing to publish")
@@ -223,7 +226,8 @@ def publish_snapshot(warehouse_path: str | Path, publish_path: str | Path,
     building = root / (snapshot_id + PARTIAL_SUFFIX)
     building.mkdir()
     try:
-        tables = tuple(export_tables(warehouse_path, building, Path(findings_db_path) if findings_db_path else None))
+        tables = tuple(export_tables(warehouse_path, building, Path(findings_db_path) if findings_db_path else None,
+                                     memory_limit))
         snapshot = Snapshot(snapshot_id, publish_path, root / snapshot_id, tables,
                             created.replace(microsecond=0).isoformat())
         (building / MANIFEST_NAME).write_text(json.dumps(snapshot.manifest(), ensure_ascii=False, indent=2),
