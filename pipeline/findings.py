@@ -359,7 +359,8 @@ def published_state(con) -> str:
     ensure_schema(con)
     if not has_fct_findings(con):
         return "no fct_findings"
-    return con.execute("select sha256(coalesce(string_agg(finding::varchar, '|' order by fingerprint), '')) "
+    # a digest of each row's digest: one string of every row (183,608 at 10,000 reports) took 700 MB
+    return con.execute("select sha256(coalesce(string_agg(md5(finding::varchar), '' order by fingerprint), '')) "
                        "from (select * exclude (last_seen) from fct_findings) as finding").fetchone()[0]
 
 
