@@ -23,14 +23,19 @@ CHECK_RESULT_COLUMNS = (
     "line integer, page integer, is_representative boolean")
 
 
-def _write_check_results(warehouse, rows: list[dict[str, Any]]) -> None:
-    """marts.fct_check_results holding `rows` (the columns a row leaves out are null)."""
-    names = [column.split()[0] for column in CHECK_RESULT_COLUMNS.split(", ")]
+def _write_mart(warehouse, table: str, columns: str, rows: list[dict[str, Any]]) -> None:
+    """marts.`table` with `columns` (a column list as in CREATE TABLE) holding `rows` (the columns a row leaves
+    out are null)."""
+    names = [column.split()[0] for column in columns.split(", ")]
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table marts.fct_check_results ({CHECK_RESULT_COLUMNS})")
-        con.executemany(f"insert into marts.fct_check_results values ({', '.join('?' * len(names))})",
+        con.execute(f"create or replace table marts.{table} ({columns})")
+        con.executemany(f"insert into marts.{table} values ({', '.join('?' * len(names))})",
                         [[row.get(name) for name in names] for row in rows])
+
+
+def _write_check_results(warehouse, rows: list[dict[str, Any]]) -> None:
+    _write_mart(warehouse, "fct_check_results", CHECK_RESULT_COLUMNS, rows)
 
 
 def _failing(agency: str, check_code: str, family: str, severity: str, scope: str) -> dict[str, Any]:
@@ -179,12 +184,7 @@ REVIEW_QUEUE_COLUMNS = (
 
 
 def _write_review_queue(warehouse, rows: list[dict[str, Any]]) -> None:
-    names = [column.split()[0] for column in REVIEW_QUEUE_COLUMNS.split(", ")]
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table marts.fct_review_queue ({REVIEW_QUEUE_COLUMNS})")
-        con.executemany(f"insert into marts.fct_review_queue values ({', '.join('?' * len(names))})",
-                        [[row.get(name) for name in names] for row in rows])
+    _write_mart(warehouse, "fct_review_queue", REVIEW_QUEUE_COLUMNS, rows)
 
 
 def test_a_review_queue_longer_than_the_limit_lists_its_first_values_and_says_how_many(tmp_path, monkeypatch):
