@@ -104,7 +104,7 @@ class Settings:
     quality_report_url: str = ""  # where maintainers open the quality report; the summary of a long digest links it
     notify_max_parts: int = 5
     warehouse_lock_timeout_seconds: float = 60.0
-    warehouse_memory_limit: str = "512MB"  # dbt's DuckDB memory_limit: past it, DuckDB spills to disk
+    warehouse_memory_limit: str = "512MB"  # DuckDB's memory_limit in dbt, the findings DB and the snapshot export
     s3_connect_timeout_seconds: float = 5.0
     s3_read_timeout_seconds: float = 30.0
     s3_max_attempts: int = 4

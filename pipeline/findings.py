@@ -192,6 +192,12 @@ def open_findings_db(findings_path: str | Path, warehouse_path: str | Path | Non
     return con
 
 
+def fetch_dicts(cursor) -> list[dict[str, Any]]:
+    """The remaining rows of an executed DuckDB cursor (or connection), each as {column: value}."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
 def _sql_string(value: str) -> str:
     return value.replace("'", "''")
 
@@ -219,8 +225,7 @@ def current_findings(con) -> list[dict[str, Any]]:
         return []
     _stage_current_findings(con)
     cursor = con.execute("select * from current_findings order by fingerprint")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return fetch_dicts(cursor)
 
 
 def record_findings(con, decisions: dict[str, Decision], now: datetime | None = None,
@@ -369,11 +374,12 @@ def has_fct_findings(con) -> bool:
                             "and table_name = 'fct_findings' and table_catalog = current_database()").fetchone()[0])
 
 
-# the alerts file's order, and the digest text's (pipeline/digest.py `digest_lines`: by agency name, year, check,
-# scope as Python sorts them; DuckDB compares text by code point, as Python does); the fingerprint breaks ties
-ALERT_ORDER = "agency nulls last, year, check_code, scope, fingerprint"
+# the order of the alerts file, of the quality report's and the run summary's lists, and of the digest text
+# (pipeline/digest.py `digest_lines`: by agency name, year, check, scope as Python sorts them; DuckDB compares
+# text by code point, as Python does); the fingerprint breaks ties
+FINDINGS_ORDER = "agency nulls last, year, check_code, scope, fingerprint"
 AGENCY_NAME_SQL = "coalesce(nullif(agency, ''), '(agency not read)')"
-DIGEST_ORDER = f"{AGENCY_NAME_SQL}, coalesce(year, 0), check_code, coalesce(scope, 'None'), {ALERT_ORDER}"
+DIGEST_ORDER = f"{AGENCY_NAME_SQL}, coalesce(year, 0), check_code, coalesce(scope, 'None'), {FINDINGS_ORDER}"
 FETCH_BATCH_ROWS = 2000
 
 
@@ -382,7 +388,7 @@ def findings_to_alert(con) -> list[dict[str, Any]]:
     return list(iter_findings_to_alert(con))
 
 
-def iter_findings_to_alert(con, order_by: str = ALERT_ORDER) -> Iterator[dict[str, Any]]:
+def iter_findings_to_alert(con, order_by: str = FINDINGS_ORDER) -> Iterator[dict[str, Any]]:
     """`findings_to_alert` one at a time, fetched in batches of FETCH_BATCH_ROWS on a cursor of its own (so
     that several readings may be under way on one connection)."""
     cursor = con.cursor()
@@ -400,7 +406,7 @@ def iter_fingerprints_to_alert(con) -> Iterator[str]:
     """The fingerprints of `findings_to_alert`, in its order, in batches."""
     cursor = con.cursor()
     try:
-        cursor.execute(f"select fingerprint from fct_findings where needs_alert order by {ALERT_ORDER}")
+        cursor.execute(f"select fingerprint from fct_findings where needs_alert order by {FINDINGS_ORDER}")
         while rows := cursor.fetchmany(FETCH_BATCH_ROWS):
             yield from (row[0] for row in rows)
     finally:
@@ -446,11 +452,7 @@ def all_findings(con) -> list[dict[str, Any]]:
     if not has_fct_findings(con):
         return []
     cursor = con.execute(f"select * from fct_findings order by agency nulls last, year, check_code, scope")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-FINDINGS_ORDER = "agency nulls last, year, check_code, scope, fingerprint"
+    return fetch_dicts(cursor)
 
 
 def open_findings(con, most: int) -> tuple[list[dict[str, Any]], int]:
@@ -466,5 +468,4 @@ def open_findings(con, most: int) -> tuple[list[dict[str, Any]], int]:
             order by case severity when 'failure' then 0 else 1 end, {FINDINGS_ORDER}
             limit ?)
         order by {FINDINGS_ORDER}""", [most])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()], total
+    return fetch_dicts(cursor), total

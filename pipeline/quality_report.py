@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 from extract.check_catalogue import CHECKS, CHECKS_BY_CODE, RESULTS, CheckSpec
 
 from .digest import format_number
-from .findings import CHECK_RESULTS_TABLE, WAREHOUSE_ALIAS, has_check_results, open_findings
+from .findings import CHECK_RESULTS_TABLE, WAREHOUSE_ALIAS, fetch_dicts, has_check_results, open_findings
 from .report_pictures import (MOST_REVIEW_CROPS, Pictures, cell_crop_html, gather, overview_html, report_cells,
                               review_crops, sources_html)
 
@@ -159,8 +159,7 @@ def review_queue(con, most: int) -> ReviewQueue:
                                    f"from {REVIEW_QUEUE_TABLE}").fetchone()
     cursor = con.execute(f"select * from {REVIEW_QUEUE_TABLE} order by agency, year, document_hash, table_no, "
                          "cell_key, cell_id limit ?", [most])
-    names = [d[0] for d in cursor.description]
-    return ReviewQueue([dict(zip(names, row)) for row in cursor.fetchall()], total, documents)
+    return ReviewQueue(fetch_dicts(cursor), total, documents)
 
 
 def correction_problems(con) -> list[dict[str, Any]]:
@@ -169,8 +168,7 @@ def correction_problems(con) -> list[dict[str, Any]]:
         return []
     cursor = con.execute(f"select line_number, document_hash, cell_key, value_text, problem from "
                          f"{CORRECTIONS_TABLE} where problem is not null order by line_number")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return fetch_dicts(cursor)
 
 
 def _has_warehouse_table(con, schema: str, table: str) -> bool:

@@ -217,8 +217,9 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     Work in proportion to change: when neither the landing tables nor the dbt project changed since the last
     successful build of this warehouse (`warehouse_inputs`), dbt is not run: it would build the same marts.
     When only the landing tables changed, the seeds are not loaded or tested again and the docs are not
-    generated again (all three follow from the project alone). The dbt unit tests (fixed inputs, the SQL's logic) never run here:
-    they test the project's code, which `make test` does; the data tests check this warehouse's rows."""
+    generated again (all three follow from the project alone). The dbt unit tests (fixed inputs, the SQL's
+    logic) never run here: they test the project's code, which `make test` does; the data tests check this
+    warehouse's rows."""
     settings = settings or load_settings()
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():

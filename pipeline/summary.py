@@ -97,10 +97,8 @@ def findings_lines(settings: Settings) -> list[str]:
                                     "group by check_code order by check_code").fetchall())
         dismissed = con.execute("select count(*) from fct_findings where status = 'open' "
                                 "and decision = 'dismissed'").fetchone()[0]
-        cursor = con.execute(f"select * from fct_findings where {_ACTIVE} "
-                             f"order by agency nulls last, year, check_code, scope limit {MOST_FINDINGS_LISTED}")
-        names = [d[0] for d in cursor.description]
-        listed = [dict(zip(names, row)) for row in cursor.fetchall()]
+        listed = findings.fetch_dicts(con.execute(f"select * from fct_findings where {_ACTIVE} order by "
+                                                  f"{findings.FINDINGS_ORDER} limit {MOST_FINDINGS_LISTED}"))
     active = sum(by_check.values())
     counts = f" ({', '.join(f'{c} {n}' for c, n in by_check.items())})" if by_check else ""
     lines = [f"findings: {active} open{counts}" + (f", {dismissed} dismissed" if dismissed else "")]

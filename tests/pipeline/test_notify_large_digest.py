@@ -120,7 +120,7 @@ def test_deciding_fits_or_summary_reads_the_lines_no_further_than_max_parts_plus
                 yield finding
 
         digest = streamed_digest("run-big", DigestCounts.of_agencies(*findings.counts_to_alert(con)),
-                                 lambda: counted(findings.DIGEST_ORDER), lambda: counted(findings.ALERT_ORDER))
+                                 lambda: counted(findings.DIGEST_ORDER), lambda: counted(findings.FINDINGS_ORDER))
         whole = build_digest(findings.findings_to_alert(con), "run-big")
         assert digest.text == whole.text and digest.subject == whole.subject
         read.clear()
