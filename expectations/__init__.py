@@ -41,8 +41,8 @@ rows. A failed check never raises. `validate_checks` raises only for operational
 Modules: `datasource` (the one place that knows how GX reads the warehouse: pandas, and why), `suites` (one
 suite per check, from the catalogue), `checkpoint` (context, checkpoint, its unexpected rows), `verdicts` (a
 verdict per row, which rows need validating, the outcome of the whole table; pure), `result` (types),
-`offline_docs` (the pages' CDN assets served from copies in the site: `data_docs_assets/`, vendored with their
-licences).
+`unexpected_rows` (GX's list of unexpected rows, taken in one step), `offline_docs` (the pages' CDN assets
+served from copies in the site: `data_docs_assets/`, vendored with their licences).
 """
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from .datasource import (ASSET_NAME, DATASOURCE_NAME, DEFAULT_CHUNK_ROWS, INDEX_
 from .offline_docs import make_offline
 from .result import ExpectationRunError
 from .suites import add_or_update_suites
+from .unexpected_rows import install as list_unexpected_rows_at_once
 from .verdicts import SUITE_NAMES
 
 CHECKPOINT_NAME = "check_results"
@@ -25,6 +26,7 @@ DATA_DOCS_SITE = "check_results"
 
 for _name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
     logging.getLogger(_name).setLevel(logging.WARNING)
+list_unexpected_rows_at_once()
 
 
 def open_context(context_dir: Path, data_docs_dir: Path):

@@ -15,13 +15,16 @@ The DAG file imports this module when the scheduler parses it: the libraries tha
 """
 from __future__ import annotations
 
+import importlib
+import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -137,7 +140,8 @@ def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[s
                  settings: Settings | None = None) -> dict[str, Any]:
     """Land the extraction results named by the summaries (a flat list, or one list per mapped task) in the
     warehouse's landing tables, LOAD_CHUNK_DOCUMENTS results at a time. A reused result that the warehouse
-    already holds from the same stored object (`landing.documents.result_key`) is not read at all."""
+    already holds from the same stored object (`landing.documents.result_key`) is not read at all. Before a
+    first build, dbt parses its project meanwhile (`dbt_parsing_alongside`)."""
     settings = settings or load_settings()
     store = storage.make_store(settings)
     flat = _flatten(summaries)
@@ -148,8 +152,9 @@ def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[s
             document.result_key = summary["result_key"]
             yield document
 
-    counts = load_stored_results(settings.warehouse_path, flat, documents, settings.warehouse_lock_timeout_seconds,
-                          chunk_size=LOAD_CHUNK_DOCUMENTS)
+    with dbt_parsing_alongside(settings):
+        counts = load_stored_results(settings.warehouse_path, flat, documents,
+                                     settings.warehouse_lock_timeout_seconds, chunk_size=LOAD_CHUNK_DOCUMENTS)
     statuses: dict[str, int] = {}
     for summary in flat:
         statuses[summary["status"]] = statuses.get(summary["status"], 0) + 1
@@ -199,11 +204,6 @@ def _flatten(summaries: Iterable[Any]) -> list[dict[str, Any]]:
     return flat
 
 
-def dbt_executable() -> str:
-    beside_python = Path(sys.executable).with_name("dbt")
-    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
-
-
 def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """`dbt build` over the landing tables: staging → intermediate → marts, with every check of the spec
     computed into marts.fct_check_results, and the models' data tests; then `dbt docs generate`, whose one-page
@@ -235,38 +235,112 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     settings.log_path.mkdir(parents=True, exist_ok=True)
     log_file = settings.log_path / "dbt.log"
     log_file.write_text("", encoding="utf-8")
-    _run_dbt(["build", *(DATA_ONLY_BUILD if same_project else ["--exclude-resource-type=unit_test"])],
-             settings, log_file)
-    _record_build(settings, inputs, project_files)
-    if not (same_project and settings.dbt_docs_path.is_file()):
+    commands = [["build", *(DATA_ONLY_BUILD if same_project else ["--exclude-resource-type=unit_test"])]]
+    generate_docs = not (same_project and settings.dbt_docs_path.is_file())
+    if generate_docs:
         # --no-compile: the build just compiled every node into the manifest the docs are made from
-        _run_dbt(["docs", "generate", "--static", "--no-compile"], settings, log_file)
+        commands.append(["docs", "generate", "--static", "--no-compile"])
+    _import_in_background("expectations.checkpoint")
+    _run_dbt(settings, log_file, *commands)
+    _record_build(settings, inputs, project_files)
+    if generate_docs:
         _publish_file(settings.var_path / "dbt-target" / "static_index.html", settings.dbt_docs_path)
     return {"status": "ok", "log": str(log_file), "skipped": False, "seeds_loaded": not same_project,
             "dbt_docs": str(settings.dbt_docs_path)}
 
 
-# A build after only the landing tables changed: no seeds loaded, and no test whose every parent is a seed
-# (cautious indirect selection drops exactly those; a test joining a model to a seed still runs): seeds and
-# their tests follow from the project files alone, which the last build loaded and tested.
-DATA_ONLY_BUILD = ["--exclude", "resource_type:seed", "resource_type:unit_test", "--indirect-selection=cautious"]
+# A build after only the landing tables changed rebuilds the tables and runs the data tests on what the new rows
+# reach: the sources, the staging models and the marts (what BI reads), and the singular tests. Not again: the
+# views (their SQL is the project's, which did not change, and they read the new rows as they are), the seeds and
+# the tests on seeds alone, and the tests on intermediate models (the project's internals, between staging and
+# the marts; the marts' own tests cover their keys and values), all of which every build of a changed project
+# runs. Cautious indirect selection keeps a test joining a mart to a seed.
+DATA_ONLY_BUILD = ["--select", "config.materialized:table", "resource_type:test",
+                   "--exclude", "resource_type:seed", "resource_type:unit_test", "path:seeds",
+                   "resource_type:test,path:models/intermediate", "--indirect-selection=cautious"]
 
 
-def _run_dbt(arguments: list[str], settings: Settings, log_file: Path) -> None:
+def _import_in_background(module: str) -> None:
+    """Import `module` on a daemon thread. The next step, validate_checks, imports Great Expectations (about
+    3.5 s of CPU); while dbt runs in its subprocess this process only waits, so when the next step runs in
+    this process too (`python -m pipeline run`) its import is done by then. A failed import is left for the
+    step that needs the module to raise."""
+    def import_quietly() -> None:
+        with suppress(Exception):
+            importlib.import_module(module)
+
+    threading.Thread(target=import_quietly, name=f"import {module}", daemon=True).start()
+
+
+# One Python process runs the dbt commands of a build in turn: importing dbt takes about 3 s, which a second
+# `dbt` process (docs generate after build) paid again. It is still a subprocess, because in-process
+# dbt-duckdb keeps the warehouse open. Exit status as dbt's own: 1 when a command failed, 2 when it raised.
+DBT_COMMANDS_SCRIPT = """
+import json, sys
+from dbt.cli.main import dbtRunner
+for arguments in json.loads(sys.argv[1]):
+    outcome = dbtRunner().invoke(arguments)
+    if not outcome.success:
+        if outcome.exception is not None:
+            print(f"dbt {arguments[0]} raised {outcome.exception!r}", file=sys.stderr)
+        sys.exit(1 if outcome.exception is None else 2)
+"""
+
+
+def _dbt_process(settings: Settings, *commands: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one dbt process that runs `commands` (each a dbt command line without
+    `dbt`) in order, stopping at the first that fails."""
     project = settings.dbt_project_dir
     env = {**os.environ, "WAREHOUSE_PATH": str(settings.warehouse_path),
            "WAREHOUSE_MEMORY_LIMIT": settings.warehouse_memory_limit}
-    # dbt imports any module on sys.path named dbt_*: keep the project root off it
+    # dbt imports any module on sys.path named dbt_*: keep the project root (and its dbt_project/) off it,
+    # which -P does for the working directory
     env.pop("PYTHONPATH", None)
-    command = [dbt_executable(), *arguments, "--project-dir", str(project), "--profiles-dir", str(project),
-               "--log-path", str(settings.log_path / "dbt"),
-               "--target-path", str(settings.var_path / "dbt-target")]
+    common = ["--project-dir", str(project), "--profiles-dir", str(project), "--log-path",
+              str(settings.log_path / "dbt"), "--target-path", str(settings.var_path / "dbt-target")]
+    command = [sys.executable, "-P", "-c", DBT_COMMANDS_SCRIPT,
+               json.dumps([[*arguments, *common] for arguments in commands])]
+    return command, env
+
+
+def _run_dbt(settings: Settings, log_file: Path, *commands: list[str]) -> None:
+    """Run `commands` (each a dbt command line without `dbt`) in order in one dbt process, stopping at the first
+    that fails; append their output to `log_file`, and raise with its tail when one failed."""
+    command, env = _dbt_process(settings, *commands)
     completed = _run_dbt_when_the_warehouse_is_free(command, env, settings)
+    shown = " && ".join("dbt " + " ".join(arguments) for arguments in commands)
     with log_file.open("a", encoding="utf-8") as fh:
-        fh.write(f"$ dbt {' '.join(arguments)}\n{completed.stdout}{completed.stderr}")
+        fh.write(f"$ {shown}\n{completed.stdout}{completed.stderr}")
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
-        raise RuntimeError(f"dbt {arguments[0]} failed (exit {completed.returncode}); full log in {log_file}:\n{tail}")
+        raise RuntimeError(f"{shown} failed (exit {completed.returncode}); full log in {log_file}:\n{tail}")
+
+
+PARSED_PROJECT = "partial_parse.msgpack"  # what dbt keeps of its parse in its target path
+
+
+@contextmanager
+def dbt_parsing_alongside(settings: Settings) -> Iterator[subprocess.Popen | None]:
+    """Parse the dbt project in a background process for the duration of the block, when dbt has no parse of
+    it in var/dbt-target yet (a first build in this var folder): dbt then parses the whole project, about 6 s,
+    which needs neither the warehouse nor the landing tables. The load runs in this block, so the build that
+    follows finds the project parsed. The block waits for the parse before it ends (a mapped Airflow task
+    leaves nothing running); a parse that fails is only logged: the build parses again and reports it."""
+    if (settings.var_path / "dbt-target" / PARSED_PROJECT).is_file() \
+            or not (settings.dbt_project_dir / "dbt_project.yml").is_file():
+        yield None
+        return
+    settings.log_path.mkdir(parents=True, exist_ok=True)
+    command, env = _dbt_process(settings, ["parse"])
+    with (settings.log_path / "dbt-parse.log").open("w", encoding="utf-8") as output:
+        parsing = subprocess.Popen(command, cwd=settings.project_root, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        try:
+            yield parsing
+        finally:
+            if parsing.wait() != 0:
+                log.warning("dbt parse failed (exit %d; %s): the build parses the project itself",
+                            parsing.returncode, settings.log_path / "dbt-parse.log")
 
 
 def _publish_file(source: Path, target: Path) -> Path:

@@ -24,7 +24,7 @@ def test_dbt_runs_with_the_limit_of_the_settings(pipeline_env, monkeypatch):
     pipeline_env.mkdir(parents=True, exist_ok=True)
     log_file = pipeline_env / "dbt.log"
 
-    steps._run_dbt(["show", "--inline", "select current_setting('memory_limit') as memory_limit"], settings,
-                   log_file)
+    steps._run_dbt(settings, log_file,
+                   ["show", "--inline", "select current_setting('memory_limit') as memory_limit"])
 
     assert "286.1 MiB" in log_file.read_text(encoding="utf-8")  # DuckDB's way of writing 300MB
