@@ -324,8 +324,8 @@ def dbt_parsing_alongside(settings: Settings) -> Iterator[subprocess.Popen | Non
     """Parse the dbt project in a background process for the duration of the block, when dbt has no parse of
     it in var/dbt-target yet (a first build in this var folder): dbt then parses the whole project, about 6 s,
     which needs neither the warehouse nor the landing tables. The load runs in this block, so the build that
-    follows finds the project parsed. The block waits for the parse before it ends (a mapped Airflow task
-    leaves nothing running); a parse that fails is only logged: the build parses again and reports it."""
+    follows finds the project parsed. The block waits for the parse before it ends (an Airflow task leaves
+    nothing running behind it); a parse that fails is only logged: the build parses again and reports it."""
     if (settings.var_path / "dbt-target" / PARSED_PROJECT).is_file() \
             or not (settings.dbt_project_dir / "dbt_project.yml").is_file():
         yield None
