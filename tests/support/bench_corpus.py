@@ -87,7 +87,9 @@ def build_corpus(count: int, seed: int = 1, progress: bool = True) -> list[Path]
     directory = cache_dir(seed)
     directory.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    missing = [i for i in range(count) if _existing(directory, i) is None]
+    # one listing of the cache, not a glob per document (10,000 globs over 10,000 files took minutes)
+    cached = _cached_documents(directory)
+    missing = [i for i in range(count) if i not in cached]
     slow = [i for i in missing if variant_of(i).startswith("pdf")]
     done = 0
 
@@ -103,7 +105,18 @@ def build_corpus(count: int, seed: int = 1, progress: bool = True) -> list[Path]
         list(pool.map(one, slow))
     for index in sorted(set(missing) - set(slow)):
         one(index)
-    return [_existing(directory, i) for i in range(count)]  # type: ignore[misc]
+    cached = _cached_documents(directory)
+    return [cached[i] for i in range(count)]
+
+
+def _cached_documents(directory: Path) -> dict[int, Path]:
+    """The documents in the cache by index (`00042-<agency>-<year>.<ext>`; `.part` files are unfinished)."""
+    found: dict[int, Path] = {}
+    for path in sorted(directory.iterdir()):
+        index, dash, _ = path.name.partition("-")
+        if dash and index.isdigit() and len(index) == 5 and not path.name.endswith(".part"):
+            found.setdefault(int(index), path)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
