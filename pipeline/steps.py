@@ -216,8 +216,9 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
 
     Work in proportion to change: when neither the landing tables nor the dbt project changed since the last
     successful build of this warehouse (`warehouse_inputs`), dbt is not run: it would build the same marts.
-    When only the landing tables changed, the seeds are not loaded or tested again and the docs are not
-    generated again (all three follow from the project alone). The dbt unit tests (fixed inputs, the SQL's
+    When only the landing tables changed, the build is DATA_ONLY_BUILD (the tables and the tests on what the
+    new rows reach; not the views, the seeds and their tests, or the intermediate models' tests) and the docs
+    are not generated again: all of those follow from the project alone. The dbt unit tests (fixed inputs, the SQL's
     logic) never run here: they test the project's code, which `make test` does; the data tests check this
     warehouse's rows."""
     settings = settings or load_settings()
@@ -320,7 +321,7 @@ PARSED_PROJECT = "partial_parse.msgpack"  # what dbt keeps of its parse in its t
 
 
 @contextmanager
-def dbt_parsing_alongside(settings: Settings) -> Iterator[subprocess.Popen | None]:
+def dbt_parsing_alongside(settings: Settings) -> Iterator[None]:
     """Parse the dbt project in a background process for the duration of the block, when dbt has no parse of
     it in var/dbt-target yet (a first build in this var folder): dbt then parses the whole project, about 6 s,
     which needs neither the warehouse nor the landing tables. The load runs in this block, so the build that
@@ -328,7 +329,7 @@ def dbt_parsing_alongside(settings: Settings) -> Iterator[subprocess.Popen | Non
     nothing running behind it); a parse that fails is only logged: the build parses again and reports it."""
     if (settings.var_path / "dbt-target" / PARSED_PROJECT).is_file() \
             or not (settings.dbt_project_dir / "dbt_project.yml").is_file():
-        yield None
+        yield
         return
     settings.log_path.mkdir(parents=True, exist_ok=True)
     command, env = _dbt_process(settings, ["parse"])
@@ -336,7 +337,7 @@ def dbt_parsing_alongside(settings: Settings) -> Iterator[subprocess.Popen | Non
         parsing = subprocess.Popen(command, cwd=settings.project_root, env=env, stdout=output,
                                    stderr=subprocess.STDOUT)
         try:
-            yield parsing
+            yield
         finally:
             if parsing.wait() != 0:
                 log.warning("dbt parse failed (exit %d; %s): the build parses the project itself",
