@@ -21,8 +21,10 @@ sync-venv:
 	@test -x $(PY) || $(UV) venv --quiet --python $(PYTHON_VERSION) $(VENV)
 	# --compile-bytecode: where Python may not write .pyc files (PYTHONDONTWRITEBYTECODE, a read-only venv) every
 	# process would compile GX, dbt and Airflow from source again: importing GX took 9 s instead of 3.6 s
-	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --compile-bytecode requirements-dev.lock
-	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps --editable .
+	# --python, not VIRTUAL_ENV: `python3 -m uv` (uv installed with pip, not on PATH) installs into the Python
+	# that started it whatever VIRTUAL_ENV says, which left .venv empty on a fresh machine
+	$(UV) pip sync --quiet --compile-bytecode --python $(PY) requirements-dev.lock
+	$(UV) pip install --quiet --no-deps --python $(PY) --editable .
 
 system-packages: ## install the Debian/Ubuntu packages the tests use (as root or with sudo), or print the command
 	@python3 tests/support/system_tools.py install
