@@ -307,8 +307,9 @@ class WarehouseLockedError(RuntimeError):
     """Another process (a BI tool, a notebook, dbt) holds the DuckDB file open past the lock timeout."""
 
 
-def _is_lock_conflict(exc: Exception) -> bool:
-    text = str(exc).lower()
+def _is_lock_conflict(problem: Exception | str) -> bool:
+    """Whether an error (or a process's output) is DuckDB refusing the file because another process holds it."""
+    text = str(problem).lower()
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 

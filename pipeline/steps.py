@@ -37,7 +37,7 @@ from . import corrections, findings, publish, storage
 from .config import Settings, load_settings
 from .digest import streamed_digest
 from .inbox import InboxItem, discover_inbox, read_item, write_skipped
-from .landing import ExtractedDocument, load_stored_results
+from .landing import ExtractedDocument, _is_lock_conflict, load_stored_results
 from .messages import DigestCounts
 from .notify import deliver_from_settings
 from .quality_report import write_quality_report
@@ -80,6 +80,7 @@ def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = 
                 progress.advance(failed=True)
                 continue
             read += 1
+            _start_dbt_early(settings)  # a new or changed document: the warehouse will likely change
             raw_name = bytes.fromhex(item.raw_name_hex) if item.raw_name_hex else None
             obj = storage.land_raw(store, data, item.name, original_name_bytes=raw_name)
             ledger.record(item.ledger_entry, item.fingerprint, obj)
@@ -114,6 +115,7 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
                               "quarantine_key": stored.get("quarantine_key") or None, "reused": True})
             progress.advance(failed=stored["status"] == "failed")
             continue
+        _start_dbt_early(settings)
         data = store.get(landed.key)
         result = extract_bytes(data, landed.original_name, options)
         document = ExtractedDocument(result, landed.key, landed.original_name,
@@ -152,6 +154,8 @@ def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[s
             document.result_key = summary["result_key"]
             yield document
 
+    if not settings.warehouse_path.exists() or not all(summary.get("reused") for summary in flat):
+        _start_dbt_early(settings)
     with dbt_parsing_alongside(settings):
         counts = load_stored_results(settings.warehouse_path, flat, documents,
                                      settings.warehouse_lock_timeout_seconds, chunk_size=LOAD_CHUNK_DOCUMENTS)
@@ -229,6 +233,7 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     inputs = warehouse_inputs(settings, project_files)
     last = _last_build(settings)
     if last is not None and last.inputs == inputs:
+        _stop_dbt_started_early(settings)
         log.info("dbt build skipped: the landing tables and the dbt project are those of the last build")
         return {"status": "ok", "log": str(settings.log_path / "dbt.log"), "skipped": True,
                 "dbt_docs": str(settings.dbt_docs_path)}
@@ -273,24 +278,34 @@ def _import_in_background(module: str) -> None:
     threading.Thread(target=import_quietly, name=f"import {module}", daemon=True).start()
 
 
-# One Python process runs the dbt commands of a build in turn: importing dbt takes about 3 s, which a second
+# One Python process runs the dbt commands of a build in turn: importing dbt takes about 1-3 s, which a second
 # `dbt` process (docs generate after build) paid again. It is still a subprocess, because in-process
-# dbt-duckdb keeps the warehouse open. Exit status as dbt's own: 1 when a command failed, 2 when it raised.
+# dbt-duckdb keeps the warehouse open. The commands come on stdin; a process started early (EarlyDbt) parses
+# the project first, while it waits for them, and runs them on that parse. Exit status as dbt's own: 1 when a
+# command failed, 2 when it raised.
 DBT_COMMANDS_SCRIPT = """
 import json, sys
 from dbt.cli.main import dbtRunner
-for arguments in json.loads(sys.argv[1]):
-    outcome = dbtRunner().invoke(arguments)
+common, parse_first = json.loads(sys.argv[1]), sys.argv[2:] == ["--parse-first"]
+manifest = None
+if parse_first:
+    print("$ dbt parse (while the run's earlier steps work)", flush=True)
+    parsed = dbtRunner().invoke(["parse", *common])
+    manifest = parsed.result if parsed.success else None
+for arguments in json.loads(sys.stdin.read() or "[]"):
+    print("$ dbt " + " ".join(arguments), flush=True)
+    outcome = dbtRunner(manifest=manifest).invoke([*arguments, *common])
     if not outcome.success:
         if outcome.exception is not None:
-            print(f"dbt {arguments[0]} raised {outcome.exception!r}", file=sys.stderr)
+            print(f"dbt {arguments[0]} raised {outcome.exception!r}", flush=True)
         sys.exit(1 if outcome.exception is None else 2)
 """
 
 
-def _dbt_process(settings: Settings, *commands: list[str]) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment of one dbt process that runs `commands` (each a dbt command line without
-    `dbt`) in order, stopping at the first that fails."""
+def _dbt_process(settings: Settings, parse_first: bool = False) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one dbt process, which runs the dbt commands it reads on stdin (a
+    JSON list, each a dbt command line without `dbt`) in order, stopping at the first that fails; with
+    `parse_first`, it parses the project before it reads them."""
     project = settings.dbt_project_dir
     env = {**os.environ, "WAREHOUSE_PATH": str(settings.warehouse_path),
            "WAREHOUSE_MEMORY_LIMIT": settings.warehouse_memory_limit}
@@ -299,22 +314,105 @@ def _dbt_process(settings: Settings, *commands: list[str]) -> tuple[list[str], d
     env.pop("PYTHONPATH", None)
     common = ["--project-dir", str(project), "--profiles-dir", str(project), "--log-path",
               str(settings.log_path / "dbt"), "--target-path", str(settings.var_path / "dbt-target")]
-    command = [sys.executable, "-P", "-c", DBT_COMMANDS_SCRIPT,
-               json.dumps([[*arguments, *common] for arguments in commands])]
-    return command, env
+    command = [sys.executable, "-P", "-c", DBT_COMMANDS_SCRIPT, json.dumps(common)]
+    return command + (["--parse-first"] if parse_first else []), env
 
 
 def _run_dbt(settings: Settings, log_file: Path, *commands: list[str]) -> None:
-    """Run `commands` (each a dbt command line without `dbt`) in order in one dbt process, stopping at the first
-    that fails; append their output to `log_file`, and raise with its tail when one failed."""
-    command, env = _dbt_process(settings, *commands)
-    completed = _run_dbt_when_the_warehouse_is_free(command, env, settings)
-    shown = " && ".join("dbt " + " ".join(arguments) for arguments in commands)
+    """Run `commands` (each a dbt command line without `dbt`) in order in one dbt process (the one a run
+    started early, when there is one: EarlyDbt), stopping at the first that fails; append their output to
+    `log_file`, and raise with its tail when one failed."""
+    early = _EARLY_DBT.get(_early_dbt_key(settings))
+    completed = early.run(commands) if early is not None and early.started else None
+    if completed is not None and completed.returncode != 0 and _is_lock_conflict(completed.stdout):
+        completed = None  # another process took the warehouse meanwhile: a fresh process waits for it
+    if completed is None:
+        command, env = _dbt_process(settings)
+        completed = _run_dbt_when_the_warehouse_is_free(command, env, settings, json.dumps(commands))
     with log_file.open("a", encoding="utf-8") as fh:
-        fh.write(f"$ {shown}\n{completed.stdout}{completed.stderr}")
+        fh.write(completed.stdout)
     if completed.returncode != 0:
-        tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
+        shown = " && ".join("dbt " + " ".join(arguments) for arguments in commands)
+        tail = "\n".join(completed.stdout.splitlines()[-30:])
         raise RuntimeError(f"{shown} failed (exit {completed.returncode}); full log in {log_file}:\n{tail}")
+
+
+class EarlyDbt:
+    """build_warehouse's dbt process, started before the build by a run whose steps all run in this process
+    (`dbt_started_early`): while the documents are extracted and loaded (on one core), dbt imports itself and
+    parses the project on another, which a build started cold pays first (2 to 3 s, about 6 s for a first
+    parse). It reads the warehouse only when the build sends its commands; a process never sent any (dbt did
+    not need to run) is stopped when the run ends."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.process is not None
+
+    def start(self) -> None:
+        if self.process is None:
+            command, env = _dbt_process(self.settings, parse_first=True)
+            self.process = subprocess.Popen(command, cwd=self.settings.project_root, env=env, text=True,
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT)
+
+    def run(self, commands: tuple[list[str], ...]) -> subprocess.CompletedProcess:
+        """Send `commands` once the warehouse is free, and wait for them; the process can run only once."""
+        from .landing import connect_for_write
+
+        assert self.process is not None and self.process.stdin is not None and not self.process.stdin.closed
+        connect_for_write(self.settings.warehouse_path, self.settings.warehouse_lock_timeout_seconds).close()
+        output, _ = self.process.communicate(json.dumps(commands))
+        return subprocess.CompletedProcess(self.process.args, self.process.returncode, output, "")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+_EARLY_DBT: dict[tuple[str, ...], EarlyDbt] = {}
+
+
+def _early_dbt_key(settings: Settings) -> tuple[str, ...]:
+    return tuple(str(Path(p).resolve()) for p in (settings.dbt_project_dir, settings.var_path,
+                                                  settings.warehouse_path))
+
+
+@contextmanager
+def dbt_started_early(settings: Settings) -> Iterator[None]:
+    """For the duration of the block, the first step with new work for dbt (land_raw_files reading a new or
+    changed document, extract_documents about to extract one, load_landing loading a stored result the
+    warehouse lacks) starts build_warehouse's dbt process
+    (EarlyDbt). Only for runs whose steps share this process (`python -m pipeline run`, `rebuild`, the
+    benchmark): an Airflow task's process ends with its task."""
+    key = _early_dbt_key(settings)
+    early = _EARLY_DBT[key] = EarlyDbt(settings)
+    try:
+        yield
+    finally:
+        early.stop()
+        if _EARLY_DBT.get(key) is early:
+            del _EARLY_DBT[key]
+
+
+def _start_dbt_early(settings: Settings) -> None:
+    early = _EARLY_DBT.get(_early_dbt_key(settings))
+    if early is not None and dbt_project_present(settings):
+        early.start()
+
+
+def _stop_dbt_started_early(settings: Settings) -> None:
+    early = _EARLY_DBT.get(_early_dbt_key(settings))
+    if early is not None:
+        early.stop()
+
+
+def dbt_project_present(settings: Settings) -> bool:
+    return (settings.dbt_project_dir / "dbt_project.yml").is_file()
 
 
 PARSED_PROJECT = "partial_parse.msgpack"  # what dbt keeps of its parse in its target path
@@ -327,15 +425,18 @@ def dbt_parsing_alongside(settings: Settings) -> Iterator[None]:
     which needs neither the warehouse nor the landing tables. The load runs in this block, so the build that
     follows finds the project parsed. The block waits for the parse before it ends (an Airflow task leaves
     nothing running behind it); a parse that fails is only logged: the build parses again and reports it."""
-    if (settings.var_path / "dbt-target" / PARSED_PROJECT).is_file() \
-            or not (settings.dbt_project_dir / "dbt_project.yml").is_file():
+    early = _EARLY_DBT.get(_early_dbt_key(settings))
+    if (settings.var_path / "dbt-target" / PARSED_PROJECT).is_file() or not dbt_project_present(settings) \
+            or (early is not None and early.started):
         yield
         return
     settings.log_path.mkdir(parents=True, exist_ok=True)
-    command, env = _dbt_process(settings, ["parse"])
+    command, env = _dbt_process(settings)
     with (settings.log_path / "dbt-parse.log").open("w", encoding="utf-8") as output:
-        parsing = subprocess.Popen(command, cwd=settings.project_root, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT)
+        parsing = subprocess.Popen(command, cwd=settings.project_root, env=env, stdin=subprocess.PIPE,
+                                   stdout=output, stderr=subprocess.STDOUT, text=True)
+        parsing.stdin.write(json.dumps([["parse"]]))
+        parsing.stdin.close()
         try:
             yield
         finally:
@@ -421,19 +522,19 @@ def _record_build(settings: Settings, inputs: str, project_files: str) -> None:
                     f"?::varchar as project", [inputs, project_files])
 
 
-def _run_dbt_when_the_warehouse_is_free(command: list[str], env: dict[str, str],
-                                        settings: Settings) -> subprocess.CompletedProcess:
+def _run_dbt_when_the_warehouse_is_free(command: list[str], env: dict[str, str], settings: Settings,
+                                        commands: str) -> subprocess.CompletedProcess:
     """dbt waits for the warehouse lock as the load does: DuckDB lets one process write, so dbt starts once
     the file can be opened for writing (waiting up to WAREHOUSE_LOCK_TIMEOUT_SECONDS in all), and is
     started again if another process took the lock in between and dbt failed on it."""
-    from .landing import _is_lock_conflict, connect_for_write
+    from .landing import connect_for_write
 
     deadline = time.monotonic() + settings.warehouse_lock_timeout_seconds
     while True:
         connect_for_write(settings.warehouse_path, max(0.0, deadline - time.monotonic())).close()
-        completed = subprocess.run(command, cwd=settings.project_root, env=env, capture_output=True, text=True)
-        output = completed.stdout + completed.stderr
-        if completed.returncode == 0 or not _is_lock_conflict(Exception(output)) or time.monotonic() >= deadline:
+        completed = subprocess.run(command, cwd=settings.project_root, env=env, input=commands, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if completed.returncode == 0 or not _is_lock_conflict(completed.stdout) or time.monotonic() >= deadline:
             return completed
         log.warning("dbt found the warehouse %s locked by another process; starting it again when it is free",
                     settings.warehouse_path)

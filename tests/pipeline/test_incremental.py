@@ -207,6 +207,53 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     assert _dbt_nodes_built() == {"model": 24, "test": 167, "seed": 10}
 
 
+@pytest.mark.integration
+def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in_it(inbox):
+    settings = load_settings()
+    with steps.dbt_started_early(settings):
+        early = steps._EARLY_DBT[steps._early_dbt_key(settings)]
+        batches = steps.land_raw_files(steps.discover_documents())
+        assert early.started  # by the first new document landed, before anything is extracted
+        loaded = steps.load_landing([steps.extract_documents(batch) for batch in batches])
+        built = steps.build_warehouse(loaded)
+        process = early.process
+    assert (built["skipped"], built["seeds_loaded"]) == (False, True)
+    assert process.returncode == 0  # the build ran in it: nothing was left to stop
+    log_text = (settings.log_path / "dbt.log").read_text(encoding="utf-8")
+    # the process parsed the project while the documents were landed, extracted and loaded; the build and the
+    # docs ran on that parse, and no second parse ran alongside the load
+    assert log_text.startswith("$ dbt parse (while the run's earlier steps work)\n")
+    parse, build = log_text.split("$ dbt build")
+    assert "Starting full parse" in parse and "parse" not in build.lower().replace("--no-compile", "")
+    assert log_text.index("$ dbt build") < log_text.index("$ dbt docs generate")
+    assert _dbt_nodes_built() == {"model": 24, "test": 167, "seed": 10}
+    assert not (settings.log_path / "dbt-parse.log").exists()
+    with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
+        assert con.execute("select count(*) from marts.fct_reports").fetchone() == (3,)
+
+    with steps.dbt_started_early(settings):  # nothing new: no dbt process is started, and dbt does not run
+        early = steps._EARLY_DBT[steps._early_dbt_key(settings)]
+        _run_to_landing()
+        again = steps.build_warehouse({})
+        assert not early.started
+    assert again["skipped"]
+
+
+@pytest.mark.integration
+def test_a_dbt_process_started_early_and_never_needed_is_stopped_with_the_run(inbox):
+    settings = load_settings()
+    with steps.dbt_started_early(settings):
+        steps.land_raw_files(steps.discover_documents())
+        process = steps._EARLY_DBT[steps._early_dbt_key(settings)].process
+        assert process is not None and process.poll() is None  # waiting for commands that never come
+    assert process.returncode is not None
+    assert steps._early_dbt_key(settings) not in steps._EARLY_DBT
+    # outside such a run nothing starts dbt early: an Airflow task's process ends with its task
+    shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", inbox / "zhangshu-gxj-2023.txt")
+    _run_to_landing()
+    assert steps._EARLY_DBT == {}
+
+
 def _dbt_nodes_built() -> dict[str, int]:
     """The kinds of dbt nodes the last `dbt build` ran, counted from its log (dbt prints one line per node:
     `OK created sql table model marts.fct_reports`, `PASS not_null_...`, `OK loaded seed file ...`; a unit test's

@@ -50,14 +50,15 @@ def _phase_run() -> dict:
     settings = load_settings()
     timings, peaks, upstream = {}, {}, None
     started = time.monotonic()
-    for step in steps.STEPS:
-        step_started = time.monotonic()
-        upstream = steps.run_steps([step], upstream, settings)[step.name]
-        timings[step.name] = round(time.monotonic() - step_started, 2)
-        # the phase's largest resident set so far, this process's and its subprocesses' (dbt): a step that
-        # raises it is the step that reached it
-        peaks[step.name] = round(max(resource.getrusage(who).ru_maxrss for who in
-                                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024)
+    with steps.dbt_started_early(settings):  # as `python -m pipeline run` and `rebuild` run the steps
+        for step in steps.STEPS:
+            step_started = time.monotonic()
+            upstream = steps.run_steps([step], upstream, settings)[step.name]
+            timings[step.name] = round(time.monotonic() - step_started, 2)
+            # the phase's largest resident set so far, this process's and its subprocesses' (dbt): a step that
+            # raises it is the step that reached it
+            peaks[step.name] = round(max(resource.getrusage(who).ru_maxrss for who in
+                                         (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024)
     return {"seconds": time.monotonic() - started, "steps": timings, "peak_rss_mib_after": peaks}
 
 
