@@ -184,17 +184,18 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (4,)
         assert con.execute("select count(*) from reference.check_catalogue").fetchone()[0] > 0
     # new data only: the 14 tables (not the 10 views) and the data tests on sources, staging models and marts,
-    # no seed loaded or tested again (167 data tests less the 29 on seeds alone and the 39 on intermediate
+    # no seed loaded or tested again (113 data tests less the 20 on seeds alone and the 34 on intermediate
     # models; a test joining a mart to a seed still runs), never the unit tests (make test's)
-    assert _dbt_nodes_built() == {"model": 14, "test": 99}
+    assert _dbt_nodes_built() == {"model": 14, "test": 59}
     build_log = (load_settings().log_path / "dbt.log").read_text(encoding="utf-8").split("$ dbt build")[1]
     for ran in ("OK created sql table model intermediate.int_report_cells ",
                 "PASS relationships_fct_check_results_check_code__check_code__ref_check_catalogue_ ",
-                "PASS not_null_stg_cells_cell_key ", "PASS source_not_null_landing_cells_cell_key ",
+                "PASS columns_not_null_stg_cells_document_hash__cell_key__certain ",
+                "PASS source_columns_not_null_landing_cells_document_hash__cell_key ",
                 "PASS assert_printed_counts_are_whole_numbers "):
         assert ran in build_log
     for skipped in ("unique_check_catalogue_check_code", "view model staging.stg_cells",
-                    "not_null_int_report_cells_cell_key"):
+                    "columns_not_null_int_report_cells_"):
         assert skipped not in build_log
     project = tmp_path / "dbt_project"
     shutil.copytree(load_settings().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
@@ -204,7 +205,7 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
     changed = steps.build_warehouse({})
     assert (changed["skipped"], changed["seeds_loaded"]) == (False, True)
-    assert _dbt_nodes_built() == {"model": 24, "test": 167, "seed": 10}
+    assert _dbt_nodes_built() == {"model": 24, "test": 113, "seed": 10}
 
 
 @pytest.mark.integration
@@ -226,7 +227,7 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
     parse, build = log_text.split("$ dbt build")
     assert "Starting full parse" in parse and "parse" not in build.lower().replace("--no-compile", "")
     assert log_text.index("$ dbt build") < log_text.index("$ dbt docs generate")
-    assert _dbt_nodes_built() == {"model": 24, "test": 167, "seed": 10}
+    assert _dbt_nodes_built() == {"model": 24, "test": 113, "seed": 10}
     assert not (settings.log_path / "dbt-parse.log").exists()
     with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (3,)
@@ -256,7 +257,7 @@ def test_a_dbt_process_started_early_and_never_needed_is_stopped_with_the_run(in
 
 def _dbt_nodes_built() -> dict[str, int]:
     """The kinds of dbt nodes the last `dbt build` ran, counted from its log (dbt prints one line per node:
-    `OK created sql table model marts.fct_reports`, `PASS not_null_...`, `OK loaded seed file ...`; a unit test's
+    `OK created sql table model marts.fct_reports`, `PASS unique_...`, `OK loaded seed file ...`; a unit test's
     line names `model::test`)."""
     log_text = (load_settings().log_path / "dbt.log").read_text(encoding="utf-8")
     build = log_text.split("$ dbt build")[1].split("$ dbt docs")[0]

@@ -6,7 +6,9 @@ cases with a txt and an html rendering load twice, as two crawls would) and one 
 from __future__ import annotations
 
 import json
+import shutil
 
+import duckdb
 import pytest
 
 from extract.identities import check_identities
@@ -42,6 +44,33 @@ def _scalar(warehouse_path, sql, params=None):
     rows = query(warehouse_path, sql, params)
     assert len(rows) == 1, rows
     return rows[0][0] if len(rows[0]) == 1 else rows[0]
+
+
+def test_columns_not_null_fails_naming_each_column_that_holds_a_null(warehouse, tmp_path):
+    built, _ = warehouse
+    damaged = tmp_path / "warehouse.duckdb"
+    shutil.copy(built, damaged)
+    with duckdb.connect(str(damaged)) as con:
+        con.execute("update marts.fct_reports set is_ocr = null where document_hash = "
+                    "(select min(document_hash) from marts.fct_reports)")
+        con.execute("update marts.fct_reports set status = null")
+    selected = "fct_reports,test_name:columns_not_null"
+
+    test = run_dbt(damaged, "test", "--select", selected)
+    passing = run_dbt(built, "test", "--select", selected, artifacts_dir=tmp_path / "intact")
+
+    assert test.returncode == 1
+    assert "FAIL 2 columns_not_null_fct_reports_" in test.stdout  # two columns: is_ocr and status
+    failures = query(damaged, "select null_column, null_rows from (" + _compiled_test(tmp_path) + ") order by 1")
+    rows = query(damaged, "select count(*) from marts.fct_reports")[0][0]
+    assert failures == [("is_ocr", 1), ("status", rows)]
+    assert passing.returncode == 0, passing.stdout[-2000:]
+
+
+def _compiled_test(artifacts_dir) -> str:
+    compiled = list((artifacts_dir / "dbt-target" / "compiled").rglob("columns_not_null_fct_reports_*.sql"))
+    assert len(compiled) == 1
+    return compiled[0].read_text(encoding="utf-8")
 
 
 def test_printed_sum_errors_are_fail_rows_not_build_warnings(warehouse):
