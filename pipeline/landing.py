@@ -342,6 +342,16 @@ def connect_for_write(warehouse_path: str | Path, lock_timeout_seconds: float = 
             delay = min(delay * 2, 5.0)
 
 
+def stored_results_reader(store) -> Callable[[list[dict[str, Any]]], Iterable[ExtractedDocument]]:
+    """`read` for load_stored_results: the stored results the summaries name, read from `store` one by one."""
+    def read(chunk: list[dict[str, Any]]) -> Iterable[ExtractedDocument]:
+        for summary in chunk:
+            document = ExtractedDocument.from_json(store.get(summary["result_key"]))
+            document.result_key = summary["result_key"]
+            yield document
+    return read
+
+
 def load_stored_results(warehouse_path: str | Path, summaries: list[dict[str, Any]],
                         read: Callable[[list[dict[str, Any]]], Iterable[ExtractedDocument]],
                         lock_timeout_seconds: float = 60.0, chunk_size: int = 200) -> dict[str, int]:

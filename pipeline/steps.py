@@ -33,13 +33,14 @@ from typing import Any, Callable, Iterable, Iterator
 import expectations
 from extract import ExtractOptions, extract_bytes
 
-from . import corrections, findings, publish, storage
+from . import corrections, findings, one_process, publish, storage
 from .config import Settings, load_settings
 from .digest import streamed_digest
 from .inbox import InboxItem, discover_inbox, read_item, write_skipped
-from .landing import ExtractedDocument, _is_lock_conflict, load_stored_results
+from .landing import ExtractedDocument, _is_lock_conflict, load_stored_results, stored_results_reader
 from .messages import DigestCounts
 from .notify import deliver_from_settings
+from .one_process import LOAD_CHUNK_DOCUMENTS, steps_in_one_process  # noqa: F401 (steps_in_one_process: the runners')
 from .quality_report import write_quality_report
 
 log = logging.getLogger(__name__)
@@ -132,33 +133,32 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
         progress.advance(failed=result.status == "failed")
     log.info("extraction (version %s): %d documents, %d extracted, %d results reused", version, len(batch),
              sum(not s["reused"] for s in summaries), sum(s["reused"] for s in summaries))
+    run = one_process.current(settings)
+    if run is not None:
+        run.load.add(summaries)
     return summaries
-
-
-LOAD_CHUNK_DOCUMENTS = 200  # results held in memory at once by a load: bounds its memory, whatever the corpus
 
 
 def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[str, Any]],
                  settings: Settings | None = None) -> dict[str, Any]:
     """Land the extraction results named by the summaries (a flat list, or one list per mapped task) in the
     warehouse's landing tables, LOAD_CHUNK_DOCUMENTS results at a time. A reused result that the warehouse
-    already holds from the same stored object (`landing.documents.result_key`) is not read at all. Before a
-    first build, dbt parses its project meanwhile (`dbt_parsing_alongside`)."""
+    already holds from the same stored object (`landing.documents.result_key`) is not read at all. In a run in
+    one process, the results a load alongside extraction handled are not read again (one_process.EarlyLoad).
+    Before a first build, dbt parses its project meanwhile (`dbt_parsing_alongside`)."""
     settings = settings or load_settings()
-    store = storage.make_store(settings)
     flat = _flatten(summaries)
-
-    def documents(chunk: list[dict[str, Any]]) -> Iterator[ExtractedDocument]:
-        for summary in chunk:
-            document = ExtractedDocument.from_json(store.get(summary["result_key"]))
-            document.result_key = summary["result_key"]
-            yield document
-
+    run = one_process.current(settings)
+    handled, early_counts = run.load.finish() if run is not None else (set(), None)
     if not settings.warehouse_path.exists() or not all(summary.get("reused") for summary in flat):
         _start_dbt_early(settings)
+    rest = [summary for summary in flat if (summary["sha256"], summary["result_key"]) not in handled]
     with dbt_parsing_alongside(settings):
-        counts = load_stored_results(settings.warehouse_path, flat, documents,
+        counts = load_stored_results(settings.warehouse_path, rest, stored_results_reader(storage.make_store(settings)),
                                      settings.warehouse_lock_timeout_seconds, chunk_size=LOAD_CHUNK_DOCUMENTS)
+    if early_counts:
+        counts = {**counts, **{name: counts[name] + early_counts[name] for name in early_counts}}
+        log.info("landing: %d of the results were landed alongside extraction", early_counts["given"])
     statuses: dict[str, int] = {}
     for summary in flat:
         statuses[summary["status"]] = statuses.get(summary["status"], 0) + 1
@@ -320,10 +320,10 @@ def _dbt_process(settings: Settings, parse_first: bool = False) -> tuple[list[st
 
 def _run_dbt(settings: Settings, log_file: Path, *commands: list[str]) -> None:
     """Run `commands` (each a dbt command line without `dbt`) in order in one dbt process (the one a run
-    started early, when there is one: EarlyDbt), stopping at the first that fails; append their output to
+    started early, when there is one: one_process.EarlyDbt), stopping at the first that fails; append their output to
     `log_file`, and raise with its tail when one failed."""
-    early = _EARLY_DBT.get(_early_dbt_key(settings))
-    completed = early.run(commands) if early is not None and early.started else None
+    run = one_process.current(settings)
+    completed = run.dbt.run(commands) if run is not None and run.dbt.started else None
     if completed is not None and completed.returncode != 0 and _is_lock_conflict(completed.stdout):
         completed = None  # another process took the warehouse meanwhile: a fresh process waits for it
     if completed is None:
@@ -337,78 +337,17 @@ def _run_dbt(settings: Settings, log_file: Path, *commands: list[str]) -> None:
         raise RuntimeError(f"{shown} failed (exit {completed.returncode}); full log in {log_file}:\n{tail}")
 
 
-class EarlyDbt:
-    """build_warehouse's dbt process, started before the build by a run whose steps all run in this process
-    (`dbt_started_early`): while the documents are extracted and loaded (on one core), dbt imports itself and
-    parses the project on another, which a build started cold pays first (2 to 3 s, about 6 s for a first
-    parse). It reads the warehouse only when the build sends its commands; a process never sent any (dbt did
-    not need to run) is stopped when the run ends."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def started(self) -> bool:
-        return self.process is not None
-
-    def start(self) -> None:
-        if self.process is None:
-            command, env = _dbt_process(self.settings, parse_first=True)
-            self.process = subprocess.Popen(command, cwd=self.settings.project_root, env=env, text=True,
-                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.STDOUT)
-
-    def run(self, commands: tuple[list[str], ...]) -> subprocess.CompletedProcess:
-        """Send `commands` once the warehouse is free, and wait for them; the process can run only once."""
-        from .landing import connect_for_write
-
-        assert self.process is not None and self.process.stdin is not None and not self.process.stdin.closed
-        connect_for_write(self.settings.warehouse_path, self.settings.warehouse_lock_timeout_seconds).close()
-        output, _ = self.process.communicate(json.dumps(commands))
-        return subprocess.CompletedProcess(self.process.args, self.process.returncode, output, "")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
-
-
-_EARLY_DBT: dict[tuple[str, ...], EarlyDbt] = {}
-
-
-def _early_dbt_key(settings: Settings) -> tuple[str, ...]:
-    return tuple(str(Path(p).resolve()) for p in (settings.dbt_project_dir, settings.var_path,
-                                                  settings.warehouse_path))
-
-
-@contextmanager
-def dbt_started_early(settings: Settings) -> Iterator[None]:
-    """For the duration of the block, the first step with new work for dbt (land_raw_files reading a new or
-    changed document, extract_documents about to extract one, load_landing loading a stored result the
-    warehouse lacks) starts build_warehouse's dbt process
-    (EarlyDbt). Only for runs whose steps share this process (`python -m pipeline run`, `rebuild`, the
-    benchmark): an Airflow task's process ends with its task."""
-    key = _early_dbt_key(settings)
-    early = _EARLY_DBT[key] = EarlyDbt(settings)
-    try:
-        yield
-    finally:
-        early.stop()
-        if _EARLY_DBT.get(key) is early:
-            del _EARLY_DBT[key]
-
-
 def _start_dbt_early(settings: Settings) -> None:
-    early = _EARLY_DBT.get(_early_dbt_key(settings))
-    if early is not None and dbt_project_present(settings):
-        early.start()
+    """In a run in one process, start build_warehouse's dbt process (one_process.EarlyDbt) if it is not yet."""
+    run = one_process.current(settings)
+    if run is not None and dbt_project_present(settings):
+        run.dbt.start(*_dbt_process(settings, parse_first=True))
 
 
 def _stop_dbt_started_early(settings: Settings) -> None:
-    early = _EARLY_DBT.get(_early_dbt_key(settings))
-    if early is not None:
-        early.stop()
+    run = one_process.current(settings)
+    if run is not None:
+        run.dbt.stop()
 
 
 def dbt_project_present(settings: Settings) -> bool:
@@ -425,9 +364,9 @@ def dbt_parsing_alongside(settings: Settings) -> Iterator[None]:
     which needs neither the warehouse nor the landing tables. The load runs in this block, so the build that
     follows finds the project parsed. The block waits for the parse before it ends (an Airflow task leaves
     nothing running behind it); a parse that fails is only logged: the build parses again and reports it."""
-    early = _EARLY_DBT.get(_early_dbt_key(settings))
+    run = one_process.current(settings)
     if (settings.var_path / "dbt-target" / PARSED_PROJECT).is_file() or not dbt_project_present(settings) \
-            or (early is not None and early.started):
+            or (run is not None and run.dbt.started):
         yield
         return
     settings.log_path.mkdir(parents=True, exist_ok=True)

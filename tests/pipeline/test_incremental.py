@@ -12,7 +12,7 @@ from contextlib import closing
 import duckdb
 import pytest
 
-from pipeline import steps, storage
+from pipeline import one_process, steps, storage
 from pipeline.config import load_settings
 from tests.support.paths import DEV_CASES_DIR
 from tests.support.pipeline_env import SAMPLES_DIR
@@ -211,13 +211,12 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
 @pytest.mark.integration
 def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in_it(inbox):
     settings = load_settings()
-    with steps.dbt_started_early(settings):
-        early = steps._EARLY_DBT[steps._early_dbt_key(settings)]
+    with steps.steps_in_one_process(settings) as run:
         batches = steps.land_raw_files(steps.discover_documents())
-        assert early.started  # by the first new document landed, before anything is extracted
+        assert run.dbt.started  # by the first new document landed, before anything is extracted
         loaded = steps.load_landing([steps.extract_documents(batch) for batch in batches])
         built = steps.build_warehouse(loaded)
-        process = early.process
+        process = run.dbt.process
     assert (built["skipped"], built["seeds_loaded"]) == (False, True)
     assert process.returncode == 0  # the build ran in it: nothing was left to stop
     log_text = (settings.log_path / "dbt.log").read_text(encoding="utf-8")
@@ -232,27 +231,50 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
     with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (3,)
 
-    with steps.dbt_started_early(settings):  # nothing new: no dbt process is started, and dbt does not run
-        early = steps._EARLY_DBT[steps._early_dbt_key(settings)]
+    with steps.steps_in_one_process(settings) as run:  # nothing new: no dbt process is started, dbt does not run
         _run_to_landing()
         again = steps.build_warehouse({})
-        assert not early.started
+        assert not run.dbt.started
     assert again["skipped"]
 
 
 @pytest.mark.integration
 def test_a_dbt_process_started_early_and_never_needed_is_stopped_with_the_run(inbox):
     settings = load_settings()
-    with steps.dbt_started_early(settings):
+    with steps.steps_in_one_process(settings) as run:
         steps.land_raw_files(steps.discover_documents())
-        process = steps._EARLY_DBT[steps._early_dbt_key(settings)].process
+        process = run.dbt.process
         assert process is not None and process.poll() is None  # waiting for commands that never come
     assert process.returncode is not None
-    assert steps._early_dbt_key(settings) not in steps._EARLY_DBT
-    # outside such a run nothing starts dbt early: an Airflow task's process ends with its task
+    assert one_process.current(settings) is None
+    # outside such a run nothing starts early: an Airflow task's process ends with its task
     shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", inbox / "zhangshu-gxj-2023.txt")
     _run_to_landing()
-    assert steps._EARLY_DBT == {}
+    assert one_process._RUNS == {}
+
+
+def test_results_landed_alongside_extraction_give_the_warehouse_the_load_step_gives(inbox, monkeypatch, tmp_path):
+    shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", inbox / "zhangshu-gxj-2023.txt")
+    monkeypatch.setattr(one_process, "LOAD_CHUNK_DOCUMENTS", 3)  # 4 documents in batches of 2: one chunk of 3
+    alone = _run_to_landing()[2]
+    whole = _warehouse("* exclude (loaded_at, arrived_at)")  # arrival: when each var's landing saw the file
+    monkeypatch.setenv("PIPELINE_VAR_PATH", str(tmp_path / "var-in-one-process"))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "var-in-one-process" / "warehouse.duckdb"))
+    monkeypatch.setenv("OBJECT_STORE_PATH", str(tmp_path / "var-in-one-process" / "object-store"))
+    settings = load_settings()
+
+    with steps.steps_in_one_process(settings) as run:
+        batches = steps.land_raw_files(steps.discover_documents())
+        summaries = [steps.extract_documents(batch) for batch in batches]
+        loader = run.load.process
+        assert loader is not None and [len(run.load.waiting)] == [1]  # 3 sent alongside, the 4th left to the step
+        loaded = steps.load_landing(summaries)
+
+    assert loader.returncode == 0
+    assert _warehouse("* exclude (loaded_at, arrived_at)") == whole
+    assert {k: loaded[k] for k in ("given", "loaded", "unchanged", "read", "documents_in_warehouse")} == \
+        {k: alone[k] for k in ("given", "loaded", "unchanged", "read", "documents_in_warehouse")} == \
+        {"given": 4, "loaded": 4, "unchanged": 0, "read": 4, "documents_in_warehouse": 4}
 
 
 def _dbt_nodes_built() -> dict[str, int]:

@@ -50,7 +50,7 @@ def _phase_run() -> dict:
     settings = load_settings()
     timings, peaks, upstream = {}, {}, None
     started = time.monotonic()
-    with steps.dbt_started_early(settings):  # as `python -m pipeline run` and `rebuild` run the steps
+    with steps.steps_in_one_process(settings):  # as `python -m pipeline run` and `rebuild` run the steps
         for step in steps.STEPS:
             step_started = time.monotonic()
             upstream = steps.run_steps([step], upstream, settings)[step.name]

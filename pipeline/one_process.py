@@ -1,0 +1,184 @@
+"""Work started ahead of its step, for a run whose steps all run in this process (`python -m pipeline run`,
+which runs the DAG with `dag.test()`, `rebuild`, the benchmark): `steps_in_one_process(settings)` around the run.
+
+Extraction keeps one core busy for most of a first run. Two things need nothing from it but its results, and
+run meanwhile on another core, each in its own process:
+- `EarlyDbt`: build_warehouse's dbt process, started when the first new document lands; it imports dbt and
+  parses the project (2-3 s; about 6 s for a first parse), then waits for the build's commands.
+- `EarlyLoad`: load_landing's work on the results extraction has stored, LOAD_CHUNK_DOCUMENTS at a time as
+  they come; the load step then waits for it and loads the rest itself.
+
+Nothing here runs under Airflow's own executors: there each step is a task in a process of its own, which ends
+with its task. A process started early and never needed is stopped when the block ends; one whose parent died
+reads the end of its stdin and exits.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .config import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+LOAD_CHUNK_DOCUMENTS = 200  # results held in memory at once by a load: bounds its memory, whatever the corpus
+
+
+class EarlyDbt:
+    """build_warehouse's dbt process, started before the build: dbt imports itself and parses the project
+    while the earlier steps work, and runs the build's commands on that parse. It reads the warehouse only once
+    the build sends its commands."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.process is not None
+
+    def start(self, command: list[str], env: dict[str, str]) -> None:
+        if self.process is None:
+            self.process = subprocess.Popen(command, cwd=self.settings.project_root, env=env, text=True,
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT)
+
+    def run(self, commands: tuple[list[str], ...]) -> subprocess.CompletedProcess:
+        """Send `commands` once the warehouse is free, and wait for them; the process runs them only once."""
+        from .landing import connect_for_write
+
+        assert self.process is not None and self.process.stdin is not None and not self.process.stdin.closed
+        connect_for_write(self.settings.warehouse_path, self.settings.warehouse_lock_timeout_seconds).close()
+        output, _ = self.process.communicate(json.dumps(commands))
+        return subprocess.CompletedProcess(self.process.args, self.process.returncode, output, "")
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+class EarlyLoad:
+    """Loads the results extraction stores, LOAD_CHUNK_DOCUMENTS at a time, in a second process while
+    extraction goes on: `add` the summaries of each extracted batch; `finish` (load_landing) waits for the
+    chunks sent and says which results it handled. Only results extracted by this run are sent (a reused
+    result is mostly one the warehouse holds, which the load step does not read); fewer than a chunk left at the
+    end are the load step's."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.process: subprocess.Popen | None = None
+        self.waiting: list[dict[str, Any]] = []
+
+    def add(self, summaries: list[dict[str, Any]]) -> None:
+        self.waiting.extend({"sha256": s["sha256"], "result_key": s["result_key"], "reused": False}
+                            for s in summaries if not s["reused"])
+        while len(self.waiting) >= LOAD_CHUNK_DOCUMENTS:
+            chunk, self.waiting = self.waiting[:LOAD_CHUNK_DOCUMENTS], self.waiting[LOAD_CHUNK_DOCUMENTS:]
+            self._send(chunk)
+
+    def _send(self, chunk: list[dict[str, Any]]) -> None:
+        if self.process is None:
+            root = str(self.settings.project_root)
+            env = {**os.environ, "WAREHOUSE_PATH": str(self.settings.warehouse_path),
+                   "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from pipeline.one_process import load_alongside; load_alongside()"],
+                cwd=root, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(chunk) + "\n")
+        self.process.stdin.flush()
+
+    def finish(self) -> tuple[set[tuple[str, str]], dict[str, int] | None]:
+        """Wait for the chunks sent; return the (sha256, result_key) of every result the process landed or found
+        unchanged, and its counts (none when nothing was sent). A process that failed is logged and handled
+        nothing: the load step loads everything (what it committed is found unchanged)."""
+        if self.process is None:
+            return set(), None
+        output, errors = self.process.communicate()
+        process, self.process = self.process, None
+        if process.returncode != 0:
+            log.warning("the load alongside extraction failed (exit %d); the load step loads every result:\n%s",
+                        process.returncode, "\n".join(errors.splitlines()[-20:]))
+            return set(), None
+        outcome = json.loads(output.strip().splitlines()[-1])
+        return {(sha256, key) for sha256, key in outcome["handled"]}, outcome["counts"]
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def load_alongside() -> None:
+    """The process EarlyLoad starts: each line of stdin is a chunk of summaries, landed by
+    `load_stored_results` as load_landing would; at the end of stdin it prints what it handled as JSON."""
+    from . import storage
+    from .landing import load_stored_results, stored_results_reader
+
+    settings = load_settings()
+    read = stored_results_reader(storage.make_store(settings))
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read_stdin() -> None:  # a chunk waiting in the pipe never blocks the extraction writing the next one
+        for line in sys.stdin:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    handled: list[list[str]] = []
+    counts: dict[str, int] = {}
+    while (line := lines.get()) is not None:
+        chunk = json.loads(line)
+        landed = load_stored_results(settings.warehouse_path, chunk, read, settings.warehouse_lock_timeout_seconds,
+                                     chunk_size=LOAD_CHUNK_DOCUMENTS)
+        for name in ("given", "loaded", "unchanged", "read"):
+            counts[name] = counts.get(name, 0) + landed[name]
+        handled.extend([summary["sha256"], summary["result_key"]] for summary in chunk)
+    print(json.dumps({"handled": handled, "counts": counts}))
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+@dataclass
+class OneProcessRun:
+    dbt: EarlyDbt
+    load: EarlyLoad
+    settings: Settings = field(repr=False)
+
+
+_RUNS: dict[tuple[str, ...], OneProcessRun] = {}
+
+
+def _key(settings: Settings) -> tuple[str, ...]:
+    return tuple(str(Path(p).resolve()) for p in (settings.dbt_project_dir, settings.var_path,
+                                                  settings.warehouse_path))
+
+
+def current(settings: Settings) -> OneProcessRun | None:
+    """The run in one process these settings belong to, if a `steps_in_one_process` block is open for them."""
+    return _RUNS.get(_key(settings))
+
+
+@contextmanager
+def steps_in_one_process(settings: Settings) -> Iterator[OneProcessRun]:
+    """Let the steps run in this block start their work early (the module's docstring); every process started
+    is stopped when the block ends."""
+    key = _key(settings)
+    run = _RUNS[key] = OneProcessRun(EarlyDbt(settings), EarlyLoad(settings), settings)
+    try:
+        yield run
+    finally:
+        run.load.stop()
+        run.dbt.stop()
+        if _RUNS.get(key) is run:
+            del _RUNS[key]
