@@ -35,12 +35,7 @@ def open_context(context_dir: Path, data_docs_dir: Path):
     context_dir.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(context_dir))
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    site_config = {
-        "class_name": "SiteBuilder",
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(data_docs_dir.resolve())},
-    }
+    site_config = _site_config(data_docs_dir)
     for site_name in list(context.get_site_names()):
         if site_name != DATA_DOCS_SITE:
             context.delete_data_docs_site(site_name)
@@ -50,6 +45,17 @@ def open_context(context_dir: Path, data_docs_dir: Path):
         context.add_data_docs_site(DATA_DOCS_SITE, site_config)
     context.variables.save()
     return context
+
+
+def _site_config(data_docs_dir: Path, listed: int | None = None) -> dict:
+    """The Data Docs site in `data_docs_dir`; its index lists the `listed` latest validation results (all
+    when None)."""
+    index_builder = {"class_name": "DefaultSiteIndexBuilder"}
+    if listed:
+        index_builder["validation_results_limit"] = listed
+    return {"class_name": "SiteBuilder", "site_index_builder": index_builder,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(data_docs_dir.resolve())}}
 
 
 def _validation_definition_name(suite_name: str) -> str:
@@ -108,7 +114,10 @@ def run_checkpoint(frame: pd.DataFrame, data_docs_dir: Path, context_dir: Path, 
         shown.extend(run.run_results)
         del run  # its results hold every unexpected row of the chunk
     # One build for the whole run. GX's UpdateDataDocsAction builds the site, index and all, once per
-    # validation result: ten times, about 4 s each at any batch size.
+    # validation result: ten times, about 4 s each at any batch size. The index lists this run's results only:
+    # GX reads back every result it lists, and they pile up run after run (a first run's hold every row that
+    # failed), while each run's page shows only the rows it validated; the older pages stay in the site.
+    context.update_data_docs_site(DATA_DOCS_SITE, _site_config(data_docs_dir, listed=len(shown)))
     context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=[
         *shown, *(ExpectationSuiteIdentifier(name=name) for name in suites)])
     make_offline(data_docs_dir, since=started - 1)  # the pages this run (re)built load nothing from the network

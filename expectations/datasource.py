@@ -30,16 +30,20 @@ ASSET_NAME = "fct_check_results"
 BATCH_DEFINITION_NAME = "all_check_results"
 INDEX_COLUMN = "check_result_id"
 DIGEST_COLUMN = "row_digest"
-# Shown beside each unexpected row in Data Docs, so a maintainer sees which report and where.
-UNEXPECTED_ROW_COLUMNS = [INDEX_COLUMN, "agency", "year", "check_code", "scope_kind", "scope", "object_key"]
+# Shown beside each unexpected row in Data Docs, so a maintainer sees which report and where in it; the check is
+# the page's suite, and the row's id leads to the rest of it in marts.fct_check_results (the raw file's
+# object_key, the formula, the sides). Every column here is stored for every unexpected row of every run: at
+# 1,000 reports a first validation has about 19,000, and storing them and reading them back for the Data Docs
+# index took seconds (the check code, scope kind and object key made half of each row).
+UNEXPECTED_ROW_COLUMNS = [INDEX_COLUMN, "agency", "year", "scope"]
 # What is read of each row: what the suites look at (check_code in their row condition, result), what Data
 # Docs show, and a digest of the whole row (every column, read by DuckDB), which stands for its values. The
 # other columns (detail, formula, description...) stay in the warehouse: at 10,000 reports reading them all
 # made a 2 GiB process.
-READ_COLUMNS = [*UNEXPECTED_ROW_COLUMNS, "result"]
+READ_COLUMNS = [*UNEXPECTED_ROW_COLUMNS, "check_code", "result"]
 # Columns whose values repeat from row to row (a report has about 60 check results): read as pandas
 # categoricals, one copy of each value instead of one per row.
-REPEATED_COLUMNS = ["agency", "check_code", "scope_kind", "scope", "object_key", "result"]
+REPEATED_COLUMNS = ["agency", "check_code", "scope", "result"]
 # Rows one checkpoint run validates: GX keeps every unexpected row of a run in memory several times over (its
 # results, their copies, their JSON), so a validation of the whole table runs in parts of this size.
 DEFAULT_CHUNK_ROWS = 50_000

@@ -324,15 +324,16 @@ def report_parts(grid: Grid, listed: list[dict[str, Any]], open_total: int | Non
 
 def write_quality_report(con, path: str | Path, data_docs_index: Path | None = None,
                          dbt_docs_index: Path | None = None,
-                         read_raw: Callable[[str], bytes] | None = None) -> Path:
+                         read_raw: Callable[[str], bytes] | None = None, drawn_views: Path | None = None) -> Path:
     """Render the report from `con` (the findings file with the warehouse attached) and write it to `path`,
     piece by piece into `<path>.partial`, then renamed over `path`. `read_raw(object_key)` returns a raw
-    document's bytes, for the pictures of the findings in their sources."""
+    document's bytes, for the pictures of the findings in their sources; `drawn_views`, a file that keeps
+    those pictures from one report to the next (report_pictures.DrawnViews)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     grid = family_cells(con)
     listed, open_total = open_findings(con, MOST_FINDINGS_LISTED)
-    pictures = gather(con, report_cells(grid), listed, _first_findings_by_report(listed), read_raw)
+    pictures = gather(con, report_cells(grid), listed, _first_findings_by_report(listed), read_raw, drawn_views)
     queue = review_queue(con, MOST_REVIEW_VALUES_LISTED)
     pictures.cell_crops = review_crops(con, queue.rows, read_raw)
     dbt_docs_link = None

@@ -12,15 +12,20 @@ pipeline/charts.py and pipeline/source_views.py):
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import html
+import json
 import logging
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from extract.check_catalogue import RESULTS
 
-from . import charts
+from . import charts, source_views
 from .source_views import CELL_CROPPERS, CellCrop, cell_places, source_view
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,57 @@ class Pictures:
     applications: list[str] = field(default_factory=list)
     sources: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # fingerprint -> (view, why none)
     cell_crops: dict[str, CellCrop] = field(default_factory=dict)  # review queue cell_id -> its crop
+
+
+class DrawnViews:
+    """The source views an earlier report drew, kept in one JSON file: drawing one parses its raw document (a
+    report after ten new documents spent half its time on it), and a view stays the same as long as its
+    finding's document, place and caption and the code that draws it do (a raw document never changes under
+    its content-addressed key; a new extractor version is part of the key). Only drawn views are kept, those of
+    the last report: a view that could not be drawn is tried again."""
+
+    FINDING_FIELDS = ("document_hash", "object_key", "check_code", "scope_kind", "scope", "line", "agency", "year")
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.drawn: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        if path is not None and path.is_file():
+            try:
+                self.drawn = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:  # a damaged file: every view is drawn again
+                self.drawn = {}
+
+    def view(self, finding: dict[str, Any], document_format: str | None,
+             draw: Callable[[], tuple[str | None, str]]) -> tuple[str | None, str]:
+        if self.path is None:
+            return draw()
+        key = hashlib.sha256(json.dumps([_drawing_code(), document_format,
+                                         *(finding.get(name) for name in self.FINDING_FIELDS)],
+                                        ensure_ascii=False, default=str).encode()).hexdigest()
+        if key in self.drawn:
+            self.used[key] = self.drawn[key]
+            return self.drawn[key], ""
+        view, why = draw()
+        if view is not None:
+            self.used[key] = view
+        return view, why
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(json.dumps(self.used, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, self.path)
+
+
+@functools.cache
+def _drawing_code() -> str:
+    """What draws a view besides its inputs: pipeline/source_views.py and the extract package's version."""
+    from .storage import extraction_version
+
+    return hashlib.sha256(Path(source_views.__file__).read_bytes() + extraction_version().encode()).hexdigest()
 
 
 def _e(value: Any) -> str:
@@ -92,9 +148,11 @@ def report_cells(grid: Mapping[tuple[str, int | None], Mapping[str, Mapping[str,
 
 
 def gather(con, cells: Mapping[tuple[str, int | None], Mapping[str, int]], open_findings: list[dict[str, Any]],
-           links: Mapping[tuple[str, int | None], str], read_raw: Callable[[str], bytes] | None) -> Pictures:
+           links: Mapping[tuple[str, int | None], str], read_raw: Callable[[str], bytes] | None,
+           drawn_views: Path | None = None) -> Pictures:
     """The pictures: `cells` as report_cells gives them, `open_findings` those the report lists (the first
-    MOST_SOURCE_VIEWS are drawn in their sources), `links` a report's first listed finding."""
+    MOST_SOURCE_VIEWS are drawn in their sources, or taken from `drawn_views`: DrawnViews), `links` a report's
+    first listed finding."""
     pictures = Pictures()
     if cells:
         pictures.heatmap = charts.check_heatmap(cells, links)
@@ -110,9 +168,12 @@ def gather(con, cells: Mapping[tuple[str, int | None], Mapping[str, int]], open_
     if _has_relation(con, "marts", "fct_reports"):
         formats = dict(con.execute(f"select document_hash, format from {WAREHOUSE}.marts.fct_reports").fetchall())
     cells_table = f"{WAREHOUSE}.landing.cells"
+    drawn = DrawnViews(drawn_views)
     for finding in open_findings[:MOST_SOURCE_VIEWS]:
-        pictures.sources[finding["fingerprint"]] = source_view(
-            finding, formats.get(finding["document_hash"]), read_raw, con, cells_table)
+        document_format = formats.get(finding["document_hash"])
+        pictures.sources[finding["fingerprint"]] = drawn.view(
+            finding, document_format, lambda: source_view(finding, document_format, read_raw, con, cells_table))
+    drawn.save()
     return pictures
 
 

@@ -711,7 +711,8 @@ def publish_quality_report(notified: dict[str, Any] | None = None, settings: Set
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path,
                                              settings.warehouse_memory_limit)) as con:
         path = write_quality_report(con, settings.quality_report_path, data_docs_index=data_docs_index,
-                                    dbt_docs_index=settings.dbt_docs_path, read_raw=store.get)
+                                    dbt_docs_index=settings.dbt_docs_path, read_raw=store.get,
+                                    drawn_views=settings.var_path / "cache" / "source-views.json")
     outcome = {"quality_report": str(path)}
     if key is not None:
         _record_publication(settings, "quality_report", key, outcome)

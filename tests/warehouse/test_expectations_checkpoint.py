@@ -57,6 +57,19 @@ def test_the_incomplete_results_are_exactly_the_incomplete_identities(built):
         "identity_1", "identity_2", "identity_3", "identity_5"}
 
 
+def test_the_data_docs_index_lists_the_last_validation_and_keeps_the_older_pages(built, tmp_path):
+    _, path, _ = built
+    docs, context = tmp_path / "data_docs", tmp_path / "gx"
+    validate_checks(path, docs, context_dir=context, run_name="older-run")
+    validate_checks(path, docs, context_dir=context, run_name="newer-run")
+
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    pages = {run: [p for p in (docs / "validations").rglob("*.html") if run in p.parts]
+             for run in ("older-run", "newer-run")}
+    assert "newer-run" in index and "older-run" not in index  # GX reads back every result its index lists
+    assert len(pages["older-run"]) == len(pages["newer-run"]) == len(CHECKS)
+
+
 def test_counts_per_check_add_up_to_every_row_of_the_warehouse(built):
     _, path, validation = built
     by_check = {code: counts for code, *counts in query(
