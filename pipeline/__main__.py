@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from . import steps, storage
+from . import one_process, steps, storage
 from .airflow_local import configure_environment, run_dag_once
 from .config import Settings, SettingsError, load_settings
 from .summary import summary
@@ -114,7 +114,7 @@ def run(settings: Settings, quiet: bool = True) -> int:
     _log_header(log_file, "run")
     try:
         # dag.test() runs the tasks in this process: build_warehouse's dbt process can start early
-        with output_to(log_file, quiet), steps.steps_in_one_process(settings):
+        with output_to(log_file, quiet), one_process.steps_in_one_process(settings):
             dag_run = run_dag_once(settings.project_root / "dags")
             states = {ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
                       for ti in dag_run.get_task_instances()}
@@ -145,7 +145,7 @@ def rebuild(settings: Settings, reextract: bool = False) -> int:
         try:
             # the raw documents are already in object storage: the intake steps have nothing to do
             landed = [obj.to_dict() for obj in storage.landed_from_store(storage.make_store(settings))]
-            with steps.steps_in_one_process(work):
+            with one_process.steps_in_one_process(work):
                 built = steps.run_steps(steps.stage("warehouse"), steps.batches(landed, work.batch_size), work)
         except Exception as exc:
             log.exception("rebuild failed")

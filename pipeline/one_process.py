@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -44,7 +44,8 @@ class EarlyDbt:
 
     @property
     def started(self) -> bool:
-        return self.process is not None
+        """Started and still waiting for the build's commands (not done, stopped or dead): a build may use it."""
+        return self.process is not None and self.process.poll() is None
 
     def start(self, command: list[str], env: dict[str, str]) -> None:
         if self.process is None:
@@ -56,7 +57,7 @@ class EarlyDbt:
         """Send `commands` once the warehouse is free, and wait for them; the process runs them only once."""
         from .landing import connect_for_write
 
-        assert self.process is not None and self.process.stdin is not None and not self.process.stdin.closed
+        assert self.started and self.process.stdin is not None
         connect_for_write(self.settings.warehouse_path, self.settings.warehouse_lock_timeout_seconds).close()
         output, _ = self.process.communicate(json.dumps(commands))
         return subprocess.CompletedProcess(self.process.args, self.process.returncode, output, "")
@@ -153,7 +154,6 @@ def _stop(process: subprocess.Popen | None) -> None:
 class OneProcessRun:
     dbt: EarlyDbt
     load: EarlyLoad
-    settings: Settings = field(repr=False)
 
 
 _RUNS: dict[tuple[str, ...], OneProcessRun] = {}
@@ -174,7 +174,7 @@ def steps_in_one_process(settings: Settings) -> Iterator[OneProcessRun]:
     """Let the steps run in this block start their work early (the module's docstring); every process started
     is stopped when the block ends."""
     key = _key(settings)
-    run = _RUNS[key] = OneProcessRun(EarlyDbt(settings), EarlyLoad(settings), settings)
+    run = _RUNS[key] = OneProcessRun(EarlyDbt(settings), EarlyLoad(settings))
     try:
         yield run
     finally:

@@ -40,7 +40,7 @@ from .inbox import InboxItem, discover_inbox, read_item, write_skipped
 from .landing import ExtractedDocument, _is_lock_conflict, load_stored_results, stored_results_reader
 from .messages import DigestCounts
 from .notify import deliver_from_settings
-from .one_process import LOAD_CHUNK_DOCUMENTS, steps_in_one_process  # noqa: F401 (steps_in_one_process: the runners')
+from .one_process import LOAD_CHUNK_DOCUMENTS
 from .quality_report import write_quality_report
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     warehouse's rows."""
     settings = settings or load_settings()
     project = settings.dbt_project_dir
-    if not (project / "dbt_project.yml").is_file():
+    if not dbt_project_present(settings):
         raise FileNotFoundError(f"no dbt project at {project} (DBT_PROJECT_DIR): the warehouse cannot be built")
     project_files = dbt_project_fingerprint(settings)
     inputs = warehouse_inputs(settings, project_files)

@@ -211,7 +211,7 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
 @pytest.mark.integration
 def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in_it(inbox):
     settings = load_settings()
-    with steps.steps_in_one_process(settings) as run:
+    with one_process.steps_in_one_process(settings) as run:
         batches = steps.land_raw_files(steps.discover_documents())
         assert run.dbt.started  # by the first new document landed, before anything is extracted
         loaded = steps.load_landing([steps.extract_documents(batch) for batch in batches])
@@ -231,7 +231,7 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
     with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (3,)
 
-    with steps.steps_in_one_process(settings) as run:  # nothing new: no dbt process is started, dbt does not run
+    with one_process.steps_in_one_process(settings) as run:  # nothing new: no dbt process is started, dbt does not run
         _run_to_landing()
         again = steps.build_warehouse({})
         assert not run.dbt.started
@@ -241,7 +241,7 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
 @pytest.mark.integration
 def test_a_dbt_process_started_early_and_never_needed_is_stopped_with_the_run(inbox):
     settings = load_settings()
-    with steps.steps_in_one_process(settings) as run:
+    with one_process.steps_in_one_process(settings) as run:
         steps.land_raw_files(steps.discover_documents())
         process = run.dbt.process
         assert process is not None and process.poll() is None  # waiting for commands that never come
@@ -263,7 +263,7 @@ def test_results_landed_alongside_extraction_give_the_warehouse_the_load_step_gi
     monkeypatch.setenv("OBJECT_STORE_PATH", str(tmp_path / "var-in-one-process" / "object-store"))
     settings = load_settings()
 
-    with steps.steps_in_one_process(settings) as run:
+    with one_process.steps_in_one_process(settings) as run:
         batches = steps.land_raw_files(steps.discover_documents())
         summaries = [steps.extract_documents(batch) for batch in batches]
         loader = run.load.process

@@ -43,14 +43,14 @@ def _phase_floor(inbox: Path) -> dict:
 def _phase_run() -> dict:
     import logging
 
-    from pipeline import steps
+    from pipeline import one_process, steps
     from pipeline.config import load_settings
 
     logging.basicConfig(level=logging.WARNING)
     settings = load_settings()
     timings, peaks, upstream = {}, {}, None
     started = time.monotonic()
-    with steps.steps_in_one_process(settings):  # as `python -m pipeline run` and `rebuild` run the steps
+    with one_process.steps_in_one_process(settings):  # as `python -m pipeline run` and `rebuild` run the steps
         for step in steps.STEPS:
             step_started = time.monotonic()
             upstream = steps.run_steps([step], upstream, settings)[step.name]
