@@ -241,7 +241,9 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     settings.log_path.mkdir(parents=True, exist_ok=True)
     log_file = settings.log_path / "dbt.log"
     log_file.write_text("", encoding="utf-8")
-    commands = [["build", *(DATA_ONLY_BUILD if same_project else ["--exclude-resource-type=unit_test"])]]
+    # a changed project computes the incremental models' rows again, as a new one would
+    commands = [["build", *(DATA_ONLY_BUILD if same_project else ["--exclude-resource-type=unit_test",
+                                                                  "--full-refresh"])]]
     generate_docs = not (same_project and settings.dbt_docs_path.is_file())
     if generate_docs:
         # --no-compile: the build just compiled every node into the manifest the docs are made from
@@ -255,13 +257,14 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
             "dbt_docs": str(settings.dbt_docs_path)}
 
 
-# A build after only the landing tables changed rebuilds the tables and runs the data tests on what the new rows
-# reach: the sources, the staging models and the marts (what BI reads), and the singular tests. Not again: the
-# views (their SQL is the project's, which did not change, and they read the new rows as they are), the seeds and
-# the tests on seeds alone, and the tests on intermediate models (the project's internals, between staging and
-# the marts; the marts' own tests cover their keys and values), all of which every build of a changed project
-# runs. Cautious indirect selection keeps a test joining a mart to a seed.
-DATA_ONLY_BUILD = ["--select", "config.materialized:table", "resource_type:test",
+# A build after only the landing tables changed rebuilds the tables (an incremental one: the rows of the changed
+# documents) and runs the data tests on what the new rows reach: the sources, the staging models and the marts
+# (what BI reads), and the singular tests. Not again: the views (their SQL is the project's, which did not change,
+# and they read the new rows as they are), the seeds and the tests on seeds alone, and the tests on intermediate
+# models (the project's internals, between staging and the marts; the marts' own tests cover their keys and
+# values), all of which every build of a changed project runs. Cautious indirect selection keeps a test joining a
+# mart to a seed.
+DATA_ONLY_BUILD = ["--select", "config.materialized:table", "config.materialized:incremental", "resource_type:test",
                    "--exclude", "resource_type:seed", "resource_type:unit_test", "path:seeds",
                    "resource_type:test,path:models/intermediate", "--indirect-selection=cautious"]
 

@@ -208,6 +208,56 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     assert _dbt_nodes_built() == {"model": 24, "test": 113, "seed": 10}
 
 
+def _document_cells(warehouse) -> list[tuple]:
+    with closing(duckdb.connect(str(warehouse), read_only=True)) as con:
+        return con.execute("select * from intermediate.int_document_cells order by all").fetchall()
+
+
+def _document_cells_computed_again(tmp_path) -> list[tuple]:
+    """int_document_cells as a full refresh computes it from the warehouse's landing tables (on a copy)."""
+    from tests.support.warehouse import run_dbt
+
+    copy = tmp_path / "full-refresh" / "warehouse.duckdb"
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copy(load_settings().warehouse_path, copy)
+    refreshed = run_dbt(copy, "run", "--select", "int_document_cells", "--full-refresh")
+    assert refreshed.returncode == 0, refreshed.stdout[-2000:]
+    return _document_cells(copy)
+
+
+@pytest.mark.integration
+def test_an_incremental_build_gives_the_document_cells_a_full_refresh_gives(inbox, monkeypatch, tmp_path):
+    corrections = tmp_path / "reviews" / "corrections.csv"
+    corrections.parent.mkdir(exist_ok=True)
+    monkeypatch.setenv("REVIEW_CORRECTIONS_PATH", str(corrections))
+    _run_to_landing()
+    steps.build_warehouse({})
+    warehouse = load_settings().warehouse_path
+    with closing(duckdb.connect(str(warehouse), read_only=True)) as con:
+        corrected, cell_key = con.execute("select document_hash, min(cell_key) from landing.cells "
+                                          "group by 1 order by 1 limit 1").fetchone()
+    shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", inbox / "zhangshu-gxj-2023.txt")  # a new document
+    corrections.write_text(f"document_hash,key,value\n{corrected},{cell_key},12345\n", encoding="utf-8")
+    _run_to_landing()
+    steps.load_corrections({})
+    steps.build_warehouse({})
+
+    assert _dbt_nodes_built()["model"] == 14  # a data-only build: int_document_cells incremental
+    assert "OK created sql incremental model intermediate.int_document_cells" in (
+        load_settings().log_path / "dbt.log").read_text(encoding="utf-8")
+    after_new = _document_cells(warehouse)
+    assert (corrected, cell_key, 12345.0, "corrected") in {row[:2] + (row[5], row[6]) for row in after_new}
+    assert len({row[0] for row in after_new}) == 4
+    assert after_new == _document_cells_computed_again(tmp_path)
+
+    corrections.write_text("document_hash,key,value\n", encoding="utf-8")  # the correction withdrawn
+    steps.load_corrections({})
+    steps.build_warehouse({})
+    withdrawn = _document_cells(warehouse)
+    assert not any(row[6] == "corrected" for row in withdrawn)
+    assert withdrawn == _document_cells_computed_again(tmp_path)
+
+
 @pytest.mark.integration
 def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in_it(inbox):
     settings = load_settings()
