@@ -18,6 +18,7 @@ from .datasource import (ASSET_NAME, DATASOURCE_NAME, DEFAULT_CHUNK_ROWS, INDEX_
                          add_batch_definition, batch_parameters)
 from .offline_docs import make_offline
 from .result import ExpectationRunError
+from .result_copies import install as serialize_results_without_deep_copies
 from .suites import add_or_update_suites
 from .template_cache import use_directory as keep_compiled_data_docs_templates
 from .unexpected_rows import install as list_unexpected_rows_at_once
@@ -29,6 +30,7 @@ DATA_DOCS_SITE = "check_results"
 for _name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 list_unexpected_rows_at_once()
+serialize_results_without_deep_copies()
 
 
 def open_context(context_dir: Path, data_docs_dir: Path):

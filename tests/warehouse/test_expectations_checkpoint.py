@@ -165,3 +165,27 @@ def test_nothing_new_means_no_checkpoint_run(grown):
     assert unchanged.validated_rows == 0 and _rows_seen(root, "nothing-new") == 0
     assert full.data_docs_index.read_bytes() == index_before
     assert unchanged == dataclasses.replace(full, run_name="nothing-new", validated_rows=0)
+
+
+def test_stored_results_serialize_as_gx_serializes_them_and_stay_unchanged(built):
+    # expectations/result_copies.py: shallow copies instead of GX's deep ones, the same JSON
+    from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
+
+    from expectations import result_copies
+    from expectations.checkpoint import open_context
+
+    root, _, _ = built
+    store = open_context(root / "gx", root / "data_docs").validation_results_store
+    results = [store.get(key) for key in store.list_keys()]
+    assert len(results) >= 10
+    ours = [(json.dumps(r.to_json_dict(), sort_keys=True), expectationSuiteValidationResultSchema.dumps(r))
+            for r in results]
+    result_copies.uninstall()
+    try:
+        gx_own = [(json.dumps(r.to_json_dict(), sort_keys=True), expectationSuiteValidationResultSchema.dumps(r))
+                  for r in results]
+    finally:
+        result_copies.install()
+    assert ours == gx_own  # also: serializing did not change the results, or GX's pass would differ
+    listed = [r for text, _ in ours for r in json.loads(text)["results"] if r["result"].get("unexpected_index_list")]
+    assert listed and all(row["check_result_id"] for r in listed for row in r["result"]["unexpected_index_list"])
