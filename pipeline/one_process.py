@@ -4,7 +4,9 @@ which runs the DAG with `dag.test()`, `rebuild`, the benchmark): `steps_in_one_p
 Extraction keeps one core busy for most of a first run. Two things need nothing from it but its results, and
 run meanwhile on another core, each in its own process:
 - `EarlyDbt`: build_warehouse's dbt process, started when the first new document lands; it imports dbt and
-  parses the project (2-3 s; about 6 s for a first parse), then waits for the build's commands.
+  parses the project (2-3 s; about 6 s for a first parse), before a full build (a new warehouse or a changed
+  project) loads the seeds and runs their tests (30 of a full build's nodes), then waits for the build's
+  commands.
 - `EarlyLoad`: load_landing's work on the results extraction has stored, LOAD_CHUNK_DOCUMENTS at a time as
   they come; the load step then waits for it and loads the rest itself.
 
@@ -23,6 +25,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,28 +33,55 @@ from .config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
+SEEDS_MARK = "$ seeds loaded early: "  # then yes or no: the line a dbt process started early prints once it tried
 LOAD_CHUNK_DOCUMENTS = 200  # results held in memory at once by a load: bounds its memory, whatever the corpus
 
 
 class EarlyDbt:
     """build_warehouse's dbt process, started before the build: dbt imports itself and parses the project
-    while the earlier steps work, and runs the build's commands on that parse. It reads the warehouse only once
-    the build sends its commands."""
+    while the earlier steps work (and loads the seeds, once the warehouse is free, when the build will be a full
+    one), and runs the build's commands on that parse. It reads the landing tables only once the build sends its
+    commands."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.process: subprocess.Popen | None = None
+        self.seeds_for: str | None = None  # the project fingerprint whose seeds it loads before a full build
+        self.early_output: list[str] = []  # what it printed before the build's commands, once read
+        self.seeded: bool | None = None
+
+    @property
+    def launched(self) -> bool:
+        """Started once in this run (it may have finished or died since)."""
+        return self.process is not None
 
     @property
     def started(self) -> bool:
         """Started and still waiting for the build's commands (not done, stopped or dead): a build may use it."""
         return self.process is not None and self.process.poll() is None
 
-    def start(self, command: list[str], env: dict[str, str]) -> None:
+    def start(self, command: list[str], env: dict[str, str], seeds_for: str | None = None) -> None:
+        """Start the process (once); `seeds_for`: the command loads the seeds of this project fingerprint."""
         if self.process is None:
+            self.seeds_for = seeds_for
             self.process = subprocess.Popen(command, cwd=self.settings.project_root, env=env, text=True,
                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=subprocess.STDOUT)
+
+    def seeds_loaded(self, project_files: str) -> bool:
+        """Whether the process loaded the seeds of this project (fingerprint) into the warehouse; waits for it
+        to say so (SEEDS_MARK) when it was asked to. False when it was not asked, failed or died."""
+        if self.seeded is None:
+            self.seeded = False
+            if self.seeds_for is not None and self.process is not None and self.process.stdout is not None:
+                # the process prints nothing after this line until it reads its commands, so no output is
+                # left in the reader's buffer that communicate() (which reads the pipe itself) would miss
+                while line := self.process.stdout.readline():
+                    self.early_output.append(line)
+                    if line.startswith(SEEDS_MARK):
+                        self.seeded = line[len(SEEDS_MARK):].strip() == "yes"
+                        break
+        return self.seeded and self.seeds_for == project_files
 
     def run(self, commands: tuple[list[str], ...]) -> subprocess.CompletedProcess:
         """Send `commands` once the warehouse is free, and wait for them; the process runs them only once."""
@@ -60,6 +90,7 @@ class EarlyDbt:
         assert self.started and self.process.stdin is not None
         connect_for_write(self.settings.warehouse_path, self.settings.warehouse_lock_timeout_seconds).close()
         output, _ = self.process.communicate(json.dumps(commands))
+        output = "".join(self.early_output) + output
         return subprocess.CompletedProcess(self.process.args, self.process.returncode, output, "")
 
     def stop(self) -> None:
@@ -160,8 +191,12 @@ _RUNS: dict[tuple[str, ...], OneProcessRun] = {}
 
 
 def _key(settings: Settings) -> tuple[str, ...]:
-    return tuple(str(Path(p).resolve()) for p in (settings.dbt_project_dir, settings.var_path,
-                                                  settings.warehouse_path))
+    return _resolved(settings.dbt_project_dir, settings.var_path, settings.warehouse_path)
+
+
+@lru_cache(maxsize=64)  # current() is asked once per document landed or extracted
+def _resolved(*paths: Path) -> tuple[str, ...]:
+    return tuple(str(Path(path).resolve()) for path in paths)
 
 
 def current(settings: Settings) -> OneProcessRun | None:

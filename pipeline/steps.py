@@ -241,9 +241,13 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     settings.log_path.mkdir(parents=True, exist_ok=True)
     log_file = settings.log_path / "dbt.log"
     log_file.write_text("", encoding="utf-8")
+    run = one_process.current(settings)
+    seeds_loaded_early = not same_project and run is not None and run.dbt.seeds_loaded(project_files)
     # a changed project computes the incremental models' rows again, as a new one would
-    commands = [["build", *(DATA_ONLY_BUILD if same_project else ["--exclude-resource-type=unit_test",
-                                                                  "--full-refresh"])]]
+    commands = [["build", *(DATA_ONLY_BUILD if same_project else
+                            ["--exclude-resource-type=unit_test", "--full-refresh",
+                             *(["--exclude", *SEED_NODES, "--indirect-selection=cautious"]
+                               if seeds_loaded_early else [])])]]
     generate_docs = not (same_project and settings.dbt_docs_path.is_file())
     if generate_docs:
         # --no-compile: the build just compiled every node into the manifest the docs are made from
@@ -269,6 +273,14 @@ DATA_ONLY_BUILD = ["--select", "config.materialized:table", "config.materialized
                    "resource_type:test,path:models/intermediate", "--indirect-selection=cautious"]
 
 
+# The seeds and the tests on them alone (those in seeds/_seeds.yml): nothing else needs to be built for them, so
+# a run in one process loads them while the documents are extracted, before a full build (SEEDS_FIRST). Cautious
+# indirect selection: selecting them leaves out, and excluding them keeps, a test joining a model to a seed.
+SEED_NODES = ["resource_type:seed", "path:seeds"]
+SEEDS_FIRST = ["build", "--select", *SEED_NODES, "--indirect-selection=cautious", "--full-refresh",
+               "--exclude-resource-type=unit_test"]
+
+
 def _import_in_background(module: str) -> None:
     """Import `module` on a daemon thread. The next step, validate_checks, imports Great Expectations (about
     3.5 s of CPU); while dbt runs in its subprocess this process only waits, so when the next step runs in
@@ -283,18 +295,40 @@ def _import_in_background(module: str) -> None:
 
 # One Python process runs the dbt commands of a build in turn: importing dbt takes about 1-3 s, which a second
 # `dbt` process (docs generate after build) paid again. It is still a subprocess, because in-process
-# dbt-duckdb keeps the warehouse open. The commands come on stdin; a process started early (EarlyDbt) parses
-# the project first, while it waits for them, and runs them on that parse. Exit status as dbt's own: 1 when a
-# command failed, 2 when it raised.
+# dbt-duckdb keeps the warehouse open. The commands come on stdin. A process started early (EarlyDbt) first
+# parses the project, and runs the build's commands on that parse; before a full build it also loads the seeds
+# (SEEDS_FIRST, once the warehouse is free: the load alongside extraction writes to it too) and says on a line
+# of its own whether they loaded (one_process.SEEDS_MARK). Exit status as dbt's own: 1 when a command failed, 2 when it
+# raised.
 DBT_COMMANDS_SCRIPT = """
-import json, sys
+import json, sys, time
 from dbt.cli.main import dbtRunner
-common, parse_first = json.loads(sys.argv[1]), sys.argv[2:] == ["--parse-first"]
+common, early = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 manifest = None
-if parse_first:
+if early["parse"]:
     print("$ dbt parse (while the run's earlier steps work)", flush=True)
     parsed = dbtRunner().invoke(["parse", *common])
     manifest = parsed.result if parsed.success else None
+if early["seeds"]:
+    import duckdb
+    deadline = time.monotonic() + early["lock_timeout_seconds"]
+    free = False
+    while not free and time.monotonic() < deadline:
+        try:
+            duckdb.connect(early["warehouse"]).close()
+            free = True
+        except duckdb.IOException as problem:
+            if "lock" not in str(problem).lower():  # not another process holding it: the build will say
+                break
+            time.sleep(0.2)
+    print("$ dbt " + " ".join(early["seeds"]) + " (while the run's earlier steps work)", flush=True)
+    seeded = free and manifest is not None and dbtRunner(manifest=manifest).invoke([*early["seeds"], *common]).success
+    # dbt-duckdb keeps its DuckDB database open for the next command: close it, or the load could not write
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+    DuckDBConnectionManager.close_all_connections()
+    print(early["mark"] + ("yes" if seeded else "no"), flush=True)
 for arguments in json.loads(sys.stdin.read() or "[]"):
     print("$ dbt " + " ".join(arguments), flush=True)
     outcome = dbtRunner(manifest=manifest).invoke([*arguments, *common])
@@ -305,10 +339,12 @@ for arguments in json.loads(sys.stdin.read() or "[]"):
 """
 
 
-def _dbt_process(settings: Settings, parse_first: bool = False) -> tuple[list[str], dict[str, str]]:
+def _dbt_process(settings: Settings, parse_first: bool = False,
+                 seeds_first: bool = False) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of one dbt process, which runs the dbt commands it reads on stdin (a
     JSON list, each a dbt command line without `dbt`) in order, stopping at the first that fails; with
-    `parse_first`, it parses the project before it reads them."""
+    `parse_first`, it parses the project before it reads them, and with `seeds_first` (and a parse) it also loads
+    the seeds first."""
     project = settings.dbt_project_dir
     env = {**os.environ, "WAREHOUSE_PATH": str(settings.warehouse_path),
            "WAREHOUSE_MEMORY_LIMIT": settings.warehouse_memory_limit}
@@ -317,8 +353,10 @@ def _dbt_process(settings: Settings, parse_first: bool = False) -> tuple[list[st
     env.pop("PYTHONPATH", None)
     common = ["--project-dir", str(project), "--profiles-dir", str(project), "--log-path",
               str(settings.log_path / "dbt"), "--target-path", str(settings.var_path / "dbt-target")]
-    command = [sys.executable, "-P", "-c", DBT_COMMANDS_SCRIPT, json.dumps(common)]
-    return command + (["--parse-first"] if parse_first else []), env
+    early = {"parse": parse_first, "seeds": SEEDS_FIRST if parse_first and seeds_first else None,
+             "warehouse": str(settings.warehouse_path), "mark": one_process.SEEDS_MARK,
+             "lock_timeout_seconds": settings.warehouse_lock_timeout_seconds}
+    return [sys.executable, "-P", "-c", DBT_COMMANDS_SCRIPT, json.dumps(common), json.dumps(early)], env
 
 
 def _run_dbt(settings: Settings, log_file: Path, *commands: list[str]) -> None:
@@ -341,10 +379,30 @@ def _run_dbt(settings: Settings, log_file: Path, *commands: list[str]) -> None:
 
 
 def _start_dbt_early(settings: Settings) -> None:
-    """In a run in one process, start build_warehouse's dbt process (one_process.EarlyDbt) if it is not yet."""
+    """In a run in one process, start build_warehouse's dbt process (one_process.EarlyDbt) if it is not yet;
+    when the next build will be a full one (a new warehouse, or a changed project), it loads the seeds too."""
     run = one_process.current(settings)
-    if run is not None and dbt_project_present(settings):
-        run.dbt.start(*_dbt_process(settings, parse_first=True))
+    if run is not None and not run.dbt.launched and dbt_project_present(settings):
+        project_files = _project_of_a_full_build(settings)
+        run.dbt.start(*_dbt_process(settings, parse_first=True, seeds_first=project_files is not None),
+                      seeds_for=project_files)
+
+
+def _project_of_a_full_build(settings: Settings) -> str | None:
+    """The dbt project's fingerprint when build_warehouse would build this project whole (no build of it
+    recorded in the warehouse); None when the next build is a data-only one, or when another process holds the
+    warehouse (landing does not wait for it: the build will)."""
+    from .landing import WarehouseLockedError
+
+    project_files = dbt_project_fingerprint(settings)
+    if settings.warehouse_path.exists():
+        try:
+            last = _last_build(settings, lock_timeout_seconds=0)
+        except WarehouseLockedError:
+            return None
+        if last is not None and last.project == project_files:
+            return None
+    return project_files
 
 
 def _stop_dbt_started_early(settings: Settings) -> None:
@@ -434,10 +492,11 @@ class LastBuild:
     project: str | None  # dbt_project_fingerprint of the build (None: recorded before it was kept)
 
 
-def _last_build(settings: Settings) -> LastBuild | None:
+def _last_build(settings: Settings, lock_timeout_seconds: float | None = None) -> LastBuild | None:
     from .landing import connect_for_write
 
-    with closing(connect_for_write(settings.warehouse_path, settings.warehouse_lock_timeout_seconds)) as con:
+    timeout = settings.warehouse_lock_timeout_seconds if lock_timeout_seconds is None else lock_timeout_seconds
+    with closing(connect_for_write(settings.warehouse_path, timeout)) as con:
         built = {(s, t) for s, t in con.execute("select table_schema, table_name from information_schema.tables "
                                                  "where table_schema in ('marts', 'pipeline_state')").fetchall()}
         if not {("marts", "fct_check_results"), tuple(BUILD_STATE.split("."))} <= built:

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from pipeline import one_process, steps, storage
+from extract.check_catalogue import CHECKS
 from pipeline.config import load_settings
 from tests.support.paths import DEV_CASES_DIR
 from tests.support.pipeline_env import SAMPLES_DIR
@@ -184,9 +185,9 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (4,)
         assert con.execute("select count(*) from reference.check_catalogue").fetchone()[0] > 0
     # new data only: the 14 tables (not the 10 views) and the data tests on sources, staging models and marts,
-    # no seed loaded or tested again (113 data tests less the 20 on seeds alone and the 34 on intermediate
+    # no seed loaded or tested again (94 data tests less the 20 on seeds alone and the 26 on intermediate
     # models; a test joining a mart to a seed still runs), never the unit tests (make test's)
-    assert _dbt_nodes_built() == {"model": 14, "test": 59}
+    assert _dbt_nodes_built() == {"model": 14, "test": 48}
     build_log = (load_settings().log_path / "dbt.log").read_text(encoding="utf-8").split("$ dbt build")[1]
     for ran in ("OK created sql table model intermediate.int_report_cells ",
                 "PASS relationships_fct_check_results_check_code__check_code__ref_check_catalogue_ ",
@@ -205,7 +206,7 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
     changed = steps.build_warehouse({})
     assert (changed["skipped"], changed["seeds_loaded"]) == (False, True)
-    assert _dbt_nodes_built() == {"model": 24, "test": 113, "seed": 10}
+    assert _dbt_nodes_built() == {"model": 24, "test": 94, "seed": 10}
 
 
 def _document_cells(warehouse) -> list[tuple]:
@@ -270,22 +271,38 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
     assert (built["skipped"], built["seeds_loaded"]) == (False, True)
     assert process.returncode == 0  # the build ran in it: nothing was left to stop
     log_text = (settings.log_path / "dbt.log").read_text(encoding="utf-8")
-    # the process parsed the project while the documents were landed, extracted and loaded; the build and the
-    # docs ran on that parse, and no second parse ran alongside the load
+    # the process parsed the project and loaded the seeds (a new warehouse: a full build) while the documents
+    # were landed, extracted and loaded; the build and the docs ran on that parse, without the seeds, and no
+    # second parse ran alongside the load
     assert log_text.startswith("$ dbt parse (while the run's earlier steps work)\n")
-    parse, build = log_text.split("$ dbt build")
-    assert "Starting full parse" in parse and "parse" not in build.lower().replace("--no-compile", "")
-    assert log_text.index("$ dbt build") < log_text.index("$ dbt docs generate")
-    assert _dbt_nodes_built() == {"model": 24, "test": 113, "seed": 10}
+    parse, seeds, build = log_text.split("$ dbt build")
+    assert "Starting full parse" in parse and "parse" not in (seeds + build).lower().replace("--no-compile", "")
+    assert seeds.startswith(" --select resource_type:seed path:seeds --indirect-selection=cautious")
+    assert "$ seeds loaded early: yes\n" in seeds and "Completed successfully" in seeds
+    assert build.startswith(" --exclude-resource-type=unit_test --full-refresh --exclude resource_type:seed")
+    assert log_text.index("$ dbt build --exclude") < log_text.index("$ dbt docs generate")
+    # the seeds and the 20 tests on them alone ran early; the build kept the 4 tests joining a model to a seed
+    assert _dbt_nodes_built() == {"model": 24, "test": 74}
     assert not (settings.log_path / "dbt-parse.log").exists()
     with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (3,)
+        assert con.execute("select count(*) from reference.check_catalogue").fetchone() == (len(CHECKS),)
 
     with one_process.steps_in_one_process(settings) as run:  # nothing new: no dbt process is started, dbt does not run
         _run_to_landing()
         again = steps.build_warehouse({})
         assert not run.dbt.started
     assert again["skipped"]
+
+    shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", inbox / "zhangshu-gxj-2023.txt")
+    with one_process.steps_in_one_process(settings) as run:  # a new document, the same project: data only
+        _run_to_landing()
+        assert run.dbt.started and run.dbt.seeds_for is None
+        added = steps.build_warehouse({})
+    assert (added["skipped"], added["seeds_loaded"]) == (False, False)
+    log_text = (settings.log_path / "dbt.log").read_text(encoding="utf-8")
+    assert "seeds loaded early" not in log_text and log_text.count("$ dbt build") == 1
+    assert _dbt_nodes_built() == {"model": 14, "test": 48}
 
 
 @pytest.mark.integration
@@ -328,11 +345,12 @@ def test_results_landed_alongside_extraction_give_the_warehouse_the_load_step_gi
 
 
 def _dbt_nodes_built() -> dict[str, int]:
-    """The kinds of dbt nodes the last `dbt build` ran, counted from its log (dbt prints one line per node:
+    """The kinds of dbt nodes the last `dbt build` of the last build step ran (after the seeds', when a dbt
+    process started early loaded them), counted from its log (dbt prints one line per node:
     `OK created sql table model marts.fct_reports`, `PASS unique_...`, `OK loaded seed file ...`; a unit test's
     line names `model::test`)."""
     log_text = (load_settings().log_path / "dbt.log").read_text(encoding="utf-8")
-    build = log_text.split("$ dbt build")[1].split("$ dbt docs")[0]
+    build = log_text.split("$ dbt build")[-1].split("$ dbt docs")[0]
     kinds = {"model": len(re.findall(r"\bOK created sql \w+ model ", build)),
              "test": len(re.findall(r"\bPASS (?!\S+::)\S+ ", build)),
              "seed": len(re.findall(r"\bOK loaded seed file ", build)),

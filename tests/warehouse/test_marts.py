@@ -67,10 +67,34 @@ def test_columns_not_null_fails_naming_each_column_that_holds_a_null(warehouse, 
     assert passing.returncode == 0, passing.stdout[-2000:]
 
 
-def _compiled_test(artifacts_dir) -> str:
-    compiled = list((artifacts_dir / "dbt-target" / "compiled").rglob("columns_not_null_fct_reports_*.sql"))
+def _compiled_test(artifacts_dir, test_name="columns_not_null") -> str:
+    # dbt shortens a long test name: columns_accepted_values_fct_re_<hash>.sql
+    compiled = list((artifacts_dir / "dbt-target" / "compiled").rglob(f"{test_name}_fct_re*.sql"))
     assert len(compiled) == 1
     return compiled[0].read_text(encoding="utf-8")
+
+
+def test_columns_accepted_values_fails_naming_each_column_and_value_not_accepted(warehouse, tmp_path):
+    built, _ = warehouse
+    damaged = tmp_path / "warehouse.duckdb"
+    shutil.copy(built, damaged)
+    with duckdb.connect(str(damaged)) as con:
+        first = con.execute("select min(document_hash) from marts.fct_reports").fetchone()[0]
+        con.execute("update marts.fct_reports set status = 'parsed' where document_hash = ?", [first])
+        con.execute("update marts.fct_reports set template = '2020' where document_hash <> ?", [first])
+        con.execute("update marts.fct_reports set template = null where document_hash = ?", [first])  # accepted
+    selected = "fct_reports,test_name:columns_accepted_values"
+
+    test = run_dbt(damaged, "test", "--select", selected)
+    passing = run_dbt(built, "test", "--select", selected, artifacts_dir=tmp_path / "intact")
+
+    assert test.returncode == 1
+    assert "FAIL 2 columns_accepted_values_fct_reports_" in test.stdout
+    failures = query(damaged, "select * from (" + _compiled_test(tmp_path, "columns_accepted_values")
+                     + ") order by 1")
+    rows = query(damaged, "select count(*) from marts.fct_reports")[0][0]
+    assert failures == [("status", "parsed", 1), ("template", "2020", rows - 1)]
+    assert passing.returncode == 0, passing.stdout[-2000:]
 
 
 def test_printed_sum_errors_are_fail_rows_not_build_warnings(warehouse):
