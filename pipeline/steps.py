@@ -298,8 +298,9 @@ def _import_in_background(module: str) -> None:
 # dbt-duckdb keeps the warehouse open. The commands come on stdin. A process started early (EarlyDbt) first
 # parses the project, and runs the build's commands on that parse; before a full build it also loads the seeds
 # (SEEDS_FIRST, once the warehouse is free: the load alongside extraction writes to it too) and says on a line
-# of its own whether they loaded (one_process.SEEDS_MARK). Exit status as dbt's own: 1 when a command failed, 2 when it
-# raised.
+# of its own whether they loaded (one_process.SEEDS_MARK). The script cannot import this package (dbt's process
+# keeps the project off sys.path), so its wait repeats landing._is_lock_conflict's test. Exit status as dbt's
+# own: 1 when a command failed, 2 when it raised.
 DBT_COMMANDS_SCRIPT = """
 import json, sys, time
 from dbt.cli.main import dbtRunner
@@ -318,8 +319,9 @@ if early["seeds"]:
             duckdb.connect(early["warehouse"]).close()
             free = True
         except duckdb.IOException as problem:
-            if "lock" not in str(problem).lower():  # not another process holding it: the build will say
-                break
+            text = str(problem).lower()
+            if not ("lock" in text and ("conflicting" in text or "could not set" in text)):
+                break  # not another process holding it: the build will say what is wrong
             time.sleep(0.2)
     print("$ dbt " + " ".join(early["seeds"]) + " (while the run's earlier steps work)", flush=True)
     seeded = free and manifest is not None and dbtRunner(manifest=manifest).invoke([*early["seeds"], *common]).success
