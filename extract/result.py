@@ -53,8 +53,11 @@ class ExtractionResult:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+    def to_json(self, **after: Any) -> str:
+        """The JSON of `to_dict` (and the fields `after` following its own), written by json itself: json walks
+        the cells and provenance once, where building `to_dict` first walked them twice."""
+        fields_first = {f.name: getattr(self, f.name) for f in fields(self)}
+        return json.dumps({**fields_first, **after}, ensure_ascii=False, default=_json_ready)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExtractionResult:
@@ -79,6 +82,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _json_ready(value: Any) -> Any:
+    """What json.dumps writes for a value it does not know (an Issue, a Narrative...): its to_dict()."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _same(value: Any) -> Any:

@@ -57,7 +57,7 @@ class ExtractedDocument:
         landing = {"object_key": self.object_key, "original_name": self.original_name,
                    "arrived_at": self.arrived_at.isoformat() if self.arrived_at else None,
                    "quarantine_key": self.quarantine_key}
-        return json.dumps({**self.result.to_dict(), **landing}, ensure_ascii=False)
+        return self.result.to_json(**landing)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ExtractedDocument:

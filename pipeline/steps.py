@@ -71,23 +71,25 @@ def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = 
     progress = Progress("landed", len(items))
     landed: dict[str, dict[str, Any]] = {}
     read = 0
-    for item in items:
-        obj = ledger.landed(item.ledger_entry, item.fingerprint)
-        if obj is None:
-            try:
-                data = read_item(settings, item)
-            except OSError as exc:  # nothing to land: the file vanished or cannot be opened
-                log.error("cannot read inbox document %s: %s", storage.shown_name(item.location), exc)
-                progress.advance(failed=True)
-                continue
-            read += 1
-            _start_dbt_early(settings)  # a new or changed document: the warehouse will likely change
-            raw_name = bytes.fromhex(item.raw_name_hex) if item.raw_name_hex else None
-            obj = storage.land_raw(store, data, item.name, original_name_bytes=raw_name)
-            ledger.record(item.ledger_entry, item.fingerprint, obj)
-            log.info("%s %r -> %s", "landed" if obj.newly_landed else "already landed", obj.original_name, obj.key)
-        landed.setdefault(obj.sha256, obj.to_dict())
-        progress.advance()
+    with storage.WriteBehind(store) as landing_store:  # the ledger, saved after it, names only published objects
+        for item in items:
+            obj = ledger.landed(item.ledger_entry, item.fingerprint)
+            if obj is None:
+                try:
+                    data = read_item(settings, item)
+                except OSError as exc:  # nothing to land: the file vanished or cannot be opened
+                    log.error("cannot read inbox document %s: %s", storage.shown_name(item.location), exc)
+                    progress.advance(failed=True)
+                    continue
+                read += 1
+                _start_dbt_early(settings)  # a new or changed document: the warehouse will likely change
+                raw_name = bytes.fromhex(item.raw_name_hex) if item.raw_name_hex else None
+                obj = storage.land_raw(landing_store, data, item.name, original_name_bytes=raw_name)
+                ledger.record(item.ledger_entry, item.fingerprint, obj)
+                log.info("%s %r -> %s", "landed" if obj.newly_landed else "already landed", obj.original_name,
+                         obj.key)
+            landed.setdefault(obj.sha256, obj.to_dict())
+            progress.advance()
     ledger.save({item.ledger_entry for item in items})
     log.info("landing: %d inbox documents, %d read (new or changed), %d known unchanged from the ledger",
              len(items), read, len(items) - read)
@@ -100,37 +102,38 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
     reextract` extract again). A document that cannot be read ends with status failed and its raw copied
     under quarantine/; the batch goes on. The returned summaries name each stored result."""
     settings = settings or load_settings()
-    store = storage.make_store(settings)
     options = ExtractOptions.from_env()
     version = storage.extraction_version()
     batch = list(batch)
     progress = Progress("extracted", len(batch))
     summaries = []
-    for raw in batch:
-        landed = storage.LandedObject(**raw)
-        result_key = storage.extracted_key(landed.sha256, version)
-        stored = None if settings.force_reextract else store.head(result_key)
-        if stored is not None and stored.get("status"):
+    # the summaries returned (and the load alongside extraction) name only results published by then
+    with storage.WriteBehind(storage.make_store(settings)) as store:
+        for raw in batch:
+            landed = storage.LandedObject(**raw)
+            result_key = storage.extracted_key(landed.sha256, version)
+            stored = None if settings.force_reextract else store.head(result_key)
+            if stored is not None and stored.get("status"):
+                summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
+                                  "original_name": landed.original_name, "status": stored["status"],
+                                  "quarantine_key": stored.get("quarantine_key") or None, "reused": True})
+                progress.advance(failed=stored["status"] == "failed")
+                continue
+            _start_dbt_early(settings)
+            data = store.get(landed.key)
+            result = extract_bytes(data, landed.original_name, options)
+            document = ExtractedDocument(result, landed.key, landed.original_name,
+                                         datetime.fromisoformat(landed.arrived_at) if landed.arrived_at else None)
+            if result.status == "failed":
+                reason = result.failure_reason()
+                document.quarantine_key = storage.quarantine(store, landed, data, reason)
+                log.warning("quarantined %s (%s): %s", landed.original_name, landed.key, reason)
+            store.put(result_key, document.to_json().encode("utf-8"),
+                      {"raw_key": landed.key, "status": result.status, "quarantine_key": document.quarantine_key or ""})
             summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
-                              "original_name": landed.original_name, "status": stored["status"],
-                              "quarantine_key": stored.get("quarantine_key") or None, "reused": True})
-            progress.advance(failed=stored["status"] == "failed")
-            continue
-        _start_dbt_early(settings)
-        data = store.get(landed.key)
-        result = extract_bytes(data, landed.original_name, options)
-        document = ExtractedDocument(result, landed.key, landed.original_name,
-                                     datetime.fromisoformat(landed.arrived_at) if landed.arrived_at else None)
-        if result.status == "failed":
-            reason = result.failure_reason()
-            document.quarantine_key = storage.quarantine(store, landed, data, reason)
-            log.warning("quarantined %s (%s): %s", landed.original_name, landed.key, reason)
-        store.put(result_key, document.to_json().encode("utf-8"),
-                  {"raw_key": landed.key, "status": result.status, "quarantine_key": document.quarantine_key or ""})
-        summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
-                          "original_name": landed.original_name, "status": result.status,
-                          "quarantine_key": document.quarantine_key, "reused": False})
-        progress.advance(failed=result.status == "failed")
+                              "original_name": landed.original_name, "status": result.status,
+                              "quarantine_key": document.quarantine_key, "reused": False})
+            progress.advance(failed=result.status == "failed")
     log.info("extraction (version %s): %d documents, %d extracted, %d results reused", version, len(batch),
              sum(not s["reused"] for s in summaries), sum(s["reused"] for s in summaries))
     run = one_process.current(settings)

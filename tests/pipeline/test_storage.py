@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +110,62 @@ def test_a_local_write_that_dies_before_publishing_leaves_no_object(tmp_path, mo
     assert store.head("raw/bb/half") is None
     assert list(store.list("")) == ["raw/aa/complete"]
     assert list((tmp_path / "object-store" / ".tmp").iterdir()) == []
+
+
+def test_puts_written_behind_return_before_their_sync_and_are_published_in_order(tmp_path, monkeypatch):
+    store = storage.LocalObjectStore(tmp_path / "object-store")
+    disk_free, renamed = threading.Event(), []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def slow_fsync(fd):
+        assert disk_free.wait(timeout=20)
+        real_fsync(fd)
+
+    def replace(src, dst):
+        renamed.append(Path(dst).relative_to(store.root).as_posix())
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    with storage.WriteBehind(store) as behind:
+        behind.put("raw/aa/first", b"first", {"n": "1"})
+        behind.put("extracted/v/bb/second.json", b"second", {"n": "2"})
+        assert store.head("raw/aa/first") is None and list(store.list()) == []  # both puts returned unsynced
+        disk_free.set()
+        assert behind.get("extracted/v/bb/second.json") == b"second"  # a read waits for its object
+    assert renamed == [".meta/raw/aa/first.json", "raw/aa/first",
+                       ".meta/extracted/v/bb/second.json.json", "extracted/v/bb/second.json"]
+    assert store.head("raw/aa/first") == {"n": "1"} and store.get("raw/aa/first") == b"first"
+    assert list((tmp_path / "object-store" / ".tmp").iterdir()) == []
+
+
+def test_a_put_written_behind_that_fails_is_raised_and_nothing_put_after_it_is_published(tmp_path, monkeypatch):
+    store = storage.LocalObjectStore(tmp_path / "object-store")
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if "broken" in str(dst):
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="disk full"):
+        with storage.WriteBehind(store) as behind:
+            behind.put("raw/aa/fine", b"1")
+            behind.put("raw/bb/broken", b"2")
+            behind.put("raw/cc/after", b"3")
+    assert list(store.list()) == ["raw/aa/fine"]
+    assert list((tmp_path / "object-store" / ".tmp").iterdir()) == []
+
+
+def test_leaving_on_an_error_still_publishes_what_was_put_and_raises_that_error(store):
+    with pytest.raises(ValueError, match="the parser broke"):
+        with storage.WriteBehind(store) as behind:
+            behind.put("raw/aa/done", REPORT, {"original_name": "年报.txt"})
+            assert behind.head("raw/aa/done") == {"original_name": "年报.txt"}
+            raise ValueError("the parser broke")
+    assert store.get("raw/aa/done") == REPORT
+    assert list(store.list("raw/")) == ["raw/aa/done"]
 
 
 def test_make_store_picks_s3_when_a_bucket_is_configured(s3_bucket, moto_endpoint, monkeypatch, tmp_path):
