@@ -145,7 +145,8 @@ def rebuild(settings: Settings, reextract: bool = False) -> int:
         try:
             # the raw documents are already in object storage: the intake steps have nothing to do
             landed = [obj.to_dict() for obj in storage.landed_from_store(storage.make_store(settings))]
-            with one_process.steps_in_one_process(work):
+            with one_process.steps_in_one_process(work) as run:
+                run.extraction.expect(landed)
                 built = steps.run_steps(steps.stage("warehouse"), steps.batches(landed, work.batch_size), work)
         except Exception as exc:
             log.exception("rebuild failed")

@@ -28,6 +28,10 @@ ALERT_CHANNEL_SETTINGS = (
 )
 
 
+# one per core, at most 4: each holds a parser's memory (about 200 MiB for a large PDF)
+DEFAULT_EXTRACT_PROCESSES = min(os.cpu_count() or 1, 4)
+
+
 class SettingsError(ValueError):
     """A setting whose value cannot work; the message names the setting (and never quotes a secret)."""
 
@@ -109,6 +113,9 @@ class Settings:
     s3_read_timeout_seconds: float = 30.0
     s3_max_attempts: int = 4
     force_reextract: bool = False  # extract every document again even when its result is stored
+    # processes parsing documents in a run in one process (`python -m pipeline run`, `rebuild`): one_process.
+    # ExtractionAhead; 1 parses in the run's own process. Under Airflow's executors the mapped tasks fan out instead
+    extract_processes: int = 1
     schedule: str = "@daily"  # the DAG's schedule (a cron expression or preset; "none": manual runs only)
 
     @property
@@ -212,4 +219,5 @@ def load_settings() -> Settings:
         s3_max_attempts=max(1, int(_env("S3_MAX_ATTEMPTS", "4"))),
         force_reextract=_env("PIPELINE_FORCE_REEXTRACT", "false").lower() in ("1", "true", "yes"),
         schedule=_env("PIPELINE_SCHEDULE", "@daily"),
+        extract_processes=max(1, int(_env("EXTRACT_PROCESSES", str(DEFAULT_EXTRACT_PROCESSES)))),
     )

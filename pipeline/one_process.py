@@ -1,8 +1,11 @@
 """Work started ahead of its step, for a run whose steps all run in this process (`python -m pipeline run`,
 which runs the DAG with `dag.test()`, `rebuild`, the benchmark): `steps_in_one_process(settings)` around the run.
 
-Extraction keeps one core busy for most of a first run. Two things need nothing from it but its results, and
-run meanwhile on another core, each in its own process:
+Extraction is most of a first run. Its mapped tasks come here one batch after another, each waiting for its
+slowest document:
+- `ExtractionAhead`: the parsing of every document to extract, in EXTRACT_PROCESSES processes, sent ahead of
+  its batch in landing order; extract_documents reads, quarantines and stores as before.
+Two things need nothing from extraction but its results, and run meanwhile, each in its own process:
 - `EarlyDbt`: build_warehouse's dbt process, started when the first new document lands; it imports dbt and
   parses the project (2-3 s; about 6 s for a first parse), before a full build (a new warehouse or a changed
   project) loads the seeds and runs their tests (30 of a full build's nodes), then waits for the build's
@@ -23,6 +26,9 @@ import queue
 import subprocess
 import sys
 import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -175,6 +181,113 @@ def load_alongside() -> None:
     print(json.dumps({"handled": handled, "counts": counts}))
 
 
+class ExtractionAhead:
+    """extract_documents' parsing (`extract_bytes`, pure) in EXTRACT_PROCESSES processes: `expect` the documents
+    landing returned, in the order their batches come; `stored` answers extract_documents' question whether a
+    document's result is stored already (asked of the store once, for every document, when the first batch
+    comes); `parsed` gives a document's bytes and result. The documents to extract are sent ahead of their
+    batch, IN_FLIGHT_PER_PROCESS per process at a time (their bytes held meanwhile), so that no process waits
+    for a batch's slowest document.
+
+    Processes are started only for at least AT_LEAST documents to extract (each costs about a second to start)
+    and stopped after the last. A document not sent (its batch came out of order), or one whose process died,
+    is left to extract_documents to parse itself: `parsed` returns None."""
+
+    AT_LEAST = 50
+    IN_FLIGHT_PER_PROCESS = 3
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.expected: list[dict[str, Any]] = []
+        self.known: dict[str, dict[str, str] | None] | None = None  # sha256 → stored result's metadata, or None
+        self.waiting: OrderedDict[str, Any] = OrderedDict()  # sha256 → LandedObject, to send
+        self.sent: dict[str, tuple[bytes, Future]] = {}
+        self.pool: ProcessPoolExecutor | None = None
+        self.parsed_elsewhere = 0  # documents whose parsing came back from another process
+
+    def expect(self, landed: list[dict[str, Any]]) -> None:
+        self.stop()
+        self.expected, self.known = list(landed), None
+
+    def stored(self, landed: Any, store: Any, version: str) -> dict[str, str] | None:
+        """The metadata of the document's stored result, or None (also when the run is forced to re-extract)."""
+        from .storage import extracted_key
+
+        if self.known is None:
+            self._look_ahead(store, version)
+        if self.known is not None and landed.sha256 in self.known:
+            return self.known.pop(landed.sha256)
+        return None if self.settings.force_reextract else store.head(extracted_key(landed.sha256, version))
+
+    def _look_ahead(self, store: Any, version: str) -> None:
+        from .storage import LandedObject, extracted_key
+
+        known: dict[str, dict[str, str] | None] = {}
+        for raw in self.expected:
+            landed = LandedObject(**raw)
+            known[landed.sha256] = (None if self.settings.force_reextract
+                                    else store.head(extracted_key(landed.sha256, version)))
+            if not (known[landed.sha256] or {}).get("status"):
+                self.waiting[landed.sha256] = landed
+        self.known = known
+        processes = self.settings.extract_processes
+        if processes > 1 and len(self.waiting) >= self.AT_LEAST:
+            import multiprocessing
+
+            # spawned: this process has threads (write-behind, the early processes' readers), which fork copies badly
+            self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+            log.info("extraction: %d documents to parse in %d processes", len(self.waiting), processes)
+        else:
+            self.waiting.clear()
+
+    def parsed(self, landed: Any, store: Any, options: Any) -> tuple[bytes, Any] | None:
+        """(the raw bytes, the ExtractionResult) of a document sent ahead, or None: parse it yourself."""
+        if not self._send(store, options):
+            return None
+        self.waiting.pop(landed.sha256, None)  # not sent yet: its batch came before the documents sent
+        sent = self.sent.pop(landed.sha256, None)
+        if sent is None:
+            return None
+        data, future = sent
+        try:
+            result = future.result()
+        except BrokenProcessPool as exc:
+            self._broken(exc)
+            return None
+        self.parsed_elsewhere += 1
+        self._send(store, options)
+        if self.pool is not None and not self.waiting and not self.sent:
+            self.stop()
+        return data, result
+
+    def _broken(self, exc: BaseException) -> None:
+        log.warning("an extraction process died (%s); the documents left are parsed in the run's process", exc)
+        self.stop()
+
+    def _send(self, store: Any, options: Any) -> bool:
+        """Keep the processes busy; False if they died."""
+        from extract import extract_bytes
+
+        while self.pool is not None and self.waiting and (
+                len(self.sent) < self.settings.extract_processes * self.IN_FLIGHT_PER_PROCESS):
+            sha256, landed = self.waiting.popitem(last=False)
+            data = store.get(landed.key)
+            try:
+                self.sent[sha256] = (data, self.pool.submit(extract_bytes, data, landed.original_name, options))
+            except BrokenProcessPool as exc:
+                self._broken(exc)
+                return False
+        return True
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            log.info("extraction: %d documents parsed in other processes", self.parsed_elsewhere)
+        self.pool = None
+        self.waiting.clear()
+        self.sent.clear()
+
+
 def _stop(process: subprocess.Popen | None) -> None:
     if process is not None and process.poll() is None:
         process.kill()
@@ -185,6 +298,7 @@ def _stop(process: subprocess.Popen | None) -> None:
 class OneProcessRun:
     dbt: EarlyDbt
     load: EarlyLoad
+    extraction: ExtractionAhead
 
 
 _RUNS: dict[tuple[str, ...], OneProcessRun] = {}
@@ -209,10 +323,11 @@ def steps_in_one_process(settings: Settings) -> Iterator[OneProcessRun]:
     """Let the steps run in this block start their work early (the module's docstring); every process started
     is stopped when the block ends."""
     key = _key(settings)
-    run = _RUNS[key] = OneProcessRun(EarlyDbt(settings), EarlyLoad(settings))
+    run = _RUNS[key] = OneProcessRun(EarlyDbt(settings), EarlyLoad(settings), ExtractionAhead(settings))
     try:
         yield run
     finally:
+        run.extraction.stop()
         run.load.stop()
         run.dbt.stop()
         if _RUNS.get(key) is run:

@@ -93,6 +93,9 @@ def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = 
     ledger.save({item.ledger_entry for item in items})
     log.info("landing: %d inbox documents, %d read (new or changed), %d known unchanged from the ledger",
              len(items), read, len(items) - read)
+    run = one_process.current(settings)
+    if run is not None:
+        run.extraction.expect(list(landed.values()))
     return batches(list(landed.values()), settings.batch_size)
 
 
@@ -100,19 +103,25 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
     """Extract every landed document of a batch from object storage, once per extractor version: a result
     already stored under extracted/<version>/ is reused (`PIPELINE_FORCE_REEXTRACT` or `python -m pipeline
     reextract` extract again). A document that cannot be read ends with status failed and its raw copied
-    under quarantine/; the batch goes on. The returned summaries name each stored result."""
+    under quarantine/; the batch goes on. The returned summaries name each stored result. In a run in one
+    process, EXTRACT_PROCESSES processes parse the documents ahead of their batch (one_process.ExtractionAhead)."""
     settings = settings or load_settings()
     options = ExtractOptions.from_env()
     version = storage.extraction_version()
     batch = list(batch)
     progress = Progress("extracted", len(batch))
     summaries = []
+    run = one_process.current(settings)
+    ahead = run.extraction if run is not None else None
     # the summaries returned (and the load alongside extraction) name only results published by then
     with storage.WriteBehind(storage.make_store(settings)) as store:
         for raw in batch:
             landed = storage.LandedObject(**raw)
             result_key = storage.extracted_key(landed.sha256, version)
-            stored = None if settings.force_reextract else store.head(result_key)
+            if ahead is not None:
+                stored = ahead.stored(landed, store, version)
+            else:
+                stored = None if settings.force_reextract else store.head(result_key)
             if stored is not None and stored.get("status"):
                 summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
                                   "original_name": landed.original_name, "status": stored["status"],
@@ -120,8 +129,12 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
                 progress.advance(failed=stored["status"] == "failed")
                 continue
             _start_dbt_early(settings)
-            data = store.get(landed.key)
-            result = extract_bytes(data, landed.original_name, options)
+            parsed = ahead.parsed(landed, store, options) if ahead is not None else None
+            if parsed is None:
+                data = store.get(landed.key)
+                result = extract_bytes(data, landed.original_name, options)
+            else:
+                data, result = parsed
             document = ExtractedDocument(result, landed.key, landed.original_name,
                                          datetime.fromisoformat(landed.arrived_at) if landed.arrived_at else None)
             if result.status == "failed":
@@ -136,7 +149,6 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
             progress.advance(failed=result.status == "failed")
     log.info("extraction (version %s): %d documents, %d extracted, %d results reused", version, len(batch),
              sum(not s["reused"] for s in summaries), sum(s["reused"] for s in summaries))
-    run = one_process.current(settings)
     if run is not None:
         run.load.add(summaries)
     return summaries

@@ -3,7 +3,8 @@
 On N distinct documents from tests/support/bench_corpus.py (about 10% PDF), measured in one invocation:
 - the extraction floor: `extract_file` on the N files, one after the other, in one process;
 - the first run over an inbox of the N documents (every step of pipeline/steps.py STEPS, in order, as
-  `python -m pipeline rebuild` runs them: no Airflow scheduler around them);
+  `python -m pipeline rebuild` runs them: no Airflow scheduler around them), parsing in EXTRACT_PROCESSES
+  processes; when that is more than one, the same first run again parsing in its own process only;
 - a rerun with nothing new;
 - a rerun with 10 new documents;
 - peak memory (max RSS) of every process of each phase, dbt's included.
@@ -62,8 +63,8 @@ def _phase_run() -> dict:
     return {"seconds": time.monotonic() - started, "steps": timings, "peak_rss_mib_after": peaks}
 
 
-def _child(phase: str, inbox: Path, var: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PIPELINE_INBOX": str(inbox), "PIPELINE_VAR_PATH": str(var),
+def _child(phase: str, inbox: Path, var: Path, **extra_env: str) -> dict:
+    env = {**os.environ, **extra_env, "PYTHONPATH": str(ROOT), "PIPELINE_INBOX": str(inbox), "PIPELINE_VAR_PATH": str(var),
            "WAREHOUSE_PATH": str(var / "warehouse.duckdb"), "OBJECT_STORE_PATH": str(var / "object-store"),
            "ALERTS_PATH": str(var / "alerts.jsonl"), "DATA_DOCS_PATH": str(var / "data-docs"),
            "REVIEW_DECISIONS_PATH": str(var / "no-decisions.csv"), "EXTRACT_BATCH_SIZE": "50"}
@@ -94,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_phase_run()))
         return 0
 
+    from pipeline.config import load_settings
+
+    processes = load_settings().extract_processes
     corpus = build_corpus(args.docs + 10, args.seed)
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     inbox, var = work / "inbox", work / "var"
@@ -103,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         floor = _child("floor", inbox, var)
         first = _child("run", inbox, var)
+        # the same first run parsing in its own process only, as the floor does (into a var of its own)
+        first_one = _child("run", inbox, work / "var-one-process", EXTRACT_PROCESSES="1") if processes > 1 else None
         rerun = _child("run", inbox, var)
         for path in corpus[args.docs:]:
             shutil.copy(path, inbox / path.name)
@@ -111,14 +117,19 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     pdfs = sum(p.suffix == ".pdf" for p in corpus[:args.docs])
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"pipeline benchmark: {args.docs} documents ({pdfs} PDF), {os.cpu_count()} CPUs, one worker; "
-          f"load average at the end {load} (1, 5, 15 min)")
+    print(f"pipeline benchmark: {args.docs} documents ({pdfs} PDF), {os.cpu_count()} CPUs, one worker parsing in "
+          f"{processes} processes (EXTRACT_PROCESSES); load average at the end {load} (1, 5, 15 min)")
     print(f"  extraction floor:      {floor['seconds']:8.1f} s   statuses {floor['statuses']}")
     print(f"  first run:             {first['seconds']:8.1f} s   {first['seconds'] / floor['seconds']:.2f}x the floor")
+    if first_one is not None:
+        print(f"  first run, 1 process:  {first_one['seconds']:8.1f} s   "
+              f"{first_one['seconds'] / floor['seconds']:.2f}x the floor")
     print(f"  no-change rerun:       {rerun['seconds']:8.1f} s   {rerun['seconds'] / first['seconds']:.2f}x the first run")
     print(f"  +10 documents:         {plus_ten['seconds']:8.1f} s   {plus_ten['seconds'] / first['seconds']:.2f}x the first run")
     print(f"  peak memory (max RSS of any process): {plus_ten['peak_rss_mib']:.0f} MiB")
-    for name, outcome in (("first run", first), ("no-change rerun", rerun), ("+10 documents", plus_ten)):
+    phases = (("first run", first), ("first run, 1 process", first_one), ("no-change rerun", rerun),
+              ("+10 documents", plus_ten))
+    for name, outcome in ((name, outcome) for name, outcome in phases if outcome is not None):
         print(f"  {name} by step (s): " + ", ".join(f"{k} {v}" for k, v in outcome["steps"].items()))
         print(f"  {name}, largest process so far after each step (MiB): "
               + ", ".join(f"{k} {v}" for k, v in outcome["peak_rss_mib_after"].items()))
