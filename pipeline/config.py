@@ -175,11 +175,11 @@ def load_settings() -> Settings:
                             "the network in clear text")
     return Settings(
         project_root=root,
-        warehouse_path=_path(root, _env("WAREHOUSE_PATH", "var/warehouse.duckdb")),
-        object_store_path=_path(root, _env("OBJECT_STORE_PATH", "var/object-store")),
+        warehouse_path=_path(root, _env("WAREHOUSE_PATH", str(var / "warehouse.duckdb"))),
+        object_store_path=_path(root, _env("OBJECT_STORE_PATH", str(var / "object-store"))),
         inbox=inbox,
-        alerts_path=_path(root, _env("ALERTS_PATH", "var/alerts.jsonl")),
-        data_docs_path=_path(root, _env("DATA_DOCS_PATH", "var/data-docs")),
+        alerts_path=_path(root, _env("ALERTS_PATH", str(var / "alerts.jsonl"))),
+        data_docs_path=_path(root, _env("DATA_DOCS_PATH", str(var / "data-docs"))),
         var_path=var,
         findings_db_path=_path(root, _env("FINDINGS_DB_PATH", str(var / "findings.duckdb"))),
         review_decisions_path=_path(root, _env("REVIEW_DECISIONS_PATH", "reviews/decisions.csv")),

@@ -62,15 +62,21 @@ def test_the_defaults_put_everything_a_run_writes_under_var(monkeypatch):
     assert settings.batch_size == 10
 
 
-def test_the_findings_paths_follow_the_var_folder_unless_set(monkeypatch, tmp_path):
+def test_the_paths_a_run_writes_follow_the_var_folder_unless_set(monkeypatch, tmp_path):
     monkeypatch.setenv("PIPELINE_VAR_PATH", str(tmp_path / "var"))
     monkeypatch.setenv("QUALITY_REPORT_PATH", "elsewhere/report.html")
-    monkeypatch.delenv("FINDINGS_DB_PATH", raising=False)
-    monkeypatch.delenv("PROJECT_ROOT", raising=False)
+    for name in ("FINDINGS_DB_PATH", "PROJECT_ROOT", "WAREHOUSE_PATH", "OBJECT_STORE_PATH", "ALERTS_PATH",
+                 "DATA_DOCS_PATH", "PUBLISH_PATH"):
+        monkeypatch.delenv(name, raising=False)
 
     settings = load_settings()
 
     assert settings.findings_db_path == tmp_path / "var" / "findings.duckdb"
+    assert settings.warehouse_path == tmp_path / "var" / "warehouse.duckdb"
+    assert settings.object_store_path == tmp_path / "var" / "object-store"
+    assert settings.alerts_path == tmp_path / "var" / "alerts.jsonl"
+    assert settings.data_docs_path == tmp_path / "var" / "data-docs"
+    assert settings.publish_path == tmp_path / "var" / "publish"
     assert settings.quality_report_path == PACKAGE_ROOT / "elsewhere" / "report.html"
     assert settings.digests_path == tmp_path / "var" / "digests"
     assert not settings.uses_s3
