@@ -5,7 +5,7 @@ API (what the pipeline's validate_checks step uses)
     from expectations import validate_checks, ChecksValidation
 
     validation = validate_checks(warehouse_path, data_docs_dir, context_dir=None, run_name=None, known=None,
-                                 chunk_rows=DEFAULT_CHUNK_ROWS)
+                                 chunk_rows=DEFAULT_CHUNK_ROWS, prepared=None)
 
 Run it after `dbt build` has built marts.fct_check_results (every evaluation of every check, pass | fail |
 incomplete) in the DuckDB file `warehouse_path`. It (re)creates one suite per check of the catalogue
@@ -33,6 +33,9 @@ not run at all when there are none. The outcome above still describes the WHOLE 
 run's), exactly as a full validation would; only the run's Data Docs page is smaller: it lists the rows this
 run validated. Without `known` every row is validated.
 
+`prepared`: a concurrent.futures.Future of `checkpoint.prepare_checkpoint(context_dir, data_docs_dir)` started
+earlier (the pipeline starts it while dbt builds): its context and checkpoint are used instead of set up again.
+
 GX reports; it decides nothing: which result is new and who is told is pipeline/findings.py's, from the same
 rows. A failed check never raises. `validate_checks` raises only for operational problems:
 `WarehouseNotReadyError` (no warehouse or no fct_check_results: dbt did not run) and `ExpectationRunError`
@@ -54,6 +57,8 @@ from .datasource import DEFAULT_CHUNK_ROWS, DIGEST_COLUMN, WarehouseNotReadyErro
 from .result import CheckCounts, ChecksValidation, ExpectationRunError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
 
 __all__ = ["validate_checks", "ChecksValidation", "CheckCounts", "WarehouseNotReadyError", "ExpectationRunError"]
@@ -61,7 +66,8 @@ __all__ = ["validate_checks", "ChecksValidation", "CheckCounts", "WarehouseNotRe
 
 def validate_checks(warehouse_path: str | Path, data_docs_dir: str | Path, *,
                     context_dir: str | Path | None = None, run_name: str | None = None,
-                    known: pd.DataFrame | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> ChecksValidation:
+                    known: pd.DataFrame | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                    prepared: Future | None = None) -> ChecksValidation:
     """Validate marts.fct_check_results and build Data Docs; see the module docstring."""
     # pandas and Great Expectations take seconds to import: only a validation pays for them, not the DAG file,
     # which imports the step list (pipeline/steps.py, and through it this package) at parse time.
@@ -81,7 +87,8 @@ def validate_checks(warehouse_path: str | Path, data_docs_dir: str | Path, *,
         from .checkpoint import run_checkpoint
 
         unexpected, suites = run_checkpoint(changed.drop(columns=DIGEST_COLUMN).reset_index(drop=True),
-                                            data_docs_dir, context_dir, run_name, chunk_rows=chunk_rows)
+                                            data_docs_dir, context_dir, run_name, chunk_rows=chunk_rows,
+                                            prepared=prepared)
     validated = verdicts.new_verdicts(changed, digests, unexpected)
     return verdicts.outcome(frame, verdicts.current_verdicts(frame, digests, known, validated),
                             data_docs_index=data_docs_dir / "index.html", run_name=run_name, suites=suites,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import great_expectations as gx
@@ -26,6 +27,8 @@ from .verdicts import SUITE_NAMES
 
 CHECKPOINT_NAME = "check_results"
 DATA_DOCS_SITE = "check_results"
+
+log = logging.getLogger(__name__)
 
 for _name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -109,14 +112,30 @@ def remove_stale(context) -> None:
         context.data_sources.delete(stale)
 
 
+def prepare_checkpoint(context_dir: Path, data_docs_dir: Path):
+    """The context (`open_context`) and the checkpoint over its suites (`build_checkpoint`): what a validation
+    sets up before it reads a row. Nothing here reads the warehouse, so it can be done ahead, e.g. while dbt
+    builds the check results (`run_checkpoint`'s `prepared`)."""
+    context = open_context(context_dir, data_docs_dir)
+    return context, build_checkpoint(context)
+
+
 def run_checkpoint(frame: pd.DataFrame, data_docs_dir: Path, context_dir: Path, run_name: str,
-                   chunk_rows: int = DEFAULT_CHUNK_ROWS) -> tuple[dict[tuple[str, str], list[str]], tuple[str, ...]]:
+                   chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                   prepared: Future | None = None) -> tuple[dict[tuple[str, str], list[str]], tuple[str, ...]]:
     """Validate the rows of `frame` with every suite, `chunk_rows` rows per checkpoint run (all named
     `run_name`), store the results in the context, build their Data Docs pages (and make the pages this run
     built work offline). Returns the check_result_id of every unexpected row per (check_code, kind of
-    expectation) and the suites, in the order they ran."""
-    context = open_context(context_dir, data_docs_dir)
-    checkpoint = build_checkpoint(context)
+    expectation) and the suites, in the order they ran. `prepared`: the future of a `prepare_checkpoint` of
+    the same folders started earlier, whose context and checkpoint are used (when it failed, they are set up
+    again here, and that raises if it is still failing)."""
+    context_and_checkpoint = None
+    if prepared is not None:
+        try:
+            context_and_checkpoint = prepared.result()
+        except Exception:  # noqa: BLE001 - set up again below, which raises what is still wrong
+            log.warning("the checkpoint prepared ahead failed: setting it up again", exc_info=True)
+    context, checkpoint = context_and_checkpoint or prepare_checkpoint(context_dir, data_docs_dir)
     started = time.time()
     unexpected: dict[tuple[str, str], list[str]] = {}
     suites: tuple[str, ...] = ()

@@ -364,8 +364,10 @@ def published_state(con) -> str:
     ensure_schema(con)
     if not has_fct_findings(con):
         return "no fct_findings"
-    # a digest of each row's digest: one string of every row (183,608 at 10,000 reports) took 700 MB
-    return con.execute("select sha256(coalesce(string_agg(md5(finding::varchar), '' order by fingerprint), '')) "
+    # the rows' count and the xor of their 64-bit hashes (a row is unique by its fingerprint, so no two cancel):
+    # an md5 of each row as text, the digest before, took 0.1 s at 1,000 reports and 1 s at 10,000, twice a run.
+    # DuckDB's hash may change with its version, which the keys this digest goes into hold as well.
+    return con.execute("select count(*)::varchar || ':' || coalesce(bit_xor(hash(finding)), 0)::varchar "
                        "from (select * exclude (last_seen) from fct_findings) as finding").fetchone()[0]
 
 

@@ -299,6 +299,12 @@ class OneProcessRun:
     dbt: EarlyDbt
     load: EarlyLoad
     extraction: ExtractionAhead
+    # steps.checked_warehouse_key once build_warehouse built or kept the marts: the steps after it (each asks)
+    # take it from here instead of reading the warehouse again; the steps that land rows clear it
+    checked_warehouse_key: str | None = None
+    # the GX context and checkpoint validate_checks uses, set up on a thread while dbt builds (a Future of
+    # expectations.checkpoint.prepare_checkpoint; steps.build_warehouse)
+    prepared_checkpoint: Future | None = None
 
 
 _RUNS: dict[tuple[str, ...], OneProcessRun] = {}

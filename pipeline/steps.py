@@ -15,7 +15,6 @@ The DAG file imports this module when the scheduler parses it: the libraries tha
 """
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -163,6 +163,7 @@ def load_landing(summaries: Iterable[Iterable[dict[str, Any]]] | Iterable[dict[s
     Before a first build, dbt parses its project meanwhile (`dbt_parsing_alongside`)."""
     settings = settings or load_settings()
     flat = _flatten(summaries)
+    _forget_checked_warehouse(settings)
     run = one_process.current(settings)
     handled, early_counts = run.load.finish() if run is not None else (set(), None)
     if not settings.warehouse_path.exists() or not all(summary.get("reused") for summary in flat):
@@ -187,6 +188,7 @@ def load_corrections(loaded: dict[str, Any] | None = None, settings: Settings | 
     A line that cannot be applied (unknown document or key, a value that is not a number) is logged and
     skipped, with its line number, and the run goes on (pipeline/corrections.py)."""
     settings = settings or load_settings()
+    _forget_checked_warehouse(settings)
     outcome = corrections.load_corrections(settings.warehouse_path, settings.review_corrections_path,
                    settings.warehouse_lock_timeout_seconds)
     return {**(loaded or {}), **outcome}
@@ -244,11 +246,14 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     project = settings.dbt_project_dir
     if not dbt_project_present(settings):
         raise FileNotFoundError(f"no dbt project at {project} (DBT_PROJECT_DIR): the warehouse cannot be built")
+    run = one_process.current(settings)
+    _forget_checked_warehouse(settings)
     project_files = dbt_project_fingerprint(settings)
     inputs = warehouse_inputs(settings, project_files)
     last = _last_build(settings)
     if last is not None and last.inputs == inputs:
         _stop_dbt_started_early(settings)
+        _remember_checked_warehouse(settings, inputs)
         log.info("dbt build skipped: the landing tables and the dbt project are those of the last build")
         return {"status": "ok", "log": str(settings.log_path / "dbt.log"), "skipped": True,
                 "dbt_docs": str(settings.dbt_docs_path)}
@@ -256,20 +261,24 @@ def build_warehouse(loaded: dict[str, Any] | None = None, settings: Settings | N
     settings.log_path.mkdir(parents=True, exist_ok=True)
     log_file = settings.log_path / "dbt.log"
     log_file.write_text("", encoding="utf-8")
-    run = one_process.current(settings)
     seeds_loaded_early = not same_project and run is not None and run.dbt.seeds_loaded(project_files)
     # a changed project computes the incremental models' rows again, as a new one would
+    generate_docs = not (same_project and settings.dbt_docs_path.is_file())
     commands = [["build", *(DATA_ONLY_BUILD if same_project else
                             ["--exclude-resource-type=unit_test", "--full-refresh",
                              *(["--exclude", *SEED_NODES, "--indirect-selection=cautious"]
-                               if seeds_loaded_early else [])])]]
-    generate_docs = not (same_project and settings.dbt_docs_path.is_file())
+                               if seeds_loaded_early else [])]),
+                 # dbt's JSON artefacts (manifest.json, run_results.json) are read by nothing but the docs, and
+                 # writing them took a build after ten new documents about 0.2 s (the parse before it 0.5 s)
+                 *([] if generate_docs else ["--no-write-json"])]]
     if generate_docs:
         # --no-compile: the build just compiled every node into the manifest the docs are made from
         commands.append(["docs", "generate", "--static", "--no-compile"])
-    _import_in_background("expectations.checkpoint")
+    if run is not None:  # validate_checks runs next in this process
+        run.prepared_checkpoint = _prepare_checkpoint_in_background(settings)
     _run_dbt(settings, log_file, *commands)
     _record_build(settings, inputs, project_files)
+    _remember_checked_warehouse(settings, inputs)
     if generate_docs:
         _publish_file(settings.var_path / "dbt-target" / "static_index.html", settings.dbt_docs_path)
     return {"status": "ok", "log": str(log_file), "skipped": False, "seeds_loaded": not same_project,
@@ -296,16 +305,27 @@ SEEDS_FIRST = ["build", "--select", *SEED_NODES, "--indirect-selection=cautious"
                "--exclude-resource-type=unit_test"]
 
 
-def _import_in_background(module: str) -> None:
-    """Import `module` on a daemon thread. The next step, validate_checks, imports Great Expectations (about
-    3.5 s of CPU); while dbt runs in its subprocess this process only waits, so when the next step runs in
-    this process too (`python -m pipeline run`) its import is done by then. A failed import is left for the
-    step that needs the module to raise."""
-    def import_quietly() -> None:
-        with suppress(Exception):
-            importlib.import_module(module)
+def _prepare_checkpoint_in_background(settings: Settings) -> Future:
+    """Set up what validate_checks needs before it reads a row, on a daemon thread at the lowest CPU priority:
+    import Great Expectations (about 3.5 s of CPU) and open the GX context with its suites and checkpoint
+    (expectations.checkpoint.prepare_checkpoint). While dbt runs in its subprocess this process only waits, so
+    when the next step runs in this process too (`python -m pipeline run`) all of it is done by then; at the
+    lowest priority the thread takes only CPU time dbt leaves idle. The future holds the context and the
+    checkpoint, or what failed (validate_checks then sets them up itself, and reports it)."""
+    prepared: Future = Future()
 
-    threading.Thread(target=import_quietly, name=f"import {module}", daemon=True).start()
+    def prepare() -> None:
+        with suppress(OSError, AttributeError):  # per thread on Linux; elsewhere the thread keeps its priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        try:
+            from expectations.checkpoint import prepare_checkpoint
+
+            prepared.set_result(prepare_checkpoint(settings.gx_context_path, settings.data_docs_path))
+        except BaseException as exc:  # noqa: BLE001 - handed to validate_checks through the future
+            prepared.set_exception(exc)
+
+    threading.Thread(target=prepare, name="prepare the GX checkpoint", daemon=True).start()
+    return prepared
 
 
 # One Python process runs the dbt commands of a build in turn: importing dbt takes about 1-3 s, which a second
@@ -321,9 +341,17 @@ import json, sys, time
 from dbt.cli.main import dbtRunner
 common, early = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 manifest = None
+
+def close_the_warehouse():
+    # dbt-duckdb keeps its DuckDB database open for the next command
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+    DuckDBConnectionManager.close_all_connections()
+
 if early["parse"]:
     print("$ dbt parse (while the run's earlier steps work)", flush=True)
-    parsed = dbtRunner().invoke(["parse", *common])
+    parsed = dbtRunner().invoke(["parse", "--no-write-json", *common])
     manifest = parsed.result if parsed.success else None
 if early["seeds"]:
     import duckdb
@@ -340,11 +368,7 @@ if early["seeds"]:
             time.sleep(0.2)
     print("$ dbt " + " ".join(early["seeds"]) + " (while the run's earlier steps work)", flush=True)
     seeded = free and manifest is not None and dbtRunner(manifest=manifest).invoke([*early["seeds"], *common]).success
-    # dbt-duckdb keeps its DuckDB database open for the next command: close it, or the load could not write
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-    DuckDBConnectionManager.close_all_connections()
+    close_the_warehouse()  # or the load could not write
     print(early["mark"] + ("yes" if seeded else "no"), flush=True)
 for arguments in json.loads(sys.stdin.read() or "[]"):
     print("$ dbt " + " ".join(arguments), flush=True)
@@ -353,6 +377,12 @@ for arguments in json.loads(sys.stdin.read() or "[]"):
         if outcome.exception is not None:
             print(f"dbt {arguments[0]} raised {outcome.exception!r}", flush=True)
         sys.exit(1 if outcome.exception is None else 2)
+# Python's teardown of dbt's objects takes about half a second, and the build step waits for it: with the
+# warehouse closed (written in full) there is nothing left to them, so they are left to the operating system
+close_the_warehouse()
+import gc
+gc.disable()
+gc.freeze()
 """
 
 
@@ -368,6 +398,10 @@ def _dbt_process(settings: Settings, parse_first: bool = False,
     # dbt imports any module on sys.path named dbt_*: keep the project root (and its dbt_project/) off it,
     # which -P does for the working directory
     env.pop("PYTHONPATH", None)
+    # at debug level dbt's file log (var/logs/dbt/dbt.log) records every statement it sends, which takes about a
+    # tenth of a build after new documents; DBT_LOG_LEVEL_FILE=debug (dbt's own setting) brings them back
+    if not env.get("DBT_LOG_LEVEL_FILE", "").strip():
+        env["DBT_LOG_LEVEL_FILE"] = "info"
     common = ["--project-dir", str(project), "--profiles-dir", str(project), "--log-path",
               str(settings.log_path / "dbt"), "--target-path", str(settings.var_path / "dbt-target")]
     early = {"parse": parse_first, "seeds": SEEDS_FIRST if parse_first and seeds_first else None,
@@ -585,9 +619,13 @@ def validate_checks(built: dict[str, Any] | None = None, settings: Settings | No
         log.info("GX checkpoint skipped: the check results are those validated by %s", previous["run_name"])
         return {**previous, "skipped": True}
     validator = _validator_key(settings)
+    run = one_process.current(settings)
+    prepared = run.prepared_checkpoint if run is not None else None
+    if run is not None:
+        run.prepared_checkpoint = None  # used once: a later validation in this run sets up its own
     validation = expectations.validate_checks(settings.warehouse_path, settings.data_docs_path,
                                               context_dir=settings.gx_context_path,
-                                              known=_known_verdicts(settings, validator))
+                                              known=_known_verdicts(settings, validator), prepared=prepared)
     log.info("GX checkpoint %s validated %d new or changed check results (%s); the table has %d failing and %d "
              "incomplete check results; Data Docs at %s", validation.run_name, validation.validated_rows,
              "none: the checkpoint did not run" if not validation.validated_rows else "listed on its Data Docs page",
@@ -606,14 +644,36 @@ def checked_warehouse_key(settings: Settings) -> str | None:
     """What the check results of this warehouse follow from: its path and inputs (`warehouse_inputs`), when
     its marts were built from exactly those inputs by the last successful `build_warehouse`; None otherwise
     (marts built elsewhere or from other inputs: nothing may be taken as unchanged)."""
-    import hashlib
-
+    run = one_process.current(settings)
+    if run is not None and run.checked_warehouse_key is not None:
+        return run.checked_warehouse_key
     if not settings.warehouse_path.exists():
         return None
     built = _last_built_inputs(settings)
     if built is None or built != warehouse_inputs(settings):
         return None
-    return hashlib.sha256(f"{settings.warehouse_path.resolve()}\0{built}".encode()).hexdigest()
+    return _checked_key(settings, built)
+
+
+def _checked_key(settings: Settings, built_inputs: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{settings.warehouse_path.resolve()}\0{built_inputs}".encode()).hexdigest()
+
+
+def _remember_checked_warehouse(settings: Settings, built_inputs: str) -> None:
+    """In a run in one process, keep `checked_warehouse_key` of marts just built (or kept) from `built_inputs`:
+    nothing else writes the landing tables or the marts until the run's steps are done (`python -m pipeline run`
+    holds var/pipeline.lock), so the steps after the build need not read the warehouse again to know it."""
+    run = one_process.current(settings)
+    if run is not None:
+        run.checked_warehouse_key = _checked_key(settings, built_inputs)
+
+
+def _forget_checked_warehouse(settings: Settings) -> None:
+    run = one_process.current(settings)
+    if run is not None:
+        run.checked_warehouse_key = None
 
 
 def _validator_key(settings: Settings) -> str:

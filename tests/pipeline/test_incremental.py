@@ -268,8 +268,15 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
         loaded = steps.load_landing([steps.extract_documents(batch) for batch in batches])
         built = steps.build_warehouse(loaded)
         process = run.dbt.process
+        remembered = run.checked_warehouse_key
+        # what validate_checks will need before it reads a row, set up while dbt built
+        context, checkpoint = run.prepared_checkpoint.result(timeout=300)
     assert (built["skipped"], built["seeds_loaded"]) == (False, True)
     assert process.returncode == 0  # the build ran in it: nothing was left to stop
+    # the steps after the build took the checked warehouse's key from the run: the one read from the warehouse
+    assert remembered is not None and remembered == steps.checked_warehouse_key(settings)
+    assert checkpoint.name == "check_results" and sorted(s.name for s in context.suites.all()) == \
+        sorted(check.code for check in CHECKS)
     log_text = (settings.log_path / "dbt.log").read_text(encoding="utf-8")
     # the process parsed the project and loaded the seeds (a new warehouse: a full build) while the documents
     # were landed, extracted and loaded; the build and the docs ran on that parse, without the seeds, and no
@@ -281,6 +288,8 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
     assert "$ seeds loaded early: yes\n" in seeds and "Completed successfully" in seeds
     assert build.startswith(" --exclude-resource-type=unit_test --full-refresh --exclude resource_type:seed")
     assert log_text.index("$ dbt build --exclude") < log_text.index("$ dbt docs generate")
+    # the docs are made from the manifest.json the build writes
+    assert "--no-write-json" not in build.splitlines()[0]
     # the seeds and the 20 tests on them alone ran early; the build kept the 4 tests joining a model to a seed
     assert _dbt_nodes_built() == {"model": 24, "test": 74}
     assert not (settings.log_path / "dbt-parse.log").exists()
@@ -292,6 +301,9 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
         _run_to_landing()
         again = steps.build_warehouse({})
         assert not run.dbt.started
+        assert run.checked_warehouse_key == remembered  # the marts kept are those checked
+        steps.load_corrections({})
+        assert run.checked_warehouse_key is None  # landing rows written: the next step reads the warehouse again
     assert again["skipped"]
 
     shutil.copy(SAMPLES_DIR / "zhangshu-gxj-2023.txt", inbox / "zhangshu-gxj-2023.txt")
@@ -303,6 +315,8 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
     log_text = (settings.log_path / "dbt.log").read_text(encoding="utf-8")
     assert "seeds loaded early" not in log_text and log_text.count("$ dbt build") == 1
     assert _dbt_nodes_built() == {"model": 14, "test": 48}
+    # nothing reads the JSON artefacts of a build whose docs are not made again: they are not written
+    assert log_text.split("$ dbt build")[1].splitlines()[0].endswith(" --no-write-json")
 
 
 @pytest.mark.integration

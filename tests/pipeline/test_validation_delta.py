@@ -5,14 +5,16 @@ Docs index). The check results table is written by hand (tests/warehouse/test_ex
 rows), so no dbt build is needed: its marts were not built by build_warehouse, so no run is skipped as a whole."""
 from __future__ import annotations
 
+import logging
 import shutil
+from concurrent.futures import Future
 from contextlib import closing
 
 import duckdb
 import pytest
 
 from expectations import validate_checks as full_validation
-from pipeline import steps
+from pipeline import one_process, steps
 from pipeline.config import load_settings
 from tests.warehouse.test_expectations_datasource import COLUMNS, ROWS, _warehouse
 
@@ -79,3 +81,34 @@ def test_only_new_or_changed_rows_are_validated_and_the_outcome_is_the_whole_tab
     again = steps.validate_checks({}, settings)  # Data Docs lost: every row again, so they show them all
     assert again["validated_rows"] == 4 and index.is_file()
     assert _comparable(again) == _comparable(second | {"run_name": again["run_name"]})
+
+
+def test_a_checkpoint_set_up_ahead_is_used_once_and_one_that_failed_is_set_up_again(pipeline_env, monkeypatch,
+                                                                                     caplog):
+    from expectations import checkpoint as gx_checkpoint
+
+    settings = load_settings()
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    _warehouse(settings.warehouse_path, ROWS[:3])  # c-pass, c-fail, c-blank
+    set_up = []
+    real_set_up = gx_checkpoint.prepare_checkpoint
+    monkeypatch.setattr(gx_checkpoint, "prepare_checkpoint", lambda *folders: set_up.append(folders) or
+                        real_set_up(*folders))
+
+    with one_process.steps_in_one_process(settings) as run:  # as build_warehouse leaves it for the next step
+        run.prepared_checkpoint = steps._prepare_checkpoint_in_background(settings)
+        first = steps.validate_checks({}, settings)
+        assert run.prepared_checkpoint is None  # used once
+    assert set_up == [(settings.gx_context_path, settings.data_docs_path)]  # on the thread only
+    assert (first["validated_rows"], first["failed"]) == (3, 1)
+
+    _insert(settings.warehouse_path, ROWS[3:])  # c-text (fail), c-first
+    failed: Future = Future()
+    failed.set_exception(RuntimeError("the GX context folder is not writable"))
+    with one_process.steps_in_one_process(settings) as run, caplog.at_level(logging.WARNING):
+        run.prepared_checkpoint = failed
+        second = steps.validate_checks({}, settings)
+    assert len(set_up) == 2  # the validation set it up again itself
+    assert "the checkpoint prepared ahead failed" in caplog.text and "not writable" in caplog.text
+    assert (second["validated_rows"], second["failed"]) == (2, 2)
+    assert _comparable(second) == _comparable(_whole_table_outcome(settings, second["run_name"]))
