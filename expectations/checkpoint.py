@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import great_expectations as gx
 import pandas as pd
@@ -112,12 +114,26 @@ def remove_stale(context) -> None:
         context.data_sources.delete(stale)
 
 
-def prepare_checkpoint(context_dir: Path, data_docs_dir: Path):
+@dataclass(frozen=True)
+class PreparedCheckpoint:
+    """What `prepare_checkpoint` sets up, and for which folders."""
+
+    context_dir: Path
+    data_docs_dir: Path
+    context: Any
+    checkpoint: gx.Checkpoint
+
+    def is_for(self, context_dir: Path, data_docs_dir: Path) -> bool:
+        return (self.context_dir.resolve(), self.data_docs_dir.resolve()) == \
+            (Path(context_dir).resolve(), Path(data_docs_dir).resolve())
+
+
+def prepare_checkpoint(context_dir: Path, data_docs_dir: Path) -> PreparedCheckpoint:
     """The context (`open_context`) and the checkpoint over its suites (`build_checkpoint`): what a validation
     sets up before it reads a row. Nothing here reads the warehouse, so it can be done ahead, e.g. while dbt
     builds the check results (`run_checkpoint`'s `prepared`)."""
-    context = open_context(context_dir, data_docs_dir)
-    return context, build_checkpoint(context)
+    context = open_context(Path(context_dir), Path(data_docs_dir))
+    return PreparedCheckpoint(Path(context_dir), Path(data_docs_dir), context, build_checkpoint(context))
 
 
 def run_checkpoint(frame: pd.DataFrame, data_docs_dir: Path, context_dir: Path, run_name: str,
@@ -126,16 +142,18 @@ def run_checkpoint(frame: pd.DataFrame, data_docs_dir: Path, context_dir: Path, 
     """Validate the rows of `frame` with every suite, `chunk_rows` rows per checkpoint run (all named
     `run_name`), store the results in the context, build their Data Docs pages (and make the pages this run
     built work offline). Returns the check_result_id of every unexpected row per (check_code, kind of
-    expectation) and the suites, in the order they ran. `prepared`: the future of a `prepare_checkpoint` of
-    the same folders started earlier, whose context and checkpoint are used (when it failed, they are set up
-    again here, and that raises if it is still failing)."""
-    context_and_checkpoint = None
+    expectation) and the suites, in the order they ran. `prepared`: the future of a `prepare_checkpoint`
+    started earlier, whose context and checkpoint are used when they are for these folders (when it failed,
+    they are set up again here, and that raises if it is still failing)."""
+    ready = None
     if prepared is not None:
         try:
-            context_and_checkpoint = prepared.result()
+            ready = prepared.result()
         except Exception:  # noqa: BLE001 - set up again below, which raises what is still wrong
             log.warning("the checkpoint prepared ahead failed: setting it up again", exc_info=True)
-    context, checkpoint = context_and_checkpoint or prepare_checkpoint(context_dir, data_docs_dir)
+    if ready is None or not ready.is_for(context_dir, data_docs_dir):
+        ready = prepare_checkpoint(context_dir, data_docs_dir)
+    context, checkpoint = ready.context, ready.checkpoint
     started = time.time()
     unexpected: dict[tuple[str, str], list[str]] = {}
     suites: tuple[str, ...] = ()

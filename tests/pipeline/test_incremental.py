@@ -270,13 +270,14 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
         process = run.dbt.process
         remembered = run.checked_warehouse_key
         # what validate_checks will need before it reads a row, set up while dbt built
-        context, checkpoint = run.prepared_checkpoint.result(timeout=300)
+        prepared = run.prepared_checkpoint.result(timeout=300)
     assert (built["skipped"], built["seeds_loaded"]) == (False, True)
     assert process.returncode == 0  # the build ran in it: nothing was left to stop
     # the steps after the build took the checked warehouse's key from the run: the one read from the warehouse
     assert remembered is not None and remembered == steps.checked_warehouse_key(settings)
-    assert checkpoint.name == "check_results" and sorted(s.name for s in context.suites.all()) == \
-        sorted(check.code for check in CHECKS)
+    assert prepared.is_for(settings.gx_context_path, settings.data_docs_path)
+    assert prepared.checkpoint.name == "check_results" and \
+        sorted(suite.name for suite in prepared.context.suites.all()) == sorted(check.code for check in CHECKS)
     log_text = (settings.log_path / "dbt.log").read_text(encoding="utf-8")
     # the process parsed the project and loaded the seeds (a new warehouse: a full build) while the documents
     # were landed, extracted and loaded; the build and the docs ran on that parse, without the seeds, and no

@@ -112,3 +112,15 @@ def test_a_checkpoint_set_up_ahead_is_used_once_and_one_that_failed_is_set_up_ag
     assert "the checkpoint prepared ahead failed" in caplog.text and "not writable" in caplog.text
     assert (second["validated_rows"], second["failed"]) == (2, 2)
     assert _comparable(second) == _comparable(_whole_table_outcome(settings, second["run_name"]))
+
+    # one set up for other folders is not used: the validation sets up its own
+    elsewhere: Future = Future()
+    elsewhere.set_result(real_set_up(settings.gx_context_path.parent / "other-gx",
+                                     settings.data_docs_path.parent / "other-docs"))
+    with closing(duckdb.connect(str(settings.warehouse_path))) as con:
+        con.execute("update marts.fct_check_results set lhs = 12 where check_result_id = 'c-pass'")
+    with one_process.steps_in_one_process(settings) as run:
+        run.prepared_checkpoint = elsewhere
+        third = steps.validate_checks({}, settings)
+    assert len(set_up) == 4 and set_up[-1] == (settings.gx_context_path, settings.data_docs_path)  # 3: full
+    assert (third["validated_rows"], third["failed"]) == (1, 2)
