@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -336,5 +336,9 @@ def steps_in_one_process(settings: Settings) -> Iterator[OneProcessRun]:
         run.extraction.stop()
         run.load.stop()
         run.dbt.stop()
+        if run.prepared_checkpoint is not None:
+            # not used in the block (`rebuild` validates after it): a validation after the block sets up the
+            # same GX context, which the thread must not be writing meanwhile
+            wait([run.prepared_checkpoint])
         if _RUNS.get(key) is run:
             del _RUNS[key]

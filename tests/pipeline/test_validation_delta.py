@@ -124,3 +124,19 @@ def test_a_checkpoint_set_up_ahead_is_used_once_and_one_that_failed_is_set_up_ag
         third = steps.validate_checks({}, settings)
     assert len(set_up) == 4 and set_up[-1] == (settings.gx_context_path, settings.data_docs_path)  # 3: full
     assert (third["validated_rows"], third["failed"]) == (1, 2)
+
+
+def test_a_checkpoint_still_being_set_up_when_the_run_ends_is_waited_for(pipeline_env):
+    """`rebuild` validates after its run in one process: the GX context must not still be written by then."""
+    import threading
+    import time
+
+    settings = load_settings()
+    preparing: Future = Future()
+    release = threading.Event()
+    threading.Thread(target=lambda: (release.wait(5), time.sleep(0.5), preparing.set_result(None)),
+                     daemon=True).start()
+    with one_process.steps_in_one_process(settings) as run:
+        run.prepared_checkpoint = preparing
+        release.set()  # the thread is still to finish when the block ends
+    assert preparing.done()
