@@ -34,7 +34,8 @@ run's), exactly as a full validation would; only the run's Data Docs page is sma
 run validated. Without `known` every row is validated.
 
 `prepared`: a concurrent.futures.Future of `checkpoint.prepare_checkpoint(context_dir, data_docs_dir)` started
-earlier (the pipeline starts it while dbt builds): its context and checkpoint are used instead of set up again.
+earlier (the pipeline starts it while dbt builds): the context and checkpoint it holds are used instead of set up
+again when they are for these folders; one that failed, or is for other folders, is set up again.
 
 GX reports; it decides nothing: which result is new and who is told is pipeline/findings.py's, from the same
 rows. A failed check never raises. `validate_checks` raises only for operational problems:

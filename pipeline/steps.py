@@ -310,8 +310,8 @@ def _prepare_checkpoint_in_background(settings: Settings) -> Future:
     import Great Expectations (about 3.5 s of CPU) and open the GX context with its suites and checkpoint
     (expectations.checkpoint.prepare_checkpoint). While dbt runs in its subprocess this process only waits, so
     when the next step runs in this process too (`python -m pipeline run`) all of it is done by then; at the
-    lowest priority the thread takes only CPU time dbt leaves idle. The future holds the context and the
-    checkpoint, or what failed (validate_checks then sets them up itself, and reports it)."""
+    lowest priority the thread takes only CPU time dbt leaves idle. The future holds the PreparedCheckpoint, or
+    what failed (the validation then sets them up itself, and logs it)."""
     prepared: Future = Future()
 
     def prepare() -> None:
