@@ -3,7 +3,7 @@ that are new or changed (pure: pandas in, pandas out; no Great Expectations, no 
 
 A row's verdict is what the checkpoint said about it: `failing` (unexpected for its suite's `fail`
 expectation) and `incomplete` (unexpected for an identity's `incomplete` expectation). It holds for as long as
-the row's values are the same, which its `row_digest` stands for (datasource.DIGEST_COLUMN: DuckDB's md5 of
+the row's values are the same, which its `row_digest` stands for (datasource.DIGEST_COLUMN: DuckDB's hash of
 every column of the row), so a row whose result, detail or any shown column changed is validated again. The caller keeps the verdicts of the
 last validation (`VERDICT_COLUMNS`) and passes them back as `known`; they are trusted only while the suites,
 GX and Data Docs are those that produced them (pipeline/steps.py decides that).

@@ -59,6 +59,7 @@ class PublishedTable:
     columns: tuple[str, ...]
     comment: str | None = None
     column_comments: dict[str, str] = field(default_factory=dict)
+    column_types: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -80,6 +81,7 @@ class Snapshot:
     def manifest(self) -> dict[str, Any]:
         return {"snapshot_id": self.snapshot_id, "created_at": self.created_at, "catalog": CATALOG_NAME,
                 "catalog_storage_version": CATALOG_STORAGE_VERSION,
+                "catalog_signature": catalog_signature(self.tables, self.publish_path),
                 "tables": [table.to_dict() for table in self.tables]}
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,12 +111,13 @@ def _published_tables(con, schemas: tuple[str, ...], as_schema: str | None = Non
         list(schemas)).fetchall()
     published = []
     for schema, name, comment in tables:
-        columns = con.execute("select column_name, comment from duckdb_columns() where database_name = "
+        columns = con.execute("select column_name, comment, data_type from duckdb_columns() where database_name = "
                               "current_database() and schema_name = ? and table_name = ? order by column_index",
                               [schema, name]).fetchall()
         rows = con.execute(f"select count(*) from {_identifier(schema)}.{_identifier(name)}").fetchone()[0]
-        published.append(PublishedTable(as_schema or schema, name, rows, tuple(c for c, _ in columns), comment,
-                                        {c: text for c, text in columns if text}))
+        published.append(PublishedTable(as_schema or schema, name, rows, tuple(c for c, _, _ in columns), comment,
+                                        {c: text for c, text, _ in columns if text},
+                                        tuple(data_type for _, _, data_type in columns)))
     return published
 
 
@@ -174,6 +177,40 @@ def write_catalog(path: Path, tables: list[PublishedTable] | tuple[PublishedTabl
         con.execute("detach catalog")
 
 
+def catalog_signature(tables: tuple[PublishedTable, ...] | list[PublishedTable], view_root: Path) -> str:
+    """What a catalog written by write_catalog follows from: the tables' schemas, names, columns (with their
+    types) and comments, the folder its views read, the storage version and DuckDB's version. Two snapshots
+    with the same signature have interchangeable catalogs (their views read the files through `view_root`)."""
+    import hashlib
+    from importlib.metadata import version
+
+    shape = [CATALOG_STORAGE_VERSION, version("duckdb"), str(view_root),
+             sorted([t.schema, t.name, list(t.columns), list(t.column_types), t.comment,
+                     sorted(t.column_comments.items())] for t in tables)]
+    return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()
+
+
+def _reusable_catalog(publish_path: Path, signature: str, views: int) -> Path | None:
+    """The published snapshot's catalog when it has this signature and is complete (one view per table: a
+    run that died between the swap and its second catalog left one with fewer), so that a run whose tables
+    kept their shape copies it instead of writing the catalog twice (about 0.2 s of a run after ten new
+    documents); None when it must be written."""
+    import duckdb
+
+    if not publish_path.is_symlink():
+        return None
+    current = publish_path.resolve()
+    try:
+        manifest = json.loads((current / MANIFEST_NAME).read_text(encoding="utf-8"))
+        if manifest.get("catalog_signature") != signature:
+            return None
+        with duckdb.connect(str(current / CATALOG_NAME), read_only=True) as con:
+            found = con.execute("select count(*) from duckdb_views() where not internal").fetchone()[0]
+    except (OSError, ValueError, duckdb.Error):  # no manifest or catalog, or a reader holds it for writing
+        return None
+    return current / CATALOG_NAME if found == views else None
+
+
 def _swap_symlink(link: Path, target: Path) -> None:
     """Point `link` at `target` in one rename (readers see the old target or the new one)."""
     temporary = link.with_name(f".{link.name}.{uuid.uuid4().hex}.link")
@@ -230,20 +267,28 @@ def publish_snapshot(warehouse_path: str | Path, publish_path: str | Path,
                                      memory_limit))
         snapshot = Snapshot(snapshot_id, publish_path, root / snapshot_id, tables,
                             created.replace(microsecond=0).isoformat())
-        (building / MANIFEST_NAME).write_text(json.dumps(snapshot.manifest(), ensure_ascii=False, indent=2),
+        manifest = snapshot.manifest()
+        (building / MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
                                               encoding="utf-8")
-        # until the swap, the views can only be created over the files already published: the new snapshot
-        # starts with a catalog of those (it reads the new files once published) and gets its own just after
-        write_catalog(building / CATALOG_NAME, tables, publish_path)
+        # the tables kept their shape: the published catalog's views, over PUBLISH_PATH, read the new files
+        # once the symlink is swapped, as a catalog written again would
+        reusable = _reusable_catalog(publish_path, manifest["catalog_signature"], len(tables))
+        if reusable is not None:
+            shutil.copyfile(reusable, building / CATALOG_NAME)
+        else:
+            # until the swap, the views can only be created over the files already published: the new snapshot
+            # starts with a catalog of those (it reads the new files once published) and gets its own just after
+            write_catalog(building / CATALOG_NAME, tables, publish_path)
         os.replace(building, snapshot.directory)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
     _adopt_plain_folder(publish_path, root)
     _swap_symlink(publish_path, snapshot.directory)
-    catalog_partial = snapshot.directory / (CATALOG_NAME + PARTIAL_SUFFIX)
-    write_catalog(catalog_partial, tables, publish_path)
-    os.replace(catalog_partial, snapshot.directory / CATALOG_NAME)
+    if reusable is None:
+        catalog_partial = snapshot.directory / (CATALOG_NAME + PARTIAL_SUFFIX)
+        write_catalog(catalog_partial, tables, publish_path)
+        os.replace(catalog_partial, snapshot.directory / CATALOG_NAME)
     removed = prune(root, snapshot.directory)
     log.info("published snapshot %s at %s: %s; %d older snapshot(s) removed", snapshot_id, publish_path,
              ", ".join(f"{t.name} {t.rows}" for t in tables), len(removed))

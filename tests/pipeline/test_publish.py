@@ -180,6 +180,46 @@ def test_a_reader_sees_the_previous_snapshot_or_the_next_never_half_of_one(wareh
     assert publish_path.resolve() in [p.resolve() for p in kept]
 
 
+def _catalog_count(publish_path: Path, sql: str):
+    with closing(duckdb.connect(str(publish_path / publish.CATALOG_NAME), read_only=True)) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_a_snapshot_whose_tables_kept_their_shape_copies_the_published_catalog_and_reads_its_own_files(
+        warehouse, smaller_warehouse, tmp_path, monkeypatch):
+    publish_path = tmp_path / "publish"
+    first = publish.publish_snapshot(warehouse, publish_path)
+    written = []
+    monkeypatch.setattr(publish, "write_catalog", lambda path, *a: written.append(path))
+
+    second = publish.publish_snapshot(smaller_warehouse, publish_path)
+
+    assert written == []  # the catalog was copied, not written (once before the swap, once after)
+    assert second.directory != first.directory
+    assert (second.directory / publish.CATALOG_NAME).read_bytes() == (first.directory / publish.CATALOG_NAME).read_bytes()
+    # its views read PUBLISH_PATH, now the new snapshot: the smaller warehouse's rows
+    assert _catalog_count(publish_path, "select count(*) from marts.fct_reports") == \
+        [(_warehouse_counts(smaller_warehouse)["fct_reports"],)]
+
+
+def test_a_snapshot_whose_tables_changed_shape_or_whose_published_catalog_lacks_a_view_writes_its_own(
+        warehouse, smaller_warehouse, tmp_path):
+    publish_path = tmp_path / "publish"
+    publish.publish_snapshot(warehouse, publish_path)
+    with closing(duckdb.connect(str(smaller_warehouse))) as con:
+        con.execute("alter table marts.dim_agency add column region varchar default '华东'")
+    publish.publish_snapshot(smaller_warehouse, publish_path)
+    assert _catalog_count(publish_path, "select distinct region from marts.dim_agency") == [("华东",)]
+
+    # as a run that died between its swap and its second catalog leaves it: one view short
+    catalog = publish_path.resolve() / publish.CATALOG_NAME
+    with closing(duckdb.connect(str(catalog))) as con:
+        con.execute("drop view marts.fct_reports")
+    publish.publish_snapshot(smaller_warehouse, publish_path)
+    assert _catalog_count(publish_path, "select count(*) from marts.fct_reports") == \
+        [(_warehouse_counts(smaller_warehouse)["fct_reports"],)]
+
+
 def test_a_folder_at_publish_path_is_moved_aside_not_mixed_into_the_snapshot(warehouse, tmp_path):
     publish_path = tmp_path / "publish"
     publish_path.mkdir()
