@@ -220,14 +220,15 @@ class ExtractionAhead:
         return None if self.settings.force_reextract else store.head(extracted_key(landed.sha256, version))
 
     def _look_ahead(self, store: Any, version: str) -> None:
-        from .storage import LandedObject, extracted_key
+        from .storage import LandedObject, extracted_key, head_many
 
+        expected = [LandedObject(**raw) for raw in self.expected]
+        stored = ([None] * len(expected) if self.settings.force_reextract
+                  else head_many(store, [extracted_key(landed.sha256, version) for landed in expected]))
         known: dict[str, dict[str, str] | None] = {}
-        for raw in self.expected:
-            landed = LandedObject(**raw)
-            known[landed.sha256] = (None if self.settings.force_reextract
-                                    else store.head(extracted_key(landed.sha256, version)))
-            if not (known[landed.sha256] or {}).get("status"):
+        for landed, metadata in zip(expected, stored):
+            known[landed.sha256] = metadata
+            if not (metadata or {}).get("status"):
                 self.waiting[landed.sha256] = landed
         self.known = known
         processes = self.settings.extract_processes

@@ -115,13 +115,17 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
     ahead = run.extraction if run is not None else None
     # the summaries returned (and the load alongside extraction) name only results published by then
     with storage.WriteBehind(storage.make_store(settings)) as store:
+        looked_up = {}  # without the run's look-ahead: the batch's stored results, looked up at once (head_many)
+        if ahead is None and not settings.force_reextract:
+            keys = [storage.extracted_key(storage.LandedObject(**raw).sha256, version) for raw in batch]
+            looked_up = dict(zip(keys, storage.head_many(store, keys)))
         for raw in batch:
             landed = storage.LandedObject(**raw)
             result_key = storage.extracted_key(landed.sha256, version)
             if ahead is not None:
                 stored = ahead.stored(landed, store, version)
             else:
-                stored = None if settings.force_reextract else store.head(result_key)
+                stored = looked_up.get(result_key)
             if stored is not None and stored.get("status"):
                 summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
                                   "original_name": landed.original_name, "status": stored["status"],

@@ -219,3 +219,27 @@ def test_s3_metadata_too_long_for_its_2kb_limit_is_shortened_not_refused(s3_buck
     assert meta["original_name"].endswith("…")
     assert long_name.startswith(meta["original_name"][:-1])
     assert len(meta["original_name"]) > 100
+
+
+def test_many_lookups_come_back_in_order_and_on_s3_run_side_by_side(store, monkeypatch):
+    keys = [f"extracted/v1/{i:02x}/{i:064x}.json" for i in range(40)]
+    with storage.WriteBehind(store) as behind:
+        for i, key in enumerate(keys):
+            if i % 3:  # every third never stored
+                behind.put(key, b"{}", {"status": "ok" if i % 2 else "failed", "raw_key": f"raw/{i:02x}"})
+        threads_used = set()
+        backend_head = store.head
+
+        def head_noting_the_thread(key):
+            threads_used.add(threading.current_thread().name)
+            return backend_head(key)
+
+        monkeypatch.setattr(store, "head", head_noting_the_thread)
+        found = storage.head_many(behind, keys)  # through the write-behind: each waits for its own put
+
+    assert found == [None if i % 3 == 0 else {"status": "ok" if i % 2 else "failed", "raw_key": f"raw/{i:02x}"}
+                     for i in range(40)]
+    if isinstance(store, storage.S3ObjectStore):  # network round trips: several in flight at once
+        assert len(threads_used) > 1 and all(name.startswith("head") for name in threads_used)
+    else:  # file reads: one after the other, in the caller's thread
+        assert threads_used == {threading.current_thread().name}
