@@ -171,6 +171,7 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     assert "Starting full parse" in parse_log.read_text(encoding="utf-8")
     first = steps.build_warehouse({})
     assert "Unable to do partial parsing" not in (load_settings().log_path / "dbt.log").read_text(encoding="utf-8")
+    comments_of_a_full_build = _comments(load_settings().warehouse_path)
     parse_log.unlink()
     _run_to_landing()  # nothing new
     assert not parse_log.exists()  # dbt has its parse: none alongside this load
@@ -180,6 +181,13 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     third = steps.build_warehouse({})
 
     assert (first["skipped"], second["skipped"], third["skipped"]) == (False, True, False)
+    # the YAML descriptions are the comments of the tables a data-only build made again, as of a full build's
+    # (dbt_project/macros/persist_docs.sql)
+    comments = _comments(load_settings().warehouse_path)
+    assert comments == comments_of_a_full_build
+    assert comments[("marts", "fct_review_litigation", None)].startswith("表四 long")
+    assert "行政复议" in comments[("marts", "fct_review_litigation", "proceeding_label_zh")]
+    assert len([key for key in comments if key[0] == "marts" and key[2] is not None]) > 100
     assert (first["seeds_loaded"], third["seeds_loaded"]) == (True, False)
     with closing(duckdb.connect(str(load_settings().warehouse_path), read_only=True)) as con:
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (4,)
@@ -207,6 +215,17 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     changed = steps.build_warehouse({})
     assert (changed["skipped"], changed["seeds_loaded"]) == (False, True)
     assert _dbt_nodes_built() == {"model": 24, "test": 94, "seed": 10}
+
+
+def _comments(warehouse) -> dict[tuple[str, str, str | None], str]:
+    """The comment of every table and column of the models' schemas: (schema, table, column or None) → text."""
+    with closing(duckdb.connect(str(warehouse), read_only=True)) as con:
+        rows = con.execute("select schema_name, table_name, null, comment from duckdb_tables() "
+                           "where comment is not null and comment <> '' union all "
+                           "select schema_name, table_name, column_name, comment from duckdb_columns() "
+                           "where comment is not null and comment <> ''").fetchall()
+    return {(schema, table, column): text for schema, table, column, text in rows
+            if schema in ("staging", "intermediate", "marts", "reference")}
 
 
 def _document_cells(warehouse) -> list[tuple]:
