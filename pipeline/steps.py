@@ -71,6 +71,8 @@ def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = 
     progress = Progress("landed", len(items))
     landed: dict[str, dict[str, Any]] = {}
     read = 0
+    if any(ledger.landed(item.ledger_entry, item.fingerprint) is None for item in items):
+        _start_dbt_early(settings)  # a new or changed document (it takes dbt seconds to be ready): before the rest
     with storage.WriteBehind(store) as landing_store:  # the ledger, saved after it, names only published objects
         for item in items:
             obj = ledger.landed(item.ledger_entry, item.fingerprint)
