@@ -1,14 +1,15 @@
 -- Every check of the catalogue (seed check_catalogue) is computed by an intermediate model. Such a model names
--- the codes it computes for its check_code column in its columns_accepted_values test, which its rows are held
+-- the codes it computes for its check_code column in its column_rules test (accepted_values), which its rows are held
 -- to; the codes are read from the project graph, so a catalogued check that no model computes fails the build
 -- even when no report has exercised it yet.
 {%- set computed_codes = [] -%}
 {%- if execute -%}
     {%- for node in graph.nodes.values()
             if node.resource_type == 'test'
-            and (node.test_metadata or {}).get('name') == 'columns_accepted_values'
+            and (node.test_metadata or {}).get('name') == 'column_rules'
+            and node.attached_node in graph.nodes
             and graph.nodes[node.attached_node].fqn[1] == 'intermediate' -%}
-        {%- do computed_codes.extend(node.test_metadata.kwargs['values'].get('check_code', [])) -%}
+        {%- do computed_codes.extend((node.test_metadata.kwargs.get('accepted_values') or {}).get('check_code', [])) -%}
     {%- endfor -%}
 {%- endif %}
 

@@ -193,18 +193,18 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (4,)
         assert con.execute("select count(*) from reference.check_catalogue").fetchone()[0] > 0
     # new data only: the 14 tables (not the 10 views) and the data tests on sources, staging models and marts,
-    # no seed loaded or tested again (94 data tests less the 20 on seeds alone and the 26 on intermediate
+    # no seed loaded or tested again (41 data tests less the 11 on seeds alone and the 13 on intermediate
     # models; a test joining a mart to a seed still runs), never the unit tests (make test's)
-    assert _dbt_nodes_built() == {"model": 14, "test": 48}
+    assert _dbt_nodes_built() == {"model": 14, "test": 17}
     build_log = (load_settings().log_path / "dbt.log").read_text(encoding="utf-8").split("$ dbt build")[1]
     for ran in ("OK created sql table model intermediate.int_report_cells ",
-                "PASS relationships_fct_check_results_check_code__check_code__ref_check_catalogue_ ",
-                "PASS columns_not_null_stg_cells_document_hash__cell_key__certain ",
-                "PASS source_columns_not_null_landing_cells_document_hash__cell_key ",
+                "PASS column_rules_fct_check_results_",  # its references include the seed check_catalogue
+                "PASS column_rules_stg_cells_",
+                "PASS source_column_rules_landing_cells_",
                 "PASS assert_printed_counts_are_whole_numbers "):
         assert ran in build_log
-    for skipped in ("unique_check_catalogue_check_code", "view model staging.stg_cells",
-                    "columns_not_null_int_report_cells_"):
+    for skipped in ("column_rules_check_catalogue_", "view model staging.stg_cells",
+                    "column_rules_int_report_cells_", "assert_every_catalogued_check_is_computed"):
         assert skipped not in build_log
     project = tmp_path / "dbt_project"
     shutil.copytree(load_settings().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
@@ -214,7 +214,7 @@ def test_dbt_runs_again_only_when_the_landing_tables_or_the_project_changed(inbo
     monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
     changed = steps.build_warehouse({})
     assert (changed["skipped"], changed["seeds_loaded"]) == (False, True)
-    assert _dbt_nodes_built() == {"model": 24, "test": 94, "seed": 10}
+    assert _dbt_nodes_built() == {"model": 24, "test": 41, "seed": 10}
 
 
 def _comments(warehouse) -> dict[tuple[str, str, str | None], str]:
@@ -310,8 +310,8 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
     assert log_text.index("$ dbt build --exclude") < log_text.index("$ dbt docs generate")
     # the docs are made from the manifest.json the build writes
     assert "--no-write-json" not in build.splitlines()[0]
-    # the seeds and the 20 tests on them alone ran early; the build kept the 4 tests joining a model to a seed
-    assert _dbt_nodes_built() == {"model": 24, "test": 74}
+    # the seeds and the 11 tests on them alone ran early; the build kept the tests joining a model to a seed
+    assert _dbt_nodes_built() == {"model": 24, "test": 30}
     assert not (settings.log_path / "dbt-parse.log").exists()
     with closing(duckdb.connect(str(settings.warehouse_path), read_only=True)) as con:
         assert con.execute("select count(*) from marts.fct_reports").fetchone() == (3,)
@@ -334,7 +334,7 @@ def test_a_run_in_one_process_starts_dbt_when_a_new_document_lands_and_builds_in
     assert (added["skipped"], added["seeds_loaded"]) == (False, False)
     log_text = (settings.log_path / "dbt.log").read_text(encoding="utf-8")
     assert "seeds loaded early" not in log_text and log_text.count("$ dbt build") == 1
-    assert _dbt_nodes_built() == {"model": 14, "test": 48}
+    assert _dbt_nodes_built() == {"model": 14, "test": 17}
     # nothing reads the JSON artefacts of a build whose docs are not made again: they are not written
     assert log_text.split("$ dbt build")[1].splitlines()[0].endswith(" --no-write-json")
 

@@ -46,54 +46,39 @@ def _scalar(warehouse_path, sql, params=None):
     return rows[0][0] if len(rows[0]) == 1 else rows[0]
 
 
-def test_columns_not_null_fails_naming_each_column_that_holds_a_null(warehouse, tmp_path):
-    built, _ = warehouse
-    damaged = tmp_path / "warehouse.duckdb"
-    shutil.copy(built, damaged)
-    with duckdb.connect(str(damaged)) as con:
-        con.execute("update marts.fct_reports set is_ocr = null where document_hash = "
-                    "(select min(document_hash) from marts.fct_reports)")
-        con.execute("update marts.fct_reports set status = null")
-    selected = "fct_reports,test_name:columns_not_null"
-
-    test = run_dbt(damaged, "test", "--select", selected)
-    passing = run_dbt(built, "test", "--select", selected, artifacts_dir=tmp_path / "intact")
-
-    assert test.returncode == 1
-    assert "FAIL 2 columns_not_null_fct_reports_" in test.stdout  # two columns: is_ocr and status
-    failures = query(damaged, "select null_column, null_rows from (" + _compiled_test(tmp_path) + ") order by 1")
-    rows = query(damaged, "select count(*) from marts.fct_reports")[0][0]
-    assert failures == [("is_ocr", 1), ("status", rows)]
-    assert passing.returncode == 0, passing.stdout[-2000:]
-
-
-def _compiled_test(artifacts_dir, test_name="columns_not_null") -> str:
-    # dbt shortens a long test name: columns_accepted_values_fct_re_<hash>.sql
-    compiled = list((artifacts_dir / "dbt-target" / "compiled").rglob(f"{test_name}_fct_re*.sql"))
+def _compiled_test(artifacts_dir, test_name="column_rules") -> str:
+    # dbt names it column_rules_fct_reports_<hash>.sql; the selection also ran the tests of the marts referring
+    # to fct_reports (fct_review_queue's, ...)
+    compiled = list((artifacts_dir / "dbt-target" / "compiled").rglob(f"{test_name}_fct_reports_*.sql"))
     assert len(compiled) == 1
     return compiled[0].read_text(encoding="utf-8")
 
 
-def test_columns_accepted_values_fails_naming_each_column_and_value_not_accepted(warehouse, tmp_path):
+def test_column_rules_fail_naming_each_rule_column_and_value_broken(warehouse, tmp_path):
     built, _ = warehouse
     damaged = tmp_path / "warehouse.duckdb"
     shutil.copy(built, damaged)
     with duckdb.connect(str(damaged)) as con:
-        first = con.execute("select min(document_hash) from marts.fct_reports").fetchone()[0]
-        con.execute("update marts.fct_reports set status = 'parsed' where document_hash = ?", [first])
+        rows = con.execute("select count(*) from marts.fct_reports").fetchone()[0]
+        first, last = con.execute("select min(document_hash), max(document_hash) from marts.fct_reports").fetchone()
+        con.execute("update marts.fct_reports set is_ocr = null, status = 'parsed', template = null "
+                    "where document_hash = ?", [first])  # a null template is accepted
         con.execute("update marts.fct_reports set template = '2020' where document_hash <> ?", [first])
-        con.execute("update marts.fct_reports set template = null where document_hash = ?", [first])  # accepted
-    selected = "fct_reports,test_name:columns_accepted_values"
+        con.execute("update marts.fct_reports set agency = '不存在的机关' where document_hash = ?", [last])
+        con.execute("insert into marts.fct_reports select * from marts.fct_reports where document_hash = ?", [first])
+    selected = "fct_reports,test_name:column_rules"
 
     test = run_dbt(damaged, "test", "--select", selected)
     passing = run_dbt(built, "test", "--select", selected, artifacts_dir=tmp_path / "intact")
 
     assert test.returncode == 1
-    assert "FAIL 2 columns_accepted_values_fct_reports_" in test.stdout
-    failures = query(damaged, "select * from (" + _compiled_test(tmp_path, "columns_accepted_values")
-                     + ") order by 1")
-    rows = query(damaged, "select count(*) from marts.fct_reports")[0][0]
-    assert failures == [("status", "parsed", 1), ("template", "2020", rows - 1)]
+    assert "FAIL 5 column_rules_fct_reports_" in test.stdout  # one row per rule, column and value broken
+    failures = query(damaged, "select * from (" + _compiled_test(tmp_path) + ") order by all")
+    assert failures == [("accepted_values", "status", "parsed", 2),
+                        ("accepted_values", "template", "2020", rows - 1),
+                        ("not_null", "is_ocr", None, 2),
+                        ("references", "agency", "不存在的机关", 1),
+                        ("unique", "document_hash", first, 2)]
     assert passing.returncode == 0, passing.stdout[-2000:]
 
 
