@@ -71,11 +71,12 @@ def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = 
     progress = Progress("landed", len(items))
     landed: dict[str, dict[str, Any]] = {}
     read = 0
-    if any(ledger.landed(item.ledger_entry, item.fingerprint) is None for item in items):
-        _start_dbt_early(settings)  # a new or changed document (it takes dbt seconds to be ready): before the rest
+    known = [ledger.landed(item.ledger_entry, item.fingerprint) for item in items]
+    if any(obj is None for obj in known):
+        # a new or changed document: the warehouse will likely change, and dbt takes seconds to be ready
+        _start_dbt_early(settings)
     with storage.WriteBehind(store) as landing_store:  # the ledger, saved after it, names only published objects
-        for item in items:
-            obj = ledger.landed(item.ledger_entry, item.fingerprint)
+        for item, obj in zip(items, known):
             if obj is None:
                 try:
                     data = read_item(settings, item)
@@ -84,7 +85,6 @@ def land_raw_files(items: Iterable[dict[str, str]], settings: Settings | None = 
                     progress.advance(failed=True)
                     continue
                 read += 1
-                _start_dbt_early(settings)  # a new or changed document: the warehouse will likely change
                 raw_name = bytes.fromhex(item.raw_name_hex) if item.raw_name_hex else None
                 obj = storage.land_raw(landing_store, data, item.name, original_name_bytes=raw_name)
                 ledger.record(item.ledger_entry, item.fingerprint, obj)
@@ -117,17 +117,14 @@ def extract_documents(batch: Iterable[dict[str, Any]], settings: Settings | None
     ahead = run.extraction if run is not None else None
     # the summaries returned (and the load alongside extraction) name only results published by then
     with storage.WriteBehind(storage.make_store(settings)) as store:
-        looked_up = {}  # without the run's look-ahead: the batch's stored results, looked up at once (head_many)
-        if ahead is None and not settings.force_reextract:
-            keys = [storage.extracted_key(storage.LandedObject(**raw).sha256, version) for raw in batch]
-            looked_up = dict(zip(keys, storage.head_many(store, keys)))
-        for raw in batch:
-            landed = storage.LandedObject(**raw)
-            result_key = storage.extracted_key(landed.sha256, version)
+        landed_objects = [storage.LandedObject(**raw) for raw in batch]
+        result_keys = [storage.extracted_key(landed.sha256, version) for landed in landed_objects]
+        # without the run's look-ahead: the batch's stored results, looked up at once (head_many)
+        looked_up = ([None] * len(result_keys) if ahead is not None or settings.force_reextract
+                     else storage.head_many(store, result_keys))
+        for landed, result_key, stored in zip(landed_objects, result_keys, looked_up):
             if ahead is not None:
                 stored = ahead.stored(landed, store, version)
-            else:
-                stored = looked_up.get(result_key)
             if stored is not None and stored.get("status"):
                 summaries.append({"sha256": landed.sha256, "object_key": landed.key, "result_key": result_key,
                                   "original_name": landed.original_name, "status": stored["status"],
