@@ -62,6 +62,12 @@ def _memory_size(name: str, default: str) -> str:
     return value
 
 
+def half_memory_size(size: str) -> str:
+    """Half of a DuckDB memory size (512MB -> 256MB, 1.5GiB -> 0.75GiB)."""
+    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Za-z]+)", size).groups()
+    return f"{float(number) / 2:g}{unit}"
+
+
 def _path(root: Path, value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else root / path
@@ -108,7 +114,7 @@ class Settings:
     quality_report_url: str = ""  # where maintainers open the quality report; the summary of a long digest links it
     notify_max_parts: int = 5
     warehouse_lock_timeout_seconds: float = 60.0
-    warehouse_memory_limit: str = "512MB"  # DuckDB's memory_limit in dbt, the findings DB and the snapshot export
+    warehouse_memory_limit: str = "512MB"  # DuckDB's memory_limit in dbt; half of it in the run's own process
     s3_connect_timeout_seconds: float = 5.0
     s3_read_timeout_seconds: float = 30.0
     s3_max_attempts: int = 4
@@ -125,6 +131,13 @@ class Settings:
     @property
     def inbox_is_s3(self) -> bool:
         return self.inbox.startswith("s3://")
+
+    @property
+    def in_process_memory_limit(self) -> str:
+        """DuckDB's memory_limit in the pipeline's own process (the findings database, the quality report, the
+        snapshot export): half of WAREHOUSE_MEMORY_LIMIT, because that process also holds GX and what the
+        validation left (about 450 MiB at 10,000 reports) while dbt's process holds nothing else."""
+        return half_memory_size(self.warehouse_memory_limit)
 
     @property
     def log_path(self) -> Path:

@@ -793,7 +793,7 @@ def record_findings(validation: dict[str, Any] | None = None, settings: Settings
     decisions = findings.read_decisions(settings.review_decisions_path)
     warehouse_key = checked_warehouse_key(settings)
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path,
-                                             settings.warehouse_memory_limit)) as con:
+                                             settings.in_process_memory_limit)) as con:
         counts = findings.record_findings(con, decisions, warehouse_key=warehouse_key)
     outcome = {"run_name": _run_name(validation), **counts, "decisions": len(decisions)}
     log.info("findings: %s", outcome)
@@ -810,7 +810,7 @@ def notify_maintainers(recorded: dict[str, Any] | None = None, settings: Setting
     settings = settings or load_settings()
     run_name = _run_name(recorded)
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path,
-                                             settings.warehouse_memory_limit)) as con:
+                                             settings.in_process_memory_limit)) as con:
         digest = streamed_digest(
             run_name, DigestCounts.of_agencies(*findings.counts_to_alert(con)),
             findings_in_digest_order=lambda: findings.iter_findings_to_alert(con, findings.DIGEST_ORDER),
@@ -851,7 +851,7 @@ def publish_quality_report(notified: dict[str, Any] | None = None, settings: Set
         return {**previous, "skipped": True}
     store = storage.make_store(settings)
     with closing(findings.open_findings_db(settings.findings_db_path, settings.warehouse_path,
-                                             settings.warehouse_memory_limit)) as con:
+                                             settings.in_process_memory_limit)) as con:
         path = write_quality_report(con, settings.quality_report_path, data_docs_index=data_docs_index,
                                     dbt_docs_index=settings.dbt_docs_path, read_raw=store.get,
                                     drawn_views=settings.var_path / "cache" / "source-views.json")
@@ -878,7 +878,7 @@ def publish_snapshot(reported: dict[str, Any] | None = None, settings: Settings 
         log.info("BI snapshot skipped: the marts and findings are those of snapshot %s", previous["snapshot_id"])
         return {**previous, "skipped": True}
     snapshot = publish.publish_snapshot(settings.warehouse_path, settings.publish_path, settings.findings_db_path,
-                                        settings.warehouse_memory_limit)
+                                        settings.in_process_memory_limit)
     outcome = snapshot.to_dict()
     if settings.uses_s3:
         outcome["uploaded"] = publish.upload_snapshot(storage.make_store(settings), snapshot)

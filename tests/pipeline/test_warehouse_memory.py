@@ -1,11 +1,14 @@
 """WAREHOUSE_MEMORY_LIMIT bounds the memory DuckDB takes in dbt's process (DuckDB's own default is 80% of the
-machine's memory); past it DuckDB spills to disk."""
+machine's memory); past it DuckDB spills to disk. The pipeline's own process (findings, quality report, snapshot
+export) gives DuckDB half of it, and the snapshot export lets go of what it cached after each large table."""
 from __future__ import annotations
 
 import pytest
 
-from pipeline import steps
-from pipeline.config import SettingsError, load_settings
+import duckdb
+
+from pipeline import findings, publish, steps
+from pipeline.config import SettingsError, half_memory_size, load_settings
 
 
 def test_the_limit_is_a_size_or_the_settings_say_which_one_is_wrong(pipeline_env, monkeypatch):
@@ -15,6 +18,30 @@ def test_the_limit_is_a_size_or_the_settings_say_which_one_is_wrong(pipeline_env
     monkeypatch.setenv("WAREHOUSE_MEMORY_LIMIT", "lots")
     with pytest.raises(SettingsError, match=r"^WAREHOUSE_MEMORY_LIMIT must be a size such as 512MB"):
         load_settings()
+
+
+def test_the_run_process_gives_duckdb_half_the_limit(pipeline_env, monkeypatch):
+    assert [half_memory_size(size) for size in ("512MB", "1.5GiB", "3GB")] == ["256MB", "0.75GiB", "1.5GB"]
+    monkeypatch.setenv("WAREHOUSE_MEMORY_LIMIT", "600MB")
+    settings = load_settings()
+    assert settings.in_process_memory_limit == "300MB"
+
+    with findings.open_findings_db(settings.findings_db_path, None, settings.in_process_memory_limit) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone() == ("286.1 MiB",)
+
+
+def test_dropping_the_cached_blocks_of_an_export_evicts_them_and_keeps_the_limit(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table numbers as select range as n, md5(range::varchar) as label from range(3000000)")
+    with duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": "300MB"}) as con:
+        con.execute(f"copy (select * from numbers) to '{tmp_path / 'numbers.parquet'}' (format parquet)")
+        cached = con.execute("select sum(memory_usage_bytes) from duckdb_memory()").fetchone()[0]
+        publish._drop_cached_blocks(con, "300MB")
+        left = con.execute("select sum(memory_usage_bytes) from duckdb_memory()").fetchone()[0]
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert cached > 40 * 2**20 and left <= 16 * 2**20
+    assert limit == "286.1 MiB"
 
 
 @pytest.mark.integration
