@@ -60,7 +60,9 @@ def _phase_run() -> dict:
             # raises it is the step that reached it
             peaks[step.name] = round(max(resource.getrusage(who).ru_maxrss for who in
                                          (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024)
-    return {"seconds": time.monotonic() - started, "steps": timings, "peak_rss_mib_after": peaks}
+    return {"seconds": time.monotonic() - started, "steps": timings, "peak_rss_mib_after": peaks,
+            "peak_rss_mib_run": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_rss_mib_subprocesses": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
 
 
 def _child(phase: str, inbox: Path, var: Path, **extra_env: str) -> dict:
@@ -132,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, outcome in ((name, outcome) for name, outcome in phases if outcome is not None):
         print(f"  {name} by step (s): " + ", ".join(f"{k} {v}" for k, v in outcome["steps"].items()))
         print(f"  {name}, largest process so far after each step (MiB): "
-              + ", ".join(f"{k} {v}" for k, v in outcome["peak_rss_mib_after"].items()))
+              + ", ".join(f"{k} {v}" for k, v in outcome["peak_rss_mib_after"].items())
+              + f"; the run's own process {outcome['peak_rss_mib_run']}, its largest subprocess (dbt, "
+                f"parsers) {outcome['peak_rss_mib_subprocesses']}")
     print(f"  extraction floor, largest process (MiB): {floor['peak_rss_mib']:.0f}")
     return 0
 
