@@ -743,6 +743,8 @@ def _last_validation(settings: Settings, warehouse_key: str | None) -> dict[str,
 def _known_verdicts(settings: Settings, validator: str):
     """GX's verdicts on the rows the last successful validation saw, when they came from the same validator
     and its Data Docs index is still the one it wrote; None otherwise (every row is validated)."""
+    from expectations.verdicts import KNOWN_COLUMNS
+
     from .landing import connect_for_write
 
     if not settings.warehouse_path.exists():
@@ -752,7 +754,9 @@ def _known_verdicts(settings: Settings, validator: str):
         if stored is None or stored.get("validator") != validator or stored["data_docs"] is None \
                 or stored["data_docs"] != _data_docs_digest(settings):
             return None
-        return con.execute(f"select * from {VALIDATED_ROWS_STATE}").df()
+        # the verdicts and their digests: a later validation finds verdicts by digest, and does not need the ids
+        # (half a million strings at 10,000 reports)
+        return con.execute(f"select {', '.join(KNOWN_COLUMNS)} from {VALIDATED_ROWS_STATE}").df()
 
 
 def _record_validation(settings: Settings, warehouse_key: str | None, validator: str, outcome: dict[str, Any],
