@@ -29,9 +29,9 @@ ChecksValidation of the whole table:
 Only what changed is validated when `known` is given (the `row_verdicts` of an earlier validation, trusted by
 the caller to come from the same suites, GX version and Data Docs site): the checkpoint validates the rows
 whose `row_digest` (DuckDB's 64-bit hash of the whole row, its check_result_id included) has no known
-verdict, and does not run at all when there are none. The outcome above still describes the WHOLE table (known verdicts of unchanged rows + this
-run's), exactly as a full validation would; only the run's Data Docs page is smaller: it lists the rows this
-run validated. Without `known` every row is validated.
+verdict, and does not run at all when there are none. The outcome above still describes the WHOLE table
+(known verdicts of unchanged rows + this run's), exactly as a full validation would; only the run's Data Docs
+page is smaller: it lists the rows this run validated. Without `known` every row is validated.
 
 `prepared`: a concurrent.futures.Future of `checkpoint.prepare_checkpoint(context_dir, data_docs_dir)` started
 earlier (the pipeline starts it while dbt builds): the context and checkpoint it holds are used instead of set up

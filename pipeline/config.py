@@ -54,17 +54,20 @@ def _webhook_url(name: str) -> str:
     return value
 
 
+MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", flags=re.IGNORECASE)  # DuckDB's sizes
+
+
 def _memory_size(name: str, default: str) -> str:
     """A DuckDB memory size such as 512MB or 2GiB, checked here so that a typo fails at once."""
     value = _env(name, default).replace(" ", "")
-    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
+    if not MEMORY_SIZE.fullmatch(value):
         raise SettingsError(f"{name} must be a size such as 512MB or 2GiB (it is {value!r})")
     return value
 
 
 def half_memory_size(size: str) -> str:
     """Half of a DuckDB memory size (512MB -> 256MB, 1.5GiB -> 0.75GiB)."""
-    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Za-z]+)", size).groups()
+    number, unit = MEMORY_SIZE.fullmatch(size).groups()
     return f"{float(number) / 2:g}{unit}"
 
 
